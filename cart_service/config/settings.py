@@ -1,0 +1,28 @@
+"""cart_service settings; every variable is documented in README.md and .env.example."""
+
+from pathlib import Path
+
+from servicekit.settings import base_settings, env_float, env_int, env_token, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    base_settings(service="cart_service", base_dir=BASE_DIR, apps=["carts"], title="cart_service")
+)
+
+CART_ADMIN_TOKEN = env_token("CART_ADMIN_TOKEN")
+API_TOKENS = {"admin": CART_ADMIN_TOKEN}
+
+# The providers cart_service calls, and the tokens it presents to them.
+DISCOUNT_SERVICE_URL = env_url("DISCOUNT_SERVICE_URL", "http://127.0.0.1:8001")
+DISCOUNT_SERVICE_TOKEN = env_token("DISCOUNT_SERVICE_TOKEN")
+PAYMENT_SERVICE_URL = env_url("PAYMENT_SERVICE_URL", "http://127.0.0.1:8003")
+PAYMENT_SERVICE_TOKEN = env_token("PAYMENT_SERVICE_TOKEN")
+
+# Every downstream call: (connect, read) timeouts in seconds, retries of
+# idempotent requests with exponential backoff, all within a total time budget.
+DOWNSTREAM_CONNECT_TIMEOUT = env_float("DOWNSTREAM_CONNECT_TIMEOUT", 1.0)
+DOWNSTREAM_READ_TIMEOUT = env_float("DOWNSTREAM_READ_TIMEOUT", 3.0)
+DOWNSTREAM_RETRIES = env_int("DOWNSTREAM_RETRIES", 2)
+DOWNSTREAM_BACKOFF = env_float("DOWNSTREAM_BACKOFF", 0.2)
+DOWNSTREAM_TIME_BUDGET = env_float("DOWNSTREAM_TIME_BUDGET", 8.0)

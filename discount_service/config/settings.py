@@ -1,0 +1,17 @@
+"""discount_service settings; every variable is documented in README.md and .env.example."""
+
+from pathlib import Path
+
+from servicekit.settings import base_settings, env_token
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    base_settings(
+        service="discount_service", base_dir=BASE_DIR, apps=["discounts"], title="discount_service"
+    )
+)
+
+DISCOUNT_ADMIN_TOKEN = env_token("DISCOUNT_ADMIN_TOKEN")
+DISCOUNT_SERVICE_TOKEN = env_token("DISCOUNT_SERVICE_TOKEN")
+API_TOKENS = {"admin": DISCOUNT_ADMIN_TOKEN, "service": DISCOUNT_SERVICE_TOKEN}

@@ -1,0 +1,26 @@
+"""payment_service settings; every variable is documented in README.md and .env.example."""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from servicekit.money import MoneyError, parse_money
+from servicekit.settings import base_settings, env_token
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    base_settings(
+        service="payment_service", base_dir=BASE_DIR, apps=["payments"], title="payment_service"
+    )
+)
+
+PAYMENT_SERVICE_TOKEN = env_token("PAYMENT_SERVICE_TOKEN")
+API_TOKENS = {"service": PAYMENT_SERVICE_TOKEN}
+
+try:
+    # An amount strictly below the limit is approved; at or above it is declined.
+    PAYMENT_APPROVAL_LIMIT = parse_money(os.environ.get("PAYMENT_APPROVAL_LIMIT", "20.00"))
+except MoneyError as exc:
+    raise ImproperlyConfigured(f"PAYMENT_APPROVAL_LIMIT: {exc}") from exc

@@ -1,0 +1,60 @@
+"""Bearer-token auth: each configured token grants one role.
+
+``settings.API_TOKENS`` maps a role name to its token, e.g.
+``{"admin": "...", "service": "..."}``. Missing or wrong token: 401
+``not_authenticated``; a valid token without the right role: 403
+``permission_denied``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from django.conf import settings
+from rest_framework import authentication, exceptions, permissions
+
+
+@dataclass(frozen=True)
+class TokenPrincipal:
+    role: str
+    is_authenticated: bool = True
+
+    def __str__(self) -> str:
+        return f"token:{self.role}"
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <token>'.")
+        for role, expected in settings.API_TOKENS.items():
+            if expected and hmac.compare_digest(token.encode(), expected.encode()):
+                return TokenPrincipal(role=role), token
+        raise exceptions.AuthenticationFailed("The token is not valid.")
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword
+
+
+def roles_allowed(*roles: str) -> type[permissions.BasePermission]:
+    """A permission class admitting principals with one of ``roles``."""
+
+    class _HasRole(permissions.BasePermission):
+        message = f"This needs a token with one of the roles: {', '.join(roles)}."
+
+        def has_permission(self, request, view) -> bool:
+            principal = request.user
+            if not isinstance(principal, TokenPrincipal):
+                raise exceptions.NotAuthenticated("An 'Authorization: Bearer <token>' is required.")
+            return principal.role in roles
+
+    _HasRole.__name__ = "HasRole_" + "_".join(roles)
+    return _HasRole

@@ -1,0 +1,111 @@
+"""DRF plumbing: the single exception handler, JSON parsing, pagination."""
+
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, pagination, parsers, renderers
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from .errors import ProblemError, problem
+
+logger = logging.getLogger(__name__)
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+_DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
+    exceptions.NotAuthenticated: ("not_authenticated", "Not authenticated"),
+    exceptions.AuthenticationFailed: ("not_authenticated", "Not authenticated"),
+    exceptions.PermissionDenied: ("permission_denied", "Permission denied"),
+    exceptions.NotFound: ("not_found", "Not found"),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "Method not allowed"),
+    exceptions.NotAcceptable: ("not_acceptable", "Not acceptable"),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Unsupported media type"),
+    exceptions.ParseError: ("malformed_request", "Malformed request body"),
+    exceptions.Throttled: ("throttled", "Too many requests"),
+}
+
+
+def _flatten(detail) -> object:
+    if isinstance(detail, dict):
+        return {str(k): _flatten(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(d, (dict, list)) for d in detail):
+            return [str(d) for d in detail]
+        return [_flatten(d) for d in detail]
+    return [str(detail)]
+
+
+def validation_problem(errors: object) -> dict[str, object]:
+    if not isinstance(errors, dict):
+        errors = {api_settings.NON_FIELD_ERRORS_KEY: errors}
+    return problem(
+        400,
+        "validation_error",
+        "Invalid input",
+        "One or more fields are invalid; see 'errors'.",
+        errors=_flatten(errors),
+    )
+
+
+def problem_response(body: dict[str, object], headers: dict[str, str] | None = None) -> Response:
+    return Response(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+def exception_handler(exc, context) -> Response | None:
+    """Render every error as problem+json; unexpected ones as a bare 500 problem."""
+    if isinstance(exc, ProblemError):
+        return problem_response(exc.as_problem())
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        return problem_response(validation_problem(exc.detail))
+    if isinstance(exc, exceptions.APIException):
+        code, title = _DRF_CODES.get(type(exc), (exc.default_code, "Error"))
+        headers = {}
+        if auth_header := getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = auth_header
+        if wait := getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(wait))
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return problem_response(problem(exc.status_code, code, title, detail), headers)
+    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+    return problem_response(
+        problem(500, "internal_error", "Internal server error", "The server failed; it has been logged.")
+    )
+
+
+class DecimalJSONParser(parsers.JSONParser):
+    """JSON numbers with a fraction become Decimal, so their written precision is kept."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", "utf-8")
+        try:
+            text = stream.read().decode(encoding) if stream else ""
+            data = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
+        return data
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
+class ProblemJSONRenderer(renderers.JSONRenderer):
+    """Lets clients that accept only problem+json still get errors."""
+
+    media_type = PROBLEM_CONTENT_TYPE
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100

@@ -1,0 +1,19 @@
+"""gunicorn settings shared by the three services (``gunicorn -c python:servicekit.gunicorn_conf``).
+
+Environment: ``BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` worker
+processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds.
+"""
+
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 10
+# Several services run side by side; the control socket in $HOME would collide.
+control_socket_disable = True
+# The access line is written by servicekit's middleware, with the request id.
+accesslog = None
+errorlog = "-"

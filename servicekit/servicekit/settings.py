@@ -1,0 +1,232 @@
+"""Settings every service shares, read from the environment (12-factor).
+
+A service's ``config/settings.py`` calls :func:`base_settings` and adds its own.
+Outside production, unset variables take documented development defaults;
+with ``DJANGO_ENV=production`` the service refuses to start with ``DEBUG`` on,
+a missing or weak ``SECRET_KEY``, or a missing or development token.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+DEV_SECRET_KEY = "dev-insecure-secret-key-only-for-local-runs"
+DEV_TOKENS = {
+    "DISCOUNT_ADMIN_TOKEN": "dev-admin-token",
+    "DISCOUNT_SERVICE_TOKEN": "dev-discount-service-token",
+    "PAYMENT_SERVICE_TOKEN": "dev-payment-service-token",
+    "CART_ADMIN_TOKEN": "dev-cart-admin-token",
+}
+
+
+def is_production() -> bool:
+    return os.environ.get("DJANGO_ENV", "development").strip().lower() == "production"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    try:
+        return default if raw in (None, "") else int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}.") from exc
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return default if raw in (None, "") else float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from exc
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_token(name: str) -> str:
+    """A bearer token: required in production and never the development one."""
+    value = os.environ.get(name, "").strip()
+    if is_production():
+        if not value:
+            raise ImproperlyConfigured(f"{name} must be set in production.")
+        if value == DEV_TOKENS.get(name) or value.startswith("dev-"):
+            raise ImproperlyConfigured(f"{name} is a development token; set a real one.")
+        if len(value) < 16:
+            raise ImproperlyConfigured(f"{name} must be at least 16 characters long.")
+        return value
+    return value or DEV_TOKENS[name]
+
+
+def env_url(name: str, dev_default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value and is_production():
+        raise ImproperlyConfigured(f"{name} must be set in production.")
+    return (value or dev_default).rstrip("/")
+
+
+def _secret_key() -> str:
+    value = os.environ.get("SECRET_KEY", "")
+    if not is_production():
+        return value or DEV_SECRET_KEY
+    if not value:
+        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+    if value == DEV_SECRET_KEY or value.startswith("django-insecure") or len(value) < 50:
+        raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")
+    return value
+
+
+def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) -> dict:
+    production = is_production()
+    debug = env_bool("DEBUG", default=False)
+    if production and debug:
+        raise ImproperlyConfigured("DEBUG must be off in production.")
+    provider_states = env_bool("PACT_PROVIDER_STATES", default=False)
+    if production and provider_states:
+        raise ImproperlyConfigured("PACT_PROVIDER_STATES must not be set in production.")
+    ssl_redirect = env_bool("SECURE_SSL_REDIRECT", default=production)
+    allowed_hosts = env_list("ALLOWED_HOSTS", [] if production else ["127.0.0.1", "localhost", "[::1]", "testserver"])
+    if production and not allowed_hosts:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")
+
+    settings = {
+        "SERVICE_NAME": service,
+        "BASE_DIR": base_dir,
+        "SECRET_KEY": _secret_key(),
+        "DEBUG": debug,
+        "PRODUCTION": production,
+        "ALLOWED_HOSTS": allowed_hosts,
+        "INSTALLED_APPS": [
+            "django.contrib.staticfiles",
+            "rest_framework",
+            "drf_spectacular",
+            "drf_spectacular_sidecar",
+            *apps,
+        ],
+        "MIDDLEWARE": [
+            "servicekit.request_id.RequestIdMiddleware",
+            "django.middleware.security.SecurityMiddleware",
+            "whitenoise.middleware.WhiteNoiseMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ],
+        "ROOT_URLCONF": "config.urls",
+        "WSGI_APPLICATION": "config.wsgi.application",
+        "TEMPLATES": [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "APP_DIRS": True,
+                "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+            }
+        ],
+        "DATABASES": {
+            "default": dj_database_url.config(
+                default=f"sqlite:///{base_dir / 'db.sqlite3'}",
+                conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+                conn_health_checks=True,
+            )
+        },
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "USE_TZ": True,
+        "TIME_ZONE": "UTC",
+        "LANGUAGE_CODE": "en-us",
+        "USE_I18N": False,
+        "STATIC_URL": "static/",
+        "STATIC_ROOT": None,
+        # Docs assets are served from the installed packages; no collectstatic step.
+        "WHITENOISE_USE_FINDERS": True,
+        "APPEND_SLASH": False,
+        "CURRENCIES": env_list("CURRENCIES", ["USD", "EUR", "GBP"]),
+        "PACT_PROVIDER_STATES": provider_states,
+        "REST_FRAMEWORK": {
+            "DEFAULT_AUTHENTICATION_CLASSES": ["servicekit.auth.BearerTokenAuthentication"],
+            "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+            "DEFAULT_PARSER_CLASSES": ["servicekit.drf.DecimalJSONParser"],
+            "DEFAULT_RENDERER_CLASSES": [
+                "rest_framework.renderers.JSONRenderer",
+                "servicekit.drf.ProblemJSONRenderer",
+            ],
+            "DEFAULT_PAGINATION_CLASS": "servicekit.drf.PageNumberPagination",
+            "PAGE_SIZE": 20,
+            "EXCEPTION_HANDLER": "servicekit.drf.exception_handler",
+            "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+            "UNAUTHENTICATED_USER": None,
+            "COERCE_DECIMAL_TO_STRING": True,
+            "STRICT_JSON": True,
+        },
+        "SPECTACULAR_SETTINGS": {
+            "TITLE": title,
+            "VERSION": "1.0.0",
+            "SERVE_INCLUDE_SCHEMA": False,
+            "SWAGGER_UI_DIST": "SIDECAR",
+            "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+            "REDOC_DIST": "SIDECAR",
+            "COMPONENT_SPLIT_REQUEST": True,
+            "SECURITY": [{"bearerAuth": []}],
+            "APPEND_COMPONENTS": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+        },
+        "LOGGING": logging_config(service),
+        # Production hardening; `manage.py check --deploy` is clean with DJANGO_ENV=production.
+        "SECURE_SSL_REDIRECT": ssl_redirect,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "SECURE_HSTS_SECONDS": env_int("SECURE_HSTS_SECONDS", 31536000 if production else 0),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": production,
+        "SECURE_HSTS_PRELOAD": production,
+        "SESSION_COOKIE_SECURE": production,
+        "CSRF_COOKIE_SECURE": production,
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "X_FRAME_OPTIONS": "DENY",
+        # Plain HTTP between services inside a private network, TLS at the edge.
+        "SILENCED_SYSTEM_CHECKS": [] if ssl_redirect else ["security.W008"],
+    }
+    return settings
+
+
+def logging_config(service: str) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "servicekit.request_id.RequestIdFilter"}},
+        "formatters": {
+            "line": {
+                "format": f"%(asctime)s %(levelname)s service={service} "
+                "request_id=%(request_id)s %(name)s: %(message)s"
+            }
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "line",
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "loggers": {
+            # The access line comes from servicekit.request_id; Django's own would repeat it.
+            "django.request": {"level": "ERROR"},
+            "django.server": {"level": "WARNING"},
+        },
+    }

@@ -1,0 +1,27 @@
+"""URL patterns every service mounts beside its API."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+
+def common_urlpatterns(provider_states=None) -> list:
+    patterns = [
+        path("health/live", views.health_live, name="health-live"),
+        path("health/ready", views.health_ready, name="health-ready"),
+        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    ]
+    if provider_states is not None and settings.PACT_PROVIDER_STATES:
+        patterns.append(path("_pact/provider-states", provider_states.view(), name="provider-states"))
+    return patterns
+
+
+handler400 = "servicekit.views.bad_request"
+handler403 = "servicekit.views.permission_denied"
+handler404 = "servicekit.views.page_not_found"
+handler500 = "servicekit.views.server_error"

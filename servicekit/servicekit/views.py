@@ -1,0 +1,53 @@
+"""Plain Django views every service mounts: health checks and the error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+
+from .drf import PROBLEM_CONTENT_TYPE
+from .errors import problem
+
+logger = logging.getLogger(__name__)
+
+
+def problem_json(status: int, code: str, title: str, detail: str) -> JsonResponse:
+    return JsonResponse(
+        problem(status, code, title, detail), status=status, content_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def health_live(request):
+    return JsonResponse({"status": "ok"})
+
+
+def health_ready(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.warning("readiness check: the database does not answer", exc_info=True)
+        return problem_json(503, "database_unavailable", "Not ready", "The database does not answer.")
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# Django's handler400/403/404/500: never an HTML page, never a stack trace.
+def bad_request(request, exception=None):
+    return problem_json(400, "bad_request", "Bad request", "The request could not be understood.")
+
+
+def permission_denied(request, exception=None):
+    return problem_json(403, "permission_denied", "Permission denied", "Not allowed.")
+
+
+def page_not_found(request, exception=None):
+    return problem_json(404, "not_found", "Not found", f"No resource at {request.path}.")
+
+
+def server_error(request):
+    return problem_json(
+        500, "internal_error", "Internal server error", "The server failed; it has been logged."
+    )
