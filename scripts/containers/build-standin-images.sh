@@ -113,15 +113,11 @@ RUN rm -f /etc/apt/sources.list \
 CF
 }
 
-# Every update-ca-certificates rebuilds the bundle from the CA dirs, which now
-# include the host's local CAs.
-common_tail() {
-    cat <<'CF'
-RUN update-ca-certificates >/dev/null 2>&1 || true \
- && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt/* /var/log/dpkg.log
-ENV LANG=C.UTF-8
-CF
-}
+# Appended to each stand-in's main RUN (same layer, so the image stays small).
+# update-ca-certificates rebuilds the bundle from the CA dirs, which now
+# include the host's local CAs (so later rebuilds inside user images keep them).
+CLEANUP=' && update-ca-certificates >/dev/null 2>&1 \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt/* /var/log/dpkg.log'
 
 # ---------------------------------------------------------------------------
 # Base rootfs (debootstrap, cached as a tarball) -> $BASE_IMAGE
@@ -151,7 +147,7 @@ ensure_base() {
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'ENV LANG=C.UTF-8' \
         --change 'CMD ["bash"]' \
-        "$ROOTFS_TAR" "$BASE_IMAGE" >/dev/null
+        "$ROOTFS_TAR" "$BASE_IMAGE" >"$WORK/import.log" 2>&1 || { cat "$WORK/import.log" >&2; exit 1; }
     step_end
 }
 
@@ -169,11 +165,12 @@ RUN apt-get update \
  && for t in python:python3 python3:python3 pip:pip3 pip3:pip3; do \
       ln -sf "/usr/bin/${t#*:}" "/usr/local/bin/${t%%:*}"; \
     done \
- && python --version && pip --version && python -m venv /tmp/venv-check && rm -rf /tmp/venv-check
+ && python --version && pip --version && python -m venv /tmp/venv-check && rm -rf /tmp/venv-check \
 CF
-    common_tail
+    echo "$CLEANUP"
     cat <<'CF'
-ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
+ENV LANG=C.UTF-8 \
+    PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
     PYTHON_VERSION=3.11 \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
@@ -297,10 +294,11 @@ RUN mkdir -p /etc/postgresql-common/createcluster.d \
  && grep -F "listen_addresses = '*'" /usr/share/postgresql/15/postgresql.conf.sample \
  && mkdir -p /docker-entrypoint-initdb.d /var/run/postgresql /var/lib/postgresql/data \
  && chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql \
- && chmod 3777 /var/run/postgresql && chmod 700 /var/lib/postgresql/data
+ && chmod 3777 /var/run/postgresql && chmod 700 /var/lib/postgresql/data \
 CF
-    common_tail
+    echo "$CLEANUP"
     cat <<'CF'
+ENV LANG=C.UTF-8
 COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 RUN chmod 755 /usr/local/bin/docker-entrypoint.sh \
  && ln -sf usr/local/bin/docker-entrypoint.sh /docker-entrypoint.sh
