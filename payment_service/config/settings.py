@@ -1,12 +1,13 @@
 """payment_service settings; every variable is documented in README.md and .env.example."""
 
+import math
 import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from servicekit.money import MoneyError, parse_money
-from servicekit.settings import base_settings, env_token
+from servicekit.settings import base_settings, env_float, env_token
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,3 +25,9 @@ try:
     PAYMENT_APPROVAL_LIMIT = parse_money(os.environ.get("PAYMENT_APPROVAL_LIMIT", "20.00"))
 except MoneyError as exc:
     raise ImproperlyConfigured(f"PAYMENT_APPROVAL_LIMIT: {exc}") from exc
+
+# A claim on an Idempotency-Key left in progress longer than this (seconds) is taken to
+# be abandoned by a crashed process and may be taken over; see README "Idempotency".
+PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT = env_float("PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT", 30.0)
+if not (math.isfinite(PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT) and PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT > 0):
+    raise ImproperlyConfigured("PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT must be a number of seconds > 0.")

@@ -1,0 +1,54 @@
+# The documented commands. `make run` and `make test` set everything up themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+PY := $(CURDIR)/.venv/bin/python
+SERVICES := discount payment cart
+PGCLUSTER := $(PY) scripts/pgcluster.py run $(foreach s,$(SERVICES),--db $(s))
+
+export PACT_DO_NOT_TRACK := true
+
+.PHONY: help install run test lint test-sqlite test-postgres clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: uv.lock pyproject.toml */pyproject.toml | $(UV)
+	$(UV) sync --locked --all-packages
+	@touch $@
+
+install: .venv/.synced ## Create .venv from uv.lock (installs uv first if needed)
+
+run: install ## Migrate the SQLite databases and run all three services on 127.0.0.1:8001-8003
+	$(PY) scripts/stack.py run
+
+test: install lint test-sqlite test-postgres ## The whole suite, every layer
+	@echo "make test: all layers passed"
+
+lint: install ## ruff, formatting, and no missing migrations
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	@for s in $(SERVICES); do \
+	  (cd $${s}_service && $(PY) manage.py makemigrations --check --dry-run -v 0) || exit 1; \
+	done
+
+test-sqlite: install ## Each service's suite on its embedded SQLite database
+	@for s in $(SERVICES); do \
+	  echo "== $${s}_service (SQLite)"; \
+	  (cd $${s}_service && $(PY) -m pytest -q -m "not postgres") || exit 1; \
+	done
+
+test-postgres: install ## Each service's suite, concurrency tests included, on a throwaway PostgreSQL
+	$(PGCLUSTER) -- bash -c 'for s in $(SERVICES); do \
+	  echo "== $${s}_service (PostgreSQL)"; \
+	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(PY) -m pytest -q) || exit 1; \
+	done'
+
+clean: ## Remove the virtualenv, tools and local databases
+	rm -rf .venv .tools */db.sqlite3 .pytest_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""HTTP clients of the public APIs, as their users call them.
+
+``StorefrontClient`` is the web storefront's client of cart_service. The
+storefront's consumer contract (``pacts/storefront-cart_service.json``) is written
+by driving this very class against the Pact mock server, and the end-to-end
+suite drives it against the running system, so the contract pins code that
+really runs. ``DiscountAdminClient`` and ``PaymentLedgerClient`` are what an
+operator (and the end-to-end suite) uses to set up discounts and inspect payments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+DEFAULT_TIMEOUT = (2.0, 15.0)
+
+
+@dataclass
+class ApiError(Exception):
+    """A problem+json answer: ``status`` and the stable ``code`` clients branch on."""
+
+    status: int
+    code: str
+    body: dict[str, Any]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.body.get('detail', '')}"
+
+
+class _Client:
+    def __init__(self, base_url: str, *, token: str | None = None,
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+                 session: requests.Session | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def _call(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
+              headers: dict[str, str] | None = None, request_id: str | None = None) -> Any:
+        headers = dict(headers or {})
+        if request_id:
+            headers["X-Request-ID"] = request_id
+        response = self.session.request(method, self.base_url + path, json=json, params=params,
+                                        headers=headers, timeout=self.timeout)
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"detail": response.text[:500]}
+            raise ApiError(response.status_code, str(body.get("code", "unknown")), body)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+
+def money(value: Decimal | str | int) -> str:
+    return f"{Decimal(value):.2f}"
+
+
+class StorefrontClient(_Client):
+    """The storefront's calls to cart_service; every method returns the cart as JSON."""
+
+    def create_cart(self, currency: str, items: list[dict] | None = None, **kw) -> dict:
+        body: dict[str, Any] = {"currency": currency}
+        if items is not None:
+            body["items"] = [_item(**item) for item in items]
+        return self._call("POST", "/api/carts/", json=body, **kw)
+
+    def get_cart(self, cart_id: str, **kw) -> dict:
+        return self._call("GET", f"/api/carts/{cart_id}/", **kw)
+
+    def add_item(self, cart_id: str, *, sku: str, name: str, unit_price, quantity: int,
+                 **kw) -> dict:
+        return self._call("POST", f"/api/carts/{cart_id}/items/",
+                          json=_item(sku=sku, name=name, unit_price=unit_price, quantity=quantity),
+                          **kw)
+
+    def change_quantity(self, cart_id: str, item_id: str, quantity: int, **kw) -> dict:
+        return self._call("PATCH", f"/api/carts/{cart_id}/items/{item_id}/",
+                          json={"quantity": quantity}, **kw)
+
+    def remove_item(self, cart_id: str, item_id: str, **kw) -> dict:
+        return self._call("DELETE", f"/api/carts/{cart_id}/items/{item_id}/", **kw)
+
+    def apply_discount(self, cart_id: str, code: str, **kw) -> dict:
+        return self._call("PUT", f"/api/carts/{cart_id}/discount/", json={"code": code}, **kw)
+
+    def remove_discount(self, cart_id: str, **kw) -> dict:
+        return self._call("DELETE", f"/api/carts/{cart_id}/discount/", **kw)
+
+    def checkout(self, cart_id: str, **kw) -> dict:
+        return self._call("POST", f"/api/carts/{cart_id}/checkout/", **kw)
+
+
+def _item(*, sku: str, name: str, unit_price, quantity: int) -> dict:
+    return {"sku": sku, "name": name, "unit_price": money(unit_price), "quantity": quantity}
+
+
+class DiscountAdminClient(_Client):
+    def create(self, **fields) -> dict:
+        return self._call("POST", "/api/discounts/", json=fields)
+
+    def list(self, **params) -> dict:
+        return self._call("GET", "/api/discounts/", params=params)
+
+    def get(self, code: str) -> dict:
+        return self._call("GET", f"/api/discounts/{code}/")
+
+    def update(self, code: str, **fields) -> dict:
+        return self._call("PATCH", f"/api/discounts/{code}/", json=fields)
+
+
+class PaymentLedgerClient(_Client):
+    def payments_for(self, reference: str) -> list[dict]:
+        page = self._call("GET", "/api/payments/", params={"reference": reference, "page_size": 100})
+        return page["results"]
