@@ -32,22 +32,41 @@ class ApiError(Exception):
 
 
 class _Client:
-    def __init__(self, base_url: str, *, token: str | None = None,
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = session or requests.Session()
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
-    def _call(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-              headers: dict[str, str] | None = None, request_id: str | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        headers: dict[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> Any:
         headers = dict(headers or {})
         if request_id:
             headers["X-Request-ID"] = request_id
-        response = self.session.request(method, self.base_url + path, json=json, params=params,
-                                        headers=headers, timeout=self.timeout)
+        response = self.session.request(
+            method,
+            self.base_url + path,
+            json=json,
+            params=params,
+            headers=headers,
+            timeout=self.timeout,
+        )
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -75,15 +94,20 @@ class StorefrontClient(_Client):
     def get_cart(self, cart_id: str, **kw) -> dict:
         return self._call("GET", f"/api/carts/{cart_id}/", **kw)
 
-    def add_item(self, cart_id: str, *, sku: str, name: str, unit_price, quantity: int,
-                 **kw) -> dict:
-        return self._call("POST", f"/api/carts/{cart_id}/items/",
-                          json=_item(sku=sku, name=name, unit_price=unit_price, quantity=quantity),
-                          **kw)
+    def add_item(
+        self, cart_id: str, *, sku: str, name: str, unit_price, quantity: int, **kw
+    ) -> dict:
+        return self._call(
+            "POST",
+            f"/api/carts/{cart_id}/items/",
+            json=_item(sku=sku, name=name, unit_price=unit_price, quantity=quantity),
+            **kw,
+        )
 
     def change_quantity(self, cart_id: str, item_id: str, quantity: int, **kw) -> dict:
-        return self._call("PATCH", f"/api/carts/{cart_id}/items/{item_id}/",
-                          json={"quantity": quantity}, **kw)
+        return self._call(
+            "PATCH", f"/api/carts/{cart_id}/items/{item_id}/", json={"quantity": quantity}, **kw
+        )
 
     def remove_item(self, cart_id: str, item_id: str, **kw) -> dict:
         return self._call("DELETE", f"/api/carts/{cart_id}/items/{item_id}/", **kw)
@@ -118,5 +142,7 @@ class DiscountAdminClient(_Client):
 
 class PaymentLedgerClient(_Client):
     def payments_for(self, reference: str) -> list[dict]:
-        page = self._call("GET", "/api/payments/", params={"reference": reference, "page_size": 100})
+        page = self._call(
+            "GET", "/api/payments/", params={"reference": reference, "page_size": 100}
+        )
         return page["results"]

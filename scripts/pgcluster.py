@@ -67,17 +67,39 @@ class Cluster:
     def start(self) -> Cluster:
         if self._as_root:
             shutil.chown(self.dir, user="postgres")
-        self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                  "-E", "UTF8", "--no-sync")
+        self._run(
+            _pg_bin("initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
-                  "-w", "-t", "60", "start")
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         for name in self.databases:
-            self._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                      "postgres", name)
+            self._run(
+                _pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name
+            )
         return self
 
     def stop(self) -> None:
@@ -99,7 +121,9 @@ class Cluster:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run COMMAND with a throwaway cluster")
     run.add_argument("--port", type=int, default=None)
@@ -111,8 +135,11 @@ def main(argv: list[str]) -> int:
         parser.error("give a COMMAND after --")
     started = time.monotonic()
     with Cluster(port=args.port, databases=tuple(args.db)) as cluster:
-        print(f"pgcluster: {cluster.base_url} ready in {time.monotonic() - started:.1f}s",
-              file=sys.stderr, flush=True)
+        print(
+            f"pgcluster: {cluster.base_url} ready in {time.monotonic() - started:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
         env = {**os.environ, "PG_BASE_URL": cluster.base_url}
         return subprocess.run(cmd, env=env).returncode
 

@@ -85,7 +85,9 @@ class Stack:
     def migrate(self, name: str) -> None:
         subprocess.run(
             [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=SERVICES[name].dir, env=self.environment(name), check=True,
+            cwd=SERVICES[name].dir,
+            env=self.environment(name),
+            check=True,
         )
 
     def start(self, name: str | None = None, *, migrate: bool = True) -> Stack:
@@ -99,8 +101,10 @@ class Stack:
                 self._logs[svc] = out
             self._procs[svc] = subprocess.Popen(
                 [PYTHON, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf", "config.wsgi"],
-                cwd=SERVICES[svc].dir, env=self.environment(svc),
-                stdout=out, stderr=subprocess.STDOUT if out else None,
+                cwd=SERVICES[svc].dir,
+                env=self.environment(svc),
+                stdout=out,
+                stderr=subprocess.STDOUT if out else None,
                 start_new_session=True,  # Ctrl-C reaches us, and we stop the services in order
             )
         for svc in [name] if name else self.only:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Upper
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from .domain import Kind, Status, discount_status
@@ -30,12 +31,12 @@ class Discount(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(code=Upper("code")) & Q(code__length__gte=3),
+                condition=Q(GreaterThanOrEqual(Length("code"), 3), code=Upper("code")),
                 name="discount_code_normalised",
             ),
             models.CheckConstraint(
-                condition=Q(kind=Kind.PERCENT, value__gt=0, value__lte=100, currency__isnull=True)
-                | Q(kind=Kind.FIXED, value__gt=0, currency__isnull=False),
+                condition=Q(kind="percent", value__gt=0, value__lte=100, currency__isnull=True)
+                | Q(kind="fixed", value__gt=0, currency__isnull=False),
                 name="discount_kind_value_currency",
             ),
             models.CheckConstraint(

@@ -77,7 +77,9 @@ def exception_handler(exc, context) -> Response | None:
         return problem_response(problem(exc.status_code, code, title, detail), headers)
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
     return problem_response(
-        problem(500, "internal_error", "Internal server error", "The server failed; it has been logged.")
+        problem(
+            500, "internal_error", "Internal server error", "The server failed; it has been logged."
+        )
     )
 
 

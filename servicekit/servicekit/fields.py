@@ -17,8 +17,14 @@ class MoneyField(serializers.Field):
     minimum itself invalid (``amount must be > 0``).
     """
 
-    def __init__(self, *, min_value: Decimal | None = Decimal("0"), exclusive_min: bool = False,
-                 max_value: Decimal | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        min_value: Decimal | None = Decimal("0"),
+        exclusive_min: bool = False,
+        max_value: Decimal | None = None,
+        **kwargs,
+    ) -> None:
         self.min_value, self.exclusive_min, self.max_value = min_value, exclusive_min, max_value
         super().__init__(**kwargs)
 
@@ -29,9 +35,13 @@ class MoneyField(serializers.Field):
             raise serializers.ValidationError(str(exc)) from None
         if self.min_value is not None:
             if self.exclusive_min and amount <= self.min_value:
-                raise serializers.ValidationError(f"Must be greater than {format_money(self.min_value)}.")
+                raise serializers.ValidationError(
+                    f"Must be greater than {format_money(self.min_value)}."
+                )
             if amount < self.min_value:
-                raise serializers.ValidationError(f"Must be at least {format_money(self.min_value)}.")
+                raise serializers.ValidationError(
+                    f"Must be at least {format_money(self.min_value)}."
+                )
         if self.max_value is not None and amount > self.max_value:
             raise serializers.ValidationError(f"Must be at most {format_money(self.max_value)}.")
         return amount
@@ -49,7 +59,7 @@ class CurrencyField(serializers.CharField):
 
     def to_internal_value(self, data) -> str:
         if not isinstance(data, str):
-            raise serializers.ValidationError("Enter a currency code such as \"USD\".")
+            raise serializers.ValidationError('Enter a currency code such as "USD".')
         value = super().to_internal_value(data)
         if value not in settings.CURRENCIES:
             raise serializers.ValidationError(

@@ -23,18 +23,18 @@ def parse_money(value: object) -> Decimal:
     parser, so their written precision is still known.
     """
     if isinstance(value, bool) or value is None:
-        raise MoneyError("Enter an amount such as \"12.50\".")
+        raise MoneyError('Enter an amount such as "12.50".')
     if isinstance(value, str):
         text = value.strip()
         if not _MONEY_STRING.match(text):
-            raise MoneyError("Enter an amount with at most two decimal places, such as \"12.50\".")
+            raise MoneyError('Enter an amount with at most two decimal places, such as "12.50".')
         amount = Decimal(text)
     elif isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, Decimal):
         amount = value
     else:
-        raise MoneyError("Enter an amount as a string, such as \"12.50\".")
+        raise MoneyError('Enter an amount as a string, such as "12.50".')
     try:
         if not amount.is_finite():
             raise MoneyError("Enter a finite amount.")

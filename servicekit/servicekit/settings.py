@@ -105,7 +105,9 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
     if production and provider_states:
         raise ImproperlyConfigured("PACT_PROVIDER_STATES must not be set in production.")
     ssl_redirect = env_bool("SECURE_SSL_REDIRECT", default=production)
-    allowed_hosts = env_list("ALLOWED_HOSTS", [] if production else ["127.0.0.1", "localhost", "[::1]", "testserver"])
+    allowed_hosts = env_list(
+        "ALLOWED_HOSTS", [] if production else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+    )
     if production and not allowed_hosts:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")
 

@@ -17,7 +17,9 @@ def common_urlpatterns(provider_states=None) -> list:
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     ]
     if provider_states is not None and settings.PACT_PROVIDER_STATES:
-        patterns.append(path("_pact/provider-states", provider_states.view(), name="provider-states"))
+        patterns.append(
+            path("_pact/provider-states", provider_states.view(), name="provider-states")
+        )
     return patterns
 
 

@@ -30,7 +30,9 @@ def health_ready(request):
             cursor.fetchone()
     except DatabaseError:
         logger.warning("readiness check: the database does not answer", exc_info=True)
-        return problem_json(503, "database_unavailable", "Not ready", "The database does not answer.")
+        return problem_json(
+            503, "database_unavailable", "Not ready", "The database does not answer."
+        )
     return JsonResponse({"status": "ok", "database": "ok"})
 
 

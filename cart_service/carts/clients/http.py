@@ -1,0 +1,208 @@
+"""The shared base of the provider clients: timeouts, retries, auth, request id.
+
+Every call has explicit (connect, read) timeouts. Only requests that are
+idempotent by contract are retried (connection errors, timeouts, 5xx, 409
+``idempotency_key_in_use``), with exponential backoff, all within a total time
+budget. Whatever cannot be read as the contract promises becomes the client's
+``unavailable`` error: the outcome is unknown, never a 500 at cart_service.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from servicekit.errors import ProblemError
+from servicekit.request_id import outgoing_headers
+
+logger = logging.getLogger(__name__)
+_MONEY = re.compile(r"^\d+\.\d{2}$")
+
+
+class MalformedResponse(ValueError):
+    """The provider's body does not have the shape the contract promises."""
+
+
+class ProviderClient:
+    """A provider's base URL and token, a ``requests.Session``, and the retry policy."""
+
+    provider = "provider"
+    unavailable: type[ProblemError] = ProblemError
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        connect_timeout: float = 1.0,
+        read_timeout: float = 3.0,
+        retries: int = 2,
+        backoff: float = 0.2,
+        time_budget: float = 8.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.retries = max(0, retries)
+        self.backoff = max(0.0, backoff)
+        self.time_budget = time_budget
+        self.session = session or requests.Session()
+        # Tests may replace these to observe or skip the waiting.
+        self._sleep: Callable[[float], None] = time.sleep
+        self._clock: Callable[[], float] = time.monotonic
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- requests ---------------------------------------------------------------
+
+    def url(self, *segments: str) -> str:
+        """The URL of a path under the base; each segment is percent-encoded."""
+        return self.base_url + "/" + "/".join(quote(str(s), safe="") for s in segments) + "/"
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        json_body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send one logical request; retry it only if ``idempotent``."""
+        all_headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Accept": "application/json",
+            **outgoing_headers(),
+            **(headers or {}),
+        }
+        deadline = self._clock() + self.time_budget
+        tries = 1 + (self.retries if idempotent else 0)
+        failure = "no attempt fitted in the time budget"
+        for attempt in range(tries):
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                break
+            timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+            try:
+                response = self.session.request(
+                    method, url, json=json_body, headers=all_headers, params=params,
+                    timeout=timeout,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+            except requests.RequestException as exc:
+                # Invalid URL and the like: a configuration problem, retrying cannot help.
+                logger.error("%s %s %s failed: %s", self.provider, method, url, exc)
+                raise self.unavailable() from exc
+            else:
+                if not self._is_transient(response):
+                    return response
+                failure = f"HTTP {response.status_code}"
+            logger.warning(
+                "%s %s %s attempt %d/%d failed: %s", self.provider, method, url, attempt + 1,
+                tries, failure,
+            )
+            if attempt + 1 < tries:
+                delay = self.backoff * (2**attempt)
+                if self._clock() + delay >= deadline:
+                    break
+                self._sleep(delay)
+        logger.error("%s %s %s gave up: %s", self.provider, method, url, failure)
+        raise self.unavailable()
+
+    @staticmethod
+    def _is_transient(response: requests.Response) -> bool:
+        if response.status_code >= 500:
+            return True
+        return response.status_code == 409 and error_code(response) == "idempotency_key_in_use"
+
+    # -- reading answers ----------------------------------------------------------
+
+    def fail(self, response: requests.Response, why: str) -> ProblemError:
+        """An answer we cannot use. 401/403 means our token is wrong: our fault, logged loud."""
+        if response.status_code in (401, 403):
+            logger.error(
+                "%s refused our token (HTTP %d): check its *_SERVICE_TOKEN setting",
+                self.provider, response.status_code,
+            )
+        else:
+            logger.error(
+                "%s answered %s %s: %s; body starts %r", self.provider, response.request.method,
+                response.url, why, response.text[:200],
+            )
+        return self.unavailable()
+
+    def body(self, response: requests.Response) -> dict[str, Any]:
+        """The JSON object in the response, or the unavailable error."""
+        try:
+            data = json.loads(response.text, parse_float=Decimal)
+        except ValueError:
+            raise self.fail(response, f"HTTP {response.status_code} body is not JSON") from None
+        if not isinstance(data, dict):
+            raise self.fail(response, "body is not a JSON object")
+        return data
+
+
+def error_code(response: requests.Response) -> str | None:
+    """The ``code`` of a problem+json body, if there is one."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    code = data.get("code") if isinstance(data, dict) else None
+    return code if isinstance(code, str) else None
+
+
+# Field readers: strict about types, they raise MalformedResponse.
+def read_str(data: Mapping[str, Any], key: str, *, nullable: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None and nullable and key in data:
+        return None
+    if not isinstance(value, str) or not value:
+        raise MalformedResponse(f"{key!r} must be a non-empty string, got {value!r}")
+    return value
+
+
+def read_choice(data: Mapping[str, Any], key: str, choices: set[str]) -> str:
+    value = read_str(data, key)
+    if value not in choices:
+        raise MalformedResponse(f"{key!r} must be one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+def read_money(data: Mapping[str, Any], key: str) -> Decimal:
+    """Money is a string with two decimals; a JSON number (a float on the wire) is refused."""
+    value = data.get(key)
+    if not isinstance(value, str) or not _MONEY.match(value):
+        raise MalformedResponse(f"{key!r} must be a money string like '12.50', got {value!r}")
+    return Decimal(value)
+
+
+def read_datetime(data: Mapping[str, Any], key: str) -> datetime:
+    value = read_str(data, key)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise MalformedResponse(f"{key!r} must be an ISO 8601 timestamp, got {value!r}") from None
+    if parsed.tzinfo is None:
+        raise MalformedResponse(f"{key!r} must carry a UTC offset, got {value!r}")
+    return parsed

@@ -1,0 +1,110 @@
+"""The errors cart_service answers with, each with its stable ``code``.
+
+Imports nothing from Django: the provider clients raise these and are used
+(and contract-tested) without Django settings.
+"""
+
+from __future__ import annotations
+
+from servicekit.errors import Conflict, NotFound, ProblemError, ServiceUnavailable, Unprocessable
+
+
+class CartNotFound(NotFound):
+    code, title = "cart_not_found", "Cart not found"
+    default_detail = "No cart has this id."
+
+
+class ItemNotFound(NotFound):
+    code, title = "item_not_found", "Item not found"
+    default_detail = "The cart has no item with this id."
+
+
+class CartNotEditable(Conflict):
+    code, title = "cart_not_editable", "Cart not editable"
+    default_detail = "The cart is paid and can no longer change."
+
+
+class CartEmpty(Unprocessable):
+    code, title = "cart_empty", "Cart is empty"
+    default_detail = "Add at least one item before checking out."
+
+
+class CartInvalid(ProblemError):
+    """Input that is well-formed but breaks a cart rule (e.g. a merged quantity over 999)."""
+
+    status, code, title = 400, "validation_error", "Invalid input"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(
+            "One or more fields are invalid; see 'errors'.", errors={field: [message]}
+        )
+
+
+# Discounts: the provider's refusals keep their codes at cart_service (422).
+class DiscountRefused(Unprocessable):
+    code, title = "discount_refused", "Discount refused"
+
+
+class DiscountNotFound(DiscountRefused):
+    code, title = "discount_not_found", "Discount not found"
+    default_detail = "No discount has this code."
+
+
+class DiscountExpired(DiscountRefused):
+    code, title = "discount_expired", "Discount expired"
+    default_detail = "The discount has expired."
+
+
+class DiscountNotStarted(DiscountRefused):
+    code, title = "discount_not_started", "Discount not started"
+    default_detail = "The discount is not valid yet."
+
+
+class DiscountInactive(DiscountRefused):
+    code, title = "discount_inactive", "Discount inactive"
+    default_detail = "The discount has been deactivated."
+
+
+class DiscountExhausted(DiscountRefused):
+    code, title = "discount_exhausted", "Discount exhausted"
+    default_detail = "The discount has reached its maximum number of redemptions."
+
+
+class DiscountCurrencyMismatch(DiscountRefused):
+    code, title = "discount_currency_mismatch", "Discount currency mismatch"
+    default_detail = "The fixed discount is in another currency than the cart."
+
+
+DISCOUNT_REFUSALS: dict[str, type[DiscountRefused]] = {
+    cls.code: cls
+    for cls in (
+        DiscountNotFound,
+        DiscountExpired,
+        DiscountNotStarted,
+        DiscountInactive,
+        DiscountExhausted,
+    )
+}
+# A discount's computed status, when it is not "active", and the refusal it means.
+DISCOUNT_STATUS_REFUSALS: dict[str, type[DiscountRefused]] = {
+    "scheduled": DiscountNotStarted,
+    "expired": DiscountExpired,
+    "inactive": DiscountInactive,
+    "exhausted": DiscountExhausted,
+}
+
+
+class DiscountServiceUnavailable(ServiceUnavailable):
+    code, title = "discount_service_unavailable", "Discount service unavailable"
+    default_detail = "The discount service did not answer usefully; try again later."
+
+
+class PaymentServiceUnavailable(ServiceUnavailable):
+    code, title = "payment_service_unavailable", "Payment service unavailable"
+    default_detail = "The payment service did not answer usefully; try again later."
+
+
+class PaymentNotFound(NotFound):
+    """payment_service has no such payment (only raised by PaymentClient.get)."""
+
+    code, title = "payment_not_found", "Payment not found"

@@ -1,0 +1,167 @@
+"""HTTP endpoints: validate the input, call one service or selector, serialize the result."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from servicekit.auth import roles_allowed
+from servicekit.drf import PageNumberPagination
+from servicekit.errors import NotFound
+
+from . import selectors, services
+from .serializers import (
+    DiscountCreateSerializer,
+    DiscountListQuerySerializer,
+    DiscountSerializer,
+    DiscountUpdateSerializer,
+    ProblemSerializer,
+    RedemptionCreateSerializer,
+    RedemptionSerializer,
+)
+
+AdminOnly = roles_allowed("admin")
+AdminOrService = roles_allowed("admin", "service")
+ServiceOnly = roles_allowed("service")
+
+
+def _problems(*statuses: int, **described: str) -> dict[int, OpenApiResponse]:
+    texts = {
+        400: "validation_error / malformed_request",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "discount_not_found",
+    }
+    texts.update({int(k.removeprefix("s")): v for k, v in described.items()})
+    return {s: OpenApiResponse(ProblemSerializer, description=texts[s]) for s in statuses}
+
+
+CODE_PARAM = OpenApiParameter(
+    "code", OpenApiTypes.STR, OpenApiParameter.PATH,
+    description="The discount code, case-insensitive (`save10` finds `SAVE10`).",
+)
+CART_ID_PARAM = OpenApiParameter("cart_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+class DiscountListCreateApi(generics.GenericAPIView):
+    permission_classes = [AdminOnly]
+    pagination_class = PageNumberPagination
+    serializer_class = DiscountSerializer
+
+    @extend_schema(
+        operation_id="discounts_list",
+        parameters=[DiscountListQuerySerializer],
+        responses={200: DiscountSerializer(many=True), **_problems(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        query = DiscountListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        discounts = selectors.discount_list(
+            is_active=query.validated_data.get("is_active"),
+            search=query.validated_data.get("search", ""),
+        )
+        page = self.paginate_queryset(discounts)
+        return self.get_paginated_response(DiscountSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="discounts_create",
+        request=DiscountCreateSerializer,
+        responses={
+            201: DiscountSerializer,
+            **_problems(400, 401, 403, s409="discount_code_taken"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = DiscountCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        discount = services.discount_create(**body.validated_data)
+        return Response(DiscountSerializer(discount).data, status=status.HTTP_201_CREATED)
+
+
+class DiscountDetailApi(APIView):
+    def get_permissions(self):
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [AdminOrService()]
+        return [AdminOnly()]
+
+    @extend_schema(
+        operation_id="discounts_retrieve",
+        parameters=[CODE_PARAM],
+        responses={200: DiscountSerializer, **_problems(401, 403, 404)},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        return Response(DiscountSerializer(selectors.discount_get(code=code)).data)
+
+    @extend_schema(
+        operation_id="discounts_partial_update",
+        parameters=[CODE_PARAM],
+        request=DiscountUpdateSerializer,
+        responses={200: DiscountSerializer, **_problems(400, 401, 403, 404)},
+        description="Only description, ends_at, max_redemptions and is_active can change; "
+        "sending any other field of a discount is a validation_error naming it.",
+    )
+    def patch(self, request: Request, code: str) -> Response:
+        body = DiscountUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        discount = services.discount_update(code=code, changes=body.validated_data)
+        return Response(DiscountSerializer(discount).data)
+
+
+class RedemptionCreateApi(APIView):
+    permission_classes = [ServiceOnly]
+
+    @extend_schema(
+        operation_id="redemptions_create",
+        parameters=[CODE_PARAM],
+        request=RedemptionCreateSerializer,
+        responses={
+            201: OpenApiResponse(RedemptionSerializer, description="Redeemed for this cart."),
+            200: OpenApiResponse(
+                RedemptionSerializer, description="This cart already held the redemption."
+            ),
+            **_problems(
+                400, 401, 403, 404,
+                s422="discount_expired / discount_not_started / discount_inactive / "
+                "discount_exhausted",
+            ),
+        },
+    )
+    def post(self, request: Request, code: str) -> Response:
+        body = RedemptionCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.discount_redeem(code=code, cart_id=body.validated_data["cart_id"])
+        return Response(
+            RedemptionSerializer(result.redemption).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class RedemptionDetailApi(APIView):
+    permission_classes = [ServiceOnly]
+
+    @extend_schema(
+        operation_id="redemptions_destroy",
+        parameters=[CODE_PARAM, CART_ID_PARAM],
+        responses={
+            204: OpenApiResponse(
+                description="Released, or nothing was held (also for an unknown code)."
+            ),
+            **_problems(401, 403, 404),
+        },
+    )
+    def delete(self, request: Request, code: str, cart_id: str) -> Response:
+        services.discount_release(code=code, cart_id=_path_uuid(cart_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _path_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(f"No redemption for cart {value!r}: cart ids are UUIDs.") from None

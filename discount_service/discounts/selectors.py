@@ -1,0 +1,31 @@
+"""Reads of discounts."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .domain import is_valid_code, normalise_code
+from .errors import DiscountNotFound
+from .models import Discount
+
+
+def discount_list(*, is_active: bool | None = None, search: str = "") -> QuerySet[Discount]:
+    """Discounts, newest first; ``search`` is a case-insensitive code prefix."""
+    discounts = Discount.objects.all()
+    if is_active is not None:
+        discounts = discounts.filter(is_active=is_active)
+    if prefix := normalise_code(search):
+        # Codes are stored upper-cased, so a plain prefix match is case-insensitive.
+        discounts = discounts.filter(code__startswith=prefix)
+    return discounts
+
+
+def discount_get(*, code: str) -> Discount:
+    """The discount with this code, looked up the way codes are stored (trimmed, upper-case)."""
+    normalised = normalise_code(code)
+    if not is_valid_code(normalised):
+        raise DiscountNotFound(f"No discount with code {code!r}.")
+    try:
+        return Discount.objects.get(code=normalised)
+    except Discount.DoesNotExist:
+        raise DiscountNotFound(f"No discount with code {normalised!r}.") from None

@@ -1,0 +1,165 @@
+"""Request and response bodies of the discount API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from servicekit.fields import CurrencyField, MoneyField
+
+from .domain import CODE_RULE, Status, Terms, is_valid_code, normalise_code, terms_errors
+from .models import Discount, Redemption
+
+MAX_INT = 2_147_483_647
+# Fields of a discount that PATCH refuses to change (the rest of the representation).
+FROZEN_FIELDS = ("code", "kind", "value", "currency", "starts_at", "times_redeemed", "status",
+                 "created_at")
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string (DRF's CharField would turn 123 into "123")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer; no strings, booleans or fractions."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false; no "yes", 1 or "true"."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class CodeField(StrictCharField):
+    """A discount code, normalised (trimmed, upper-cased) before it is checked."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> str:
+        code = normalise_code(super().to_internal_value(data))
+        if not is_valid_code(code):
+            raise serializers.ValidationError(f"A code is {CODE_RULE}")
+        return code
+
+
+class DiscountSerializer(serializers.ModelSerializer):
+    value = MoneyField()
+    status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)
+
+    class Meta:
+        model = Discount
+        fields = ["code", "description", "kind", "value", "currency", "starts_at", "ends_at",
+                  "max_redemptions", "times_redeemed", "is_active", "status", "created_at"]
+        read_only_fields = fields
+
+
+class DiscountCreateSerializer(serializers.Serializer):
+    code = CodeField(help_text=f"Trimmed and upper-cased, then {CODE_RULE}")
+    description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=["percent", "fixed"])
+    value = MoneyField(min_value=Decimal("0"), exclusive_min=True,
+                       help_text="percent: 0 < value <= 100; fixed: an amount > 0.")
+    currency = CurrencyField(required=False, allow_null=True, default=None,
+                             help_text="null for percent; required for fixed.")
+    starts_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+    ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                        help_text="After starts_at; null: never expires.")
+    max_redemptions = StrictIntegerField(required=False, allow_null=True, default=None,
+                                         min_value=1, max_value=MAX_INT,
+                                         help_text="null: unlimited.")
+    is_active = StrictBooleanField(required=False, default=True)
+
+    def validate(self, attrs):
+        attrs.setdefault("starts_at", timezone.now())
+        errors = terms_errors(
+            Terms(kind=attrs["kind"], value=attrs["value"], currency=attrs["currency"],
+                  starts_at=attrs["starts_at"], ends_at=attrs["ends_at"])
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class DiscountUpdateSerializer(serializers.Serializer):
+    description = StrictCharField(max_length=500, required=False, allow_blank=True)
+    ends_at = serializers.DateTimeField(required=False, allow_null=True,
+                                        help_text="After starts_at; null: never expires.")
+    max_redemptions = StrictIntegerField(required=False, allow_null=True, min_value=1,
+                                         max_value=MAX_INT,
+                                         help_text="At least times_redeemed; null: unlimited.")
+    is_active = StrictBooleanField(required=False)
+
+    def validate(self, attrs):
+        frozen = [name for name in FROZEN_FIELDS if name in self.initial_data]
+        if frozen:
+            raise serializers.ValidationError(
+                {name: ["This field cannot be changed."] for name in frozen}
+            )
+        return attrs
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID written as a string (DRF's UUIDField would also take an integer)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+class RedemptionCreateSerializer(serializers.Serializer):
+    cart_id = StrictUUIDField()
+
+
+class RedemptionSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="discount.code", read_only=True)
+
+    class Meta:
+        model = Redemption
+        fields = ["code", "cart_id", "created_at"]
+        read_only_fields = fields
+
+
+class DiscountListQuerySerializer(serializers.Serializer):
+    is_active = serializers.ChoiceField(choices=["true", "false"], required=False,
+                                        help_text="Only active (true) or inactive (false) ones.")
+    search = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                                   trim_whitespace=False,
+                                   help_text="A code prefix, case-insensitive.")
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1,
+                                         help_text="Default 20; more than 100 is capped at 100.")
+
+    def validate_is_active(self, value: str) -> bool:
+        return value == "true"
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, as every error is answered."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                   required=False)

@@ -1,0 +1,142 @@
+"""Writes: creating and changing discounts, redeeming and releasing them.
+
+Redemptions lock the discount's row (``select_for_update``) for the whole
+decision, so under any concurrency a discount is never redeemed more than
+``max_redemptions`` times, a cart holds at most one redemption of it, and
+``times_redeemed`` always equals its number of redemptions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .domain import (
+    Status,
+    is_valid_code,
+    max_redemptions_error,
+    normalise_code,
+    window_error,
+)
+from .errors import REFUSALS, DiscountCodeTaken, DiscountNotFound, InvalidDiscount
+from .models import Discount, Redemption
+
+UPDATABLE_FIELDS = ("description", "ends_at", "max_redemptions", "is_active")
+
+
+@dataclass(frozen=True)
+class RedeemResult:
+    redemption: Redemption
+    created: bool
+
+
+def discount_create(
+    *,
+    code: str,
+    kind: str,
+    value: Decimal,
+    currency: str | None = None,
+    description: str = "",
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    max_redemptions: int | None = None,
+    is_active: bool = True,
+) -> Discount:
+    """Create a discount whose terms were validated; a taken code raises DiscountCodeTaken."""
+    code = normalise_code(code)
+    if Discount.objects.filter(code=code).exists():
+        raise DiscountCodeTaken(f"The code {code!r} is taken.")
+    try:
+        # The unique index decides between two concurrent creates of one code.
+        with transaction.atomic():
+            return Discount.objects.create(
+                code=code,
+                kind=kind,
+                value=value,
+                currency=currency,
+                description=description,
+                starts_at=starts_at or timezone.now(),
+                ends_at=ends_at,
+                max_redemptions=max_redemptions,
+                is_active=is_active,
+            )
+    except IntegrityError:
+        if Discount.objects.filter(code=code).exists():
+            raise DiscountCodeTaken(f"The code {code!r} is taken.") from None
+        raise
+
+
+def discount_update(*, code: str, changes: dict[str, Any]) -> Discount:
+    """Apply ``changes`` (only UPDATABLE_FIELDS) checked against the locked, current row."""
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not updatable: {sorted(unknown)}")
+    with transaction.atomic():
+        discount = _locked(code)
+        errors: dict[str, list[str]] = {}
+        if "ends_at" in changes and (
+            error := window_error(discount.starts_at, changes["ends_at"])
+        ):
+            errors["ends_at"] = [error]
+        if "max_redemptions" in changes and (
+            error := max_redemptions_error(changes["max_redemptions"], discount.times_redeemed)
+        ):
+            errors["max_redemptions"] = [error]
+        if errors:
+            raise InvalidDiscount(errors)
+        for field, value in changes.items():
+            setattr(discount, field, value)
+        if changes:
+            discount.save(update_fields=list(changes))
+    return discount
+
+
+def discount_redeem(*, code: str, cart_id: uuid.UUID) -> RedeemResult:
+    """Redeem the discount for a cart; a cart that already holds it gets its redemption back."""
+    with transaction.atomic():
+        discount = _locked(code)
+        # Checked before the status: a cart keeps what it holds even if the discount
+        # has since become exhausted or expired, so retries stay idempotent.
+        held = Redemption.objects.filter(discount=discount, cart_id=cart_id).first()
+        if held is not None:
+            return RedeemResult(redemption=held, created=False)
+        status = discount.status_at(timezone.now())
+        if status != Status.ACTIVE:
+            raise REFUSALS[status](f"The discount {discount.code!r} is {status}.")
+        redemption = Redemption.objects.create(discount=discount, cart_id=cart_id)
+        Discount.objects.filter(pk=discount.pk).update(times_redeemed=F("times_redeemed") + 1)
+    return RedeemResult(redemption=redemption, created=True)
+
+
+def discount_release(*, code: str, cart_id: uuid.UUID) -> bool:
+    """Give the cart's use of the discount back; whether it held one.
+
+    Idempotent: nothing held, or no such discount, is not an error.
+    """
+    with transaction.atomic():
+        try:
+            discount = _locked(code)
+        except DiscountNotFound:
+            return False
+        deleted, _ = Redemption.objects.filter(discount=discount, cart_id=cart_id).delete()
+        if deleted:
+            Discount.objects.filter(pk=discount.pk).update(times_redeemed=F("times_redeemed") - 1)
+    return bool(deleted)
+
+
+def _locked(code: str) -> Discount:
+    """The discount row, locked until the surrounding transaction ends."""
+    normalised = normalise_code(code)
+    if not is_valid_code(normalised):
+        raise DiscountNotFound(f"No discount with code {code!r}.")
+    try:
+        return Discount.objects.select_for_update().get(code=normalised)
+    except Discount.DoesNotExist:
+        raise DiscountNotFound(f"No discount with code {normalised!r}.") from None

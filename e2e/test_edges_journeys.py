@@ -1,0 +1,142 @@
+"""Journeys 6-8: auth, request ids across services, and faults with real processes."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from e2e.api_client import ApiError
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "path"),
+    [
+        ("discount", "GET", "/api/discounts/"),
+        ("discount", "POST", "/api/discounts/"),
+        ("discount", "POST", "/api/discounts/ANY/redemptions/"),
+        ("payment", "GET", "/api/payments/?reference=x"),
+        ("payment", "POST", "/api/payments/"),
+        ("cart", "GET", "/api/carts/"),
+    ],
+)
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", "Basic abc"])
+def test_admin_and_service_endpoints_refuse_missing_and_wrong_tokens(
+    urls, service, method, path, authorization
+):
+    headers = {"Authorization": authorization} if authorization else {}
+
+    response = requests.request(method, urls[service] + path, headers=headers, json={}, timeout=5)
+
+    assert response.status_code == 401
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize("service", ["discount", "cart", "payment"])
+def test_provider_states_are_absent_without_the_switch(urls, service):
+    response = requests.post(
+        urls[service] + "/_pact/provider-states",
+        json={"state": "a cart exists", "params": {}},
+        timeout=5,
+    )
+
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.processes
+def test_one_request_id_appears_in_the_logs_of_all_three_services(
+    stack, storefront, discounts, new_code
+):
+    code = new_code()
+    discounts.create(code=code, kind="percent", value="10.00")
+    cart = storefront.create_cart(
+        "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
+    )
+    storefront.apply_discount(cart["id"], code)
+    request_id = f"e2e-{uuid.uuid4()}"
+
+    storefront.checkout(cart["id"], request_id=request_id)
+
+    time.sleep(0.3)  # log lines are flushed by the workers as they are written
+    for name in ("cart", "discount", "payment"):
+        assert f"request_id={request_id}" in stack.log(name), name
+
+
+@pytest.mark.processes
+def test_checkout_with_payment_service_down_answers_503_then_completes(stack, storefront, payments):
+    cart = storefront.create_cart(
+        "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
+    )
+    stack.stack.stop("payment")
+
+    started = time.monotonic()
+    with pytest.raises(ApiError) as unavailable:
+        storefront.checkout(cart["id"])
+    elapsed = time.monotonic() - started
+
+    assert (unavailable.value.status, unavailable.value.code) == (
+        503,
+        "payment_service_unavailable",
+    )
+    assert elapsed < 3.0 + 1.0  # DOWNSTREAM_TIME_BUDGET plus the request's own overhead
+    assert storefront.get_cart(cart["id"])["payment_status"] == "pending"
+
+    stack.stack.start("payment", migrate=False)
+    paid = storefront.checkout(cart["id"])
+
+    assert paid["payment_status"] == "paid"
+    assert len(payments.payments_for(f"cart:{cart['id']}")) == 1
+
+
+@pytest.mark.processes
+def test_checkout_with_a_slow_payment_service_answers_503_then_charges_once(
+    stack, storefront, payments
+):
+    cart = storefront.create_cart(
+        "USD", items=[{"sku": "A", "name": "A", "unit_price": "6.00", "quantity": 1}]
+    )
+    stack.proxy.delay = 2.5  # longer than cart_service's 1.0 s read timeout
+
+    started = time.monotonic()
+    with pytest.raises(ApiError) as unavailable:
+        storefront.checkout(cart["id"])
+    elapsed = time.monotonic() - started
+
+    assert (unavailable.value.status, unavailable.value.code) == (
+        503,
+        "payment_service_unavailable",
+    )
+    assert elapsed < 3.0 + 1.0
+    assert storefront.get_cart(cart["id"])["payment_status"] == "pending"
+
+    stack.proxy.delay = 0.0
+    paid = storefront.checkout(cart["id"])
+
+    assert paid["payment_status"] == "paid"
+    assert len(payments.payments_for(f"cart:{cart['id']}")) == 1
+
+
+@pytest.mark.processes
+def test_applying_a_code_with_discount_service_down_answers_503_and_changes_nothing(
+    stack, storefront, discounts, new_code
+):
+    code = new_code()
+    discounts.create(code=code, kind="percent", value="10.00")
+    cart = storefront.create_cart(
+        "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
+    )
+    before = storefront.get_cart(cart["id"])
+    stack.stack.stop("discount")
+
+    with pytest.raises(ApiError) as unavailable:
+        storefront.apply_discount(cart["id"], code)
+
+    assert (unavailable.value.status, unavailable.value.code) == (
+        503,
+        "discount_service_unavailable",
+    )
+    assert storefront.get_cart(cart["id"]) == before

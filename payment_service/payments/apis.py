@@ -1,0 +1,125 @@
+"""HTTP API of payment_service: validate, call one service or selector, serialize."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from servicekit.auth import roles_allowed
+from servicekit.drf import PROBLEM_CONTENT_TYPE
+
+from .selectors import payment_get, payment_list
+from .serializers import (
+    IDEMPOTENCY_HEADER,
+    PaymentCreateSerializer,
+    PaymentListFilterSerializer,
+    PaymentSerializer,
+    ProblemSerializer,
+    idempotency_key_from,
+    render_payment,
+)
+from .services import payment_create
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def _problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ProblemSerializer, description=description)
+
+
+_AUTH_ERRORS = {
+    (401, PROBLEM_CONTENT_TYPE): _problem("not_authenticated: missing or wrong token."),
+}
+
+
+class PaymentListCreateApi(GenericAPIView):
+    permission_classes = [roles_allowed("service")]
+    serializer_class = PaymentSerializer
+
+    @extend_schema(
+        operation_id="payments_create",
+        summary="Take a payment (idempotent per Idempotency-Key)",
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="1–255 visible ASCII characters. The same key and body replay the "
+                "original response byte for byte, with `Idempotent-Replayed: true`.",
+            )
+        ],
+        request=PaymentCreateSerializer,
+        responses={
+            201: OpenApiResponse(
+                PaymentSerializer,
+                description="The payment, `succeeded` or `declined` (a decline is not an error). "
+                "Also the replay of an earlier identical request.",
+            ),
+            (400, PROBLEM_CONTENT_TYPE): _problem(
+                "idempotency_key_missing, validation_error or malformed_request."
+            ),
+            **_AUTH_ERRORS,
+            (409, PROBLEM_CONTENT_TYPE): _problem(
+                "idempotency_key_in_use: a request with this key is still in flight."
+            ),
+            (422, PROBLEM_CONTENT_TYPE): _problem(
+                "idempotency_key_reused: the key was used with a different body."
+            ),
+        },
+    )
+    def post(self, request):
+        key = idempotency_key_from(request.headers)
+        serializer = PaymentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        stored = payment_create(
+            idempotency_key=key, **serializer.validated_data, render=render_payment
+        )
+        # The stored bytes as they are: a replay must equal the original byte for byte.
+        response = HttpResponse(stored.body, status=stored.status, content_type="application/json")
+        if stored.replayed:
+            response[REPLAYED_HEADER] = "true"
+        return response
+
+    @extend_schema(
+        operation_id="payments_list",
+        summary="List payments, newest first",
+        parameters=[
+            OpenApiParameter(
+                "reference",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="Only payments with exactly this reference, e.g. `cart:<id>`.",
+            )
+        ],
+        responses={
+            200: PaymentSerializer(many=True),
+            (400, PROBLEM_CONTENT_TYPE): _problem("validation_error: bad query parameter."),
+            **_AUTH_ERRORS,
+        },
+    )
+    def get(self, request):
+        filters = PaymentListFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(payment_list(**filters.validated_data))
+        return self.get_paginated_response(PaymentSerializer(page, many=True).data)
+
+
+class PaymentDetailApi(APIView):
+    permission_classes = [roles_allowed("service")]
+
+    @extend_schema(
+        operation_id="payments_retrieve",
+        summary="Get a payment",
+        responses={
+            200: PaymentSerializer,
+            **_AUTH_ERRORS,
+            (404, PROBLEM_CONTENT_TYPE): _problem("payment_not_found."),
+        },
+    )
+    def get(self, request, payment_id: str):
+        return Response(PaymentSerializer(payment_get(payment_id=payment_id)).data)

@@ -1,0 +1,80 @@
+"""Payments and the idempotency keys that make POST /api/payments/ safe to retry."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded"
+        DECLINED = "declined"
+
+    class DeclineCode(models.TextChoices):
+        INSUFFICIENT_FUNDS = "insufficient_funds"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=255, db_index=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    decline_code = models.CharField(
+        max_length=32, choices=DeclineCode.choices, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="succeeded", decline_code__isnull=True)
+                | Q(status="declined", decline_code__isnull=False),
+                name="payment_decline_code_iff_declined",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount} {self.currency} {self.status}"
+
+
+class IdempotencyKey(models.Model):
+    """One row per Idempotency-Key: the claim while in flight, the stored response after.
+
+    The unique ``key`` decides which of several concurrent requests runs; ``claim_token``
+    names the owner of an in-progress claim, so that only the owner can complete it, even
+    after an abandoned claim was taken over.
+    """
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+
+    key = models.CharField(max_length=255, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices)
+    claim_token = models.UUIDField(default=uuid.uuid4)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the current claim was taken (or the row completed): the age of a claim.
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="in_progress")
+                | Q(response_status__isnull=False, response_body__isnull=False),
+                name="idempotency_completed_has_response",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

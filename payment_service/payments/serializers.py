@@ -1,0 +1,72 @@
+"""Request and response shapes of the payments API."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+
+from servicekit.fields import CurrencyField, MoneyField
+
+from .errors import IdempotencyKeyMissing
+from .idempotency import KEY_MAX_LENGTH
+from .models import Payment
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Visible ASCII with inner spaces: what HTTP header values carry safely, stored as-is.
+_KEY_CHARS = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    reference = serializers.CharField(min_length=1, max_length=255)
+    amount = MoneyField(min_value=Decimal("0"), exclusive_min=True)
+    currency = CurrencyField()
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    amount = MoneyField()
+
+    class Meta:
+        model = Payment
+        fields = ["id", "reference", "amount", "currency", "status", "decline_code", "created_at"]
+        read_only_fields = fields
+
+
+class PaymentListFilterSerializer(serializers.Serializer):
+    reference = serializers.CharField(required=False, min_length=1, max_length=255)
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, as every error of the service is rendered (for the schema)."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+def render_payment(payment: Payment) -> bytes:
+    """The exact bytes of a payment response: stored once, replayed byte for byte."""
+    return JSONRenderer().render(PaymentSerializer(payment).data)
+
+
+def idempotency_key_from(headers) -> str:
+    """The request's Idempotency-Key; missing or blank → 400 idempotency_key_missing."""
+    key = (headers.get(IDEMPOTENCY_HEADER) or "").strip()
+    if not key:
+        raise IdempotencyKeyMissing()
+    if len(key) > KEY_MAX_LENGTH:
+        raise serializers.ValidationError(
+            {IDEMPOTENCY_HEADER: [f"Use at most {KEY_MAX_LENGTH} characters."]}
+        )
+    if not _KEY_CHARS.match(key):
+        raise serializers.ValidationError(
+            {IDEMPOTENCY_HEADER: ["Use visible ASCII characters only."]}
+        )
+    return key

@@ -1,0 +1,170 @@
+"""Writes of payment_service: taking a payment exactly once per Idempotency-Key.
+
+The protocol, in two short committed transactions:
+
+1. claim: insert the key ``in_progress`` (the unique constraint decides a race), or take
+   over a claim older than ``PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT`` with a conditional UPDATE;
+2. charge: create the payment and mark the key ``completed`` with the rendered response,
+   in ONE transaction, and only while this request still owns the claim.
+
+So a key is either free, claimed with no payment, or completed with exactly one payment.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from .approval import payment_outcome
+from .errors import IdempotencyKeyInUse, IdempotencyKeyReused
+from .idempotency import Decision, KeyRecord, idempotency_decide, request_fingerprint
+from .models import IdempotencyKey, Payment
+
+logger = logging.getLogger(__name__)
+
+# A lost race re-reads the key; more rounds than this means it is contended: 409.
+_MAX_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: bytes
+    replayed: bool
+
+
+def payment_create(
+    *,
+    idempotency_key: str,
+    reference: str,
+    amount: Decimal,
+    currency: str,
+    render: Callable[[Payment], bytes],
+) -> StoredResponse:
+    """Take a payment once per key; a repeat of the same request gets the stored response.
+
+    ``render`` turns the new payment into the response body. It runs inside the charge
+    transaction because those exact bytes are stored with the payment for replays.
+    Raises IdempotencyKeyReused (different body) or IdempotencyKeyInUse (in flight).
+    """
+    fingerprint = request_fingerprint(reference=reference, amount=amount, currency=currency)
+    lock_timeout = timedelta(seconds=settings.PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT)
+    for _ in range(_MAX_ROUNDS):
+        row = IdempotencyKey.objects.filter(key=idempotency_key).first()
+        record = None
+        if row is not None:
+            record = KeyRecord(
+                fingerprint=row.fingerprint,
+                completed=row.state == IdempotencyKey.State.COMPLETED,
+                updated_at=row.updated_at,
+            )
+        decision = idempotency_decide(
+            record=record, fingerprint=fingerprint, now=timezone.now(), lock_timeout=lock_timeout
+        )
+        if decision is Decision.REPLAY:
+            return StoredResponse(row.response_status, bytes(row.response_body), replayed=True)
+        if decision is Decision.REUSED:
+            raise IdempotencyKeyReused()
+        if decision is Decision.IN_USE:
+            raise IdempotencyKeyInUse()
+        if decision is Decision.CLAIM:
+            token = _key_claim(key=idempotency_key, fingerprint=fingerprint)
+        else:
+            token = _key_take_over(row=row)
+        if token is None:
+            continue  # another request moved first: look again
+        return _charge(
+            key=idempotency_key,
+            token=token,
+            reference=reference,
+            amount=amount,
+            currency=currency,
+            render=render,
+        )
+    raise IdempotencyKeyInUse()
+
+
+def _key_claim(*, key: str, fingerprint: str) -> uuid.UUID | None:
+    """Insert an in-progress claim in its own committed transaction; None if taken."""
+    token = uuid.uuid4()
+    now = timezone.now()
+    try:
+        with transaction.atomic(durable=True):
+            IdempotencyKey.objects.create(
+                key=key,
+                fingerprint=fingerprint,
+                state=IdempotencyKey.State.IN_PROGRESS,
+                claim_token=token,
+                created_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        return None
+    return token
+
+
+def _key_take_over(*, row: IdempotencyKey) -> uuid.UUID | None:
+    """Take an abandoned claim, only if nobody changed it since we read it."""
+    token = uuid.uuid4()
+    taken = IdempotencyKey.objects.filter(
+        pk=row.pk, state=IdempotencyKey.State.IN_PROGRESS, claim_token=row.claim_token
+    ).update(claim_token=token, updated_at=timezone.now())
+    if taken:
+        logger.warning("idempotency key %r: took over a claim abandoned since %s", row.key, row.updated_at)
+    return token if taken else None
+
+
+def _charge(
+    *,
+    key: str,
+    token: uuid.UUID,
+    reference: str,
+    amount: Decimal,
+    currency: str,
+    render: Callable[[Payment], bytes],
+) -> StoredResponse:
+    try:
+        with transaction.atomic(durable=True):
+            outcome = payment_outcome(amount=amount, limit=settings.PAYMENT_APPROVAL_LIMIT)
+            payment = Payment.objects.create(
+                reference=reference,
+                amount=amount,
+                currency=currency,
+                status=outcome.status,
+                decline_code=outcome.decline_code,
+            )
+            body = render(payment)
+            completed = IdempotencyKey.objects.filter(
+                key=key, state=IdempotencyKey.State.IN_PROGRESS, claim_token=token
+            ).update(
+                state=IdempotencyKey.State.COMPLETED,
+                response_status=201,
+                response_body=body,
+                payment=payment,
+                updated_at=timezone.now(),
+            )
+            if not completed:
+                # Our claim was taken over as abandoned: its new owner charges, not us.
+                raise IdempotencyKeyInUse()
+    except BaseException:
+        _key_release(key=key, token=token)
+        raise
+    return StoredResponse(201, body, replayed=False)
+
+
+def _key_release(*, key: str, token: uuid.UUID) -> None:
+    """Free a claim that produced no payment, so a retry is not told 409 until it expires."""
+    try:
+        IdempotencyKey.objects.filter(
+            key=key, state=IdempotencyKey.State.IN_PROGRESS, claim_token=token
+        ).delete()
+    except DatabaseError:
+        logger.exception("idempotency key %r: could not release the claim; it will expire", key)
