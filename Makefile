@@ -13,7 +13,7 @@ export PACT_DO_NOT_TRACK := true
 .PHONY: help install run test lint test-sqlite test-postgres clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -49,6 +49,8 @@ test-postgres: install ## Each service's suite, concurrency tests included, on a
 	  echo "== $${s}_service (PostgreSQL)"; \
 	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(PY) -m pytest -q) || exit 1; \
 	done'
+
+include contracts/contracts.mk e2e/e2e.mk
 
 clean: ## Remove the virtualenv, tools and local databases
 	rm -rf .venv .tools */db.sqlite3 .pytest_cache .ruff_cache

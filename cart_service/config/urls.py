@@ -1,9 +1,9 @@
-from django.urls import path  # noqa: F401 - the app adds its routes here
+from django.urls import include, path
 
+from carts.provider_states import states
 from servicekit.urls import common_urlpatterns
 
-# One line each, so the app's own routes and provider states are filled in by the app.
-urlpatterns = [*common_urlpatterns()]
+urlpatterns = [*common_urlpatterns(provider_states=states), path("", include("carts.urls"))]
 
 handler400 = "servicekit.views.bad_request"
 handler403 = "servicekit.views.permission_denied"

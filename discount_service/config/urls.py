@@ -1,9 +1,8 @@
-from django.urls import path  # noqa: F401 - the app adds its routes here
-
+from discounts.provider_states import states
+from discounts.urls import urlpatterns as discount_urlpatterns
 from servicekit.urls import common_urlpatterns
 
-# One line each, so the app's own routes and provider states are filled in by the app.
-urlpatterns = [*common_urlpatterns()]
+urlpatterns = [*discount_urlpatterns, *common_urlpatterns(provider_states=states)]
 
 handler400 = "servicekit.views.bad_request"
 handler403 = "servicekit.views.permission_denied"

@@ -43,7 +43,9 @@ def _problems(*statuses: int, **described: str) -> dict[int, OpenApiResponse]:
 
 
 CODE_PARAM = OpenApiParameter(
-    "code", OpenApiTypes.STR, OpenApiParameter.PATH,
+    "code",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
     description="The discount code, case-insensitive (`save10` finds `SAVE10`).",
 )
 CART_ID_PARAM = OpenApiParameter("cart_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -126,7 +128,10 @@ class RedemptionCreateApi(APIView):
                 RedemptionSerializer, description="This cart already held the redemption."
             ),
             **_problems(
-                400, 401, 403, 404,
+                400,
+                401,
+                403,
+                404,
                 s422="discount_expired / discount_not_started / discount_inactive / "
                 "discount_exhausted",
             ),
@@ -152,7 +157,7 @@ class RedemptionDetailApi(APIView):
             204: OpenApiResponse(
                 description="Released, or nothing was held (also for an unknown code)."
             ),
-            **_problems(401, 403, 404),
+            **_problems(401, 403, 404, s404="not_found: cart_id is not a UUID"),
         },
     )
     def delete(self, request: Request, code: str, cart_id: str) -> Response:

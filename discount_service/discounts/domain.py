@@ -29,7 +29,7 @@ class Status(enum.StrEnum):
 def normalise_code(raw: str) -> str:
     """Trim surrounding blanks and upper-case, so `` save10 `` and ``SAVE10`` are one code.
 
-    Only ASCII is upper-cased: ``"ı".upper()`` is ``"I"``, and a code must not match
+    Only ASCII is upper-cased: the dotless i upper-cases to ``"I"``, and a code must not match
     through such a mapping.
     """
     text = raw.strip()

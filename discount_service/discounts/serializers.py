@@ -14,8 +14,16 @@ from .models import Discount, Redemption
 
 MAX_INT = 2_147_483_647
 # Fields of a discount that PATCH refuses to change (the rest of the representation).
-FROZEN_FIELDS = ("code", "kind", "value", "currency", "starts_at", "times_redeemed", "status",
-                 "created_at")
+FROZEN_FIELDS = (
+    "code",
+    "kind",
+    "value",
+    "currency",
+    "starts_at",
+    "times_redeemed",
+    "status",
+    "created_at",
+)
 
 
 class StrictCharField(serializers.CharField):
@@ -67,8 +75,20 @@ class DiscountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Discount
-        fields = ["code", "description", "kind", "value", "currency", "starts_at", "ends_at",
-                  "max_redemptions", "times_redeemed", "is_active", "status", "created_at"]
+        fields = [
+            "code",
+            "description",
+            "kind",
+            "value",
+            "currency",
+            "starts_at",
+            "ends_at",
+            "max_redemptions",
+            "times_redeemed",
+            "is_active",
+            "status",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -76,23 +96,44 @@ class DiscountCreateSerializer(serializers.Serializer):
     code = CodeField(help_text=f"Trimmed and upper-cased, then {CODE_RULE}")
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(choices=["percent", "fixed"])
-    value = MoneyField(min_value=Decimal("0"), exclusive_min=True,
-                       help_text="percent: 0 < value <= 100; fixed: an amount > 0.")
-    currency = CurrencyField(required=False, allow_null=True, default=None,
-                             help_text="null for percent; required for fixed.")
+    value = MoneyField(
+        min_value=Decimal("0"),
+        exclusive_min=True,
+        help_text="percent: 0 < value <= 100; fixed: an amount > 0.",
+    )
+    currency = CurrencyField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="null for percent; required for fixed.",
+    )
     starts_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
-    ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
-                                        help_text="After starts_at; null: never expires.")
-    max_redemptions = StrictIntegerField(required=False, allow_null=True, default=None,
-                                         min_value=1, max_value=MAX_INT,
-                                         help_text="null: unlimited.")
+    ends_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="After starts_at; null: never expires.",
+    )
+    max_redemptions = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_INT,
+        help_text="null: unlimited.",
+    )
     is_active = StrictBooleanField(required=False, default=True)
 
     def validate(self, attrs):
         attrs.setdefault("starts_at", timezone.now())
         errors = terms_errors(
-            Terms(kind=attrs["kind"], value=attrs["value"], currency=attrs["currency"],
-                  starts_at=attrs["starts_at"], ends_at=attrs["ends_at"])
+            Terms(
+                kind=attrs["kind"],
+                value=attrs["value"],
+                currency=attrs["currency"],
+                starts_at=attrs["starts_at"],
+                ends_at=attrs["ends_at"],
+            )
         )
         if errors:
             raise serializers.ValidationError(errors)
@@ -101,19 +142,33 @@ class DiscountCreateSerializer(serializers.Serializer):
 
 class DiscountUpdateSerializer(serializers.Serializer):
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
-    ends_at = serializers.DateTimeField(required=False, allow_null=True,
-                                        help_text="After starts_at; null: never expires.")
-    max_redemptions = StrictIntegerField(required=False, allow_null=True, min_value=1,
-                                         max_value=MAX_INT,
-                                         help_text="At least times_redeemed; null: unlimited.")
+    ends_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="After starts_at; null: never expires."
+    )
+    max_redemptions = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_INT,
+        help_text="At least times_redeemed; null: unlimited.",
+    )
     is_active = StrictBooleanField(required=False)
 
-    def validate(self, attrs):
-        frozen = [name for name in FROZEN_FIELDS if name in self.initial_data]
+    def to_internal_value(self, data):
+        # Frozen fields are reported together with any other invalid field.
+        frozen = {}
+        if isinstance(data, dict):
+            frozen = {
+                name: ["This field cannot be changed."] for name in FROZEN_FIELDS if name in data
+            }
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**frozen, **exc.detail}) from None
+            raise
         if frozen:
-            raise serializers.ValidationError(
-                {name: ["This field cannot be changed."] for name in frozen}
-            )
+            raise serializers.ValidationError(frozen)
         return attrs
 
 
@@ -140,14 +195,22 @@ class RedemptionSerializer(serializers.ModelSerializer):
 
 
 class DiscountListQuerySerializer(serializers.Serializer):
-    is_active = serializers.ChoiceField(choices=["true", "false"], required=False,
-                                        help_text="Only active (true) or inactive (false) ones.")
-    search = serializers.CharField(required=False, allow_blank=True, max_length=100,
-                                   trim_whitespace=False,
-                                   help_text="A code prefix, case-insensitive.")
+    is_active = serializers.ChoiceField(
+        choices=["true", "false"],
+        required=False,
+        help_text="Only active (true) or inactive (false) ones.",
+    )
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        trim_whitespace=False,
+        help_text="A code prefix, case-insensitive.",
+    )
     page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1,
-                                         help_text="Default 20; more than 100 is capped at 100.")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, help_text="Default 20; more than 100 is capped at 100."
+    )
 
     def validate_is_active(self, value: str) -> bool:
         return value == "true"
@@ -161,5 +224,6 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   required=False)
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )

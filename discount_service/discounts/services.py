@@ -81,9 +81,7 @@ def discount_update(*, code: str, changes: dict[str, Any]) -> Discount:
     with transaction.atomic():
         discount = _locked(code)
         errors: dict[str, list[str]] = {}
-        if "ends_at" in changes and (
-            error := window_error(discount.starts_at, changes["ends_at"])
-        ):
+        if "ends_at" in changes and (error := window_error(discount.starts_at, changes["ends_at"])):
             errors["ends_at"] = [error]
         if "max_redemptions" in changes and (
             error := max_redemptions_error(changes["max_redemptions"], discount.times_redeemed)

@@ -55,7 +55,7 @@ class PaymentListCreateApi(GenericAPIView):
         ],
         request=PaymentCreateSerializer,
         responses={
-            201: OpenApiResponse(
+            (201, "application/json"): OpenApiResponse(
                 PaymentSerializer,
                 description="The payment, `succeeded` or `declined` (a decline is not an error). "
                 "Also the replay of an earlier identical request.",
@@ -97,7 +97,7 @@ class PaymentListCreateApi(GenericAPIView):
             )
         ],
         responses={
-            200: PaymentSerializer(many=True),
+            (200, "application/json"): PaymentSerializer(many=True),
             (400, PROBLEM_CONTENT_TYPE): _problem("validation_error: bad query parameter."),
             **_AUTH_ERRORS,
         },
@@ -115,8 +115,9 @@ class PaymentDetailApi(APIView):
     @extend_schema(
         operation_id="payments_retrieve",
         summary="Get a payment",
+        parameters=[OpenApiParameter("payment_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={
-            200: PaymentSerializer,
+            (200, "application/json"): PaymentSerializer,
             **_AUTH_ERRORS,
             (404, PROBLEM_CONTENT_TYPE): _problem("payment_not_found."),
         },

@@ -1,0 +1,156 @@
+"""Thin views: validate, call one service, serialize. Errors are raised, never built here."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from carts import selectors, services
+from carts.clients import discount, payment
+from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, QuantityIn
+from servicekit.auth import BearerTokenAuthentication, roles_allowed
+from servicekit.drf import PageNumberPagination
+
+
+def _problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(description=f"application/problem+json: {description}")
+
+
+NOT_FOUND = _problem("cart_not_found")
+NOT_EDITABLE = _problem("cart_not_editable (paid, or a checkout is being settled)")
+INVALID = _problem("validation_error / malformed_request")
+DISCOUNT_REFUSED = _problem(
+    "discount_not_found, discount_expired, discount_not_started, discount_inactive, "
+    "discount_exhausted, discount_currency_mismatch"
+)
+
+
+class PublicApi(APIView):
+    """Anyone may call these; an Authorization header is ignored, not judged."""
+
+    authentication_classes = ()
+    permission_classes = ()
+
+
+class CartListCreateApi(APIView):
+    def get_authenticators(self):
+        # Listing needs the admin token; creating a cart is open to anyone.
+        if self.request.method == "POST":
+            return []
+        return [BearerTokenAuthentication()]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return []
+        return [roles_allowed("admin")()]
+
+    @extend_schema(
+        operation_id="carts_list",
+        responses={200: CartOut(many=True), 401: _problem("not_authenticated"),
+                   403: _problem("permission_denied"), 400: INVALID},
+    )
+    def get(self, request):
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.cart_list(), request, view=self)
+        return paginator.get_paginated_response(CartOut(page, many=True).data)
+
+    @extend_schema(
+        operation_id="carts_create", auth=[], request=CartCreateIn,
+        responses={201: CartOut, 400: INVALID},
+    )
+    def post(self, request):
+        data = _valid(CartCreateIn, request)
+        cart = services.cart_create(currency=data["currency"], items=data.get("items"))
+        return Response(CartOut(cart).data, status=status.HTTP_201_CREATED)
+
+
+class CartDetailApi(PublicApi):
+    @extend_schema(operation_id="carts_retrieve", auth=[], responses={200: CartOut, 404: NOT_FOUND})
+    def get(self, request, cart_id: str):
+        return Response(CartOut(selectors.cart_get(cart_id=cart_id)).data)
+
+
+class CartItemsApi(PublicApi):
+    @extend_schema(
+        operation_id="carts_items_add", auth=[], request=ItemIn,
+        responses={201: CartOut, 400: INVALID, 404: NOT_FOUND, 409: NOT_EDITABLE},
+    )
+    def post(self, request, cart_id: str):
+        selectors.cart_get(cart_id=cart_id)  # an unknown cart is 404 even with a bad body
+        data = _valid(ItemIn, request)
+        cart = services.cart_item_add(cart_id=cart_id, **data)
+        return Response(CartOut(cart).data, status=status.HTTP_201_CREATED)
+
+
+class CartItemDetailApi(PublicApi):
+    @extend_schema(
+        operation_id="carts_items_update", auth=[], request=QuantityIn,
+        responses={200: CartOut, 400: INVALID, 404: _problem("cart_not_found, item_not_found"),
+                   409: NOT_EDITABLE},
+    )
+    def patch(self, request, cart_id: str, item_id: str):
+        selectors.cart_get(cart_id=cart_id)
+        data = _valid(QuantityIn, request)
+        cart = services.cart_item_update(cart_id=cart_id, item_id=item_id, **data)
+        return Response(CartOut(cart).data)
+
+    @extend_schema(
+        operation_id="carts_items_remove", auth=[],
+        responses={200: CartOut, 404: _problem("cart_not_found, item_not_found"),
+                   409: NOT_EDITABLE},
+    )
+    def delete(self, request, cart_id: str, item_id: str):
+        cart = services.cart_item_remove(cart_id=cart_id, item_id=item_id)
+        return Response(CartOut(cart).data)
+
+
+class CartDiscountApi(PublicApi):
+    @extend_schema(
+        operation_id="carts_discount_apply", auth=[], request=DiscountIn,
+        responses={200: CartOut, 400: INVALID, 404: NOT_FOUND, 409: NOT_EDITABLE,
+                   422: DISCOUNT_REFUSED, 503: _problem("discount_service_unavailable")},
+    )
+    def put(self, request, cart_id: str):
+        selectors.cart_get(cart_id=cart_id)
+        data = _valid(DiscountIn, request)
+        with discount.from_settings() as client:
+            cart = services.cart_discount_apply(
+                cart_id=cart_id, code=data["code"], discount_client=client
+            )
+        return Response(CartOut(cart).data)
+
+    @extend_schema(
+        operation_id="carts_discount_remove", auth=[],
+        responses={200: CartOut, 404: NOT_FOUND, 409: NOT_EDITABLE},
+    )
+    def delete(self, request, cart_id: str):
+        with discount.from_settings() as client:
+            cart = services.cart_discount_remove(cart_id=cart_id, discount_client=client)
+        return Response(CartOut(cart).data)
+
+
+class CartCheckoutApi(PublicApi):
+    @extend_schema(
+        operation_id="carts_checkout", auth=[], request=None,
+        responses={
+            200: CartOut,
+            404: NOT_FOUND,
+            422: _problem("cart_empty, or a discount code above when the redemption is refused"),
+            503: _problem("discount_service_unavailable, payment_service_unavailable; "
+                          "checkout again to finish the same attempt"),
+        },
+    )
+    def post(self, request, cart_id: str):
+        with discount.from_settings() as discounts, payment.from_settings() as payments:
+            cart = services.cart_checkout(
+                cart_id=cart_id, discount_client=discounts, payment_client=payments
+            )
+        return Response(CartOut(cart).data)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

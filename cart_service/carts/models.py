@@ -1,0 +1,113 @@
+"""Carts and their items. Totals are not stored: see carts/pricing.py."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from carts import pricing
+
+MAX_QUANTITY = 999
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class DiscountKind(models.TextChoices):
+    PERCENT = "percent"
+    FIXED = "fixed"
+
+
+class Cart(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    currency = models.CharField(max_length=3)
+    payment_status = models.CharField(
+        max_length=8, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+
+    # A snapshot of the applied discount, taken when it was applied.
+    discount_code = models.CharField(max_length=64, blank=True, default="")
+    discount_kind = models.CharField(max_length=8, choices=DiscountKind.choices, blank=True, default="")
+    discount_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    discount_currency = models.CharField(max_length=3, null=True, blank=True)
+
+    # Checkout bookkeeping (see services.cart_checkout).
+    checkout_attempt = models.PositiveIntegerField(default=0)
+    attempt_unresolved = models.BooleanField(
+        default=False, help_text="The current attempt was sent to payment_service; outcome unknown."
+    )
+    redemption_held = models.BooleanField(
+        default=False, help_text="discount_service may hold a redemption of the code for this cart."
+    )
+    last_payment_id = models.CharField(max_length=64, null=True, blank=True)
+    last_payment_status = models.CharField(max_length=16, null=True, blank=True)
+    last_payment_decline_code = models.CharField(max_length=64, null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(payment_status__in=PaymentStatus.values),
+                name="cart_payment_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"cart {self.id} ({self.payment_status})"
+
+    @property
+    def discount(self) -> pricing.AppliedDiscount | None:
+        if not self.discount_code:
+            return None
+        return pricing.AppliedDiscount(
+            kind=self.discount_kind, value=self.discount_value, currency=self.discount_currency
+        )
+
+    @property
+    def idempotency_key(self) -> str:
+        """The payment key of the current attempt: a retry of it can never charge twice."""
+        return f"cart-{self.id}-attempt-{self.checkout_attempt}"
+
+    @property
+    def payment_reference(self) -> str:
+        return f"cart:{self.id}"
+
+    def totals(self) -> pricing.Totals:
+        return pricing.cart_totals(self.items.all(), discount=self.discount, currency=self.currency)
+
+
+class CartItem(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1, quantity__lte=MAX_QUANTITY),
+                name="cart_item_quantity_1_999",
+            ),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="cart_item_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def line_total(self):
+        return pricing.line_total(self.unit_price, self.quantity)

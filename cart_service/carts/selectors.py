@@ -1,0 +1,30 @@
+"""Reads of carts."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from carts.errors import CartNotFound
+from carts.models import Cart
+
+
+def parse_uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def cart_list() -> QuerySet[Cart]:
+    return Cart.objects.prefetch_related("items").order_by("-created_at", "id")
+
+
+def cart_get(*, cart_id: object) -> Cart:
+    """The cart with its items; CartNotFound also for ids that are not UUIDs."""
+    pk = parse_uuid(cart_id)
+    cart = cart_list().filter(pk=pk).first() if pk else None
+    if cart is None:
+        raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.")
+    return cart

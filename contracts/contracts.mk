@@ -1,0 +1,1 @@
+# Contract targets (included by the root Makefile).

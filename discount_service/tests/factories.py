@@ -1,0 +1,45 @@
+"""factory_boy factories: an ordinary, active, never-redeemed discount unless told otherwise."""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from discounts.models import Discount, Redemption
+
+
+class DiscountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Discount
+
+    code = factory.Sequence(lambda n: f"CODE{n:04d}")
+    description = "Ten percent off"
+    kind = "percent"
+    value = Decimal("10.00")
+    currency = None
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    max_redemptions = None
+    times_redeemed = 0
+    is_active = True
+
+    class Params:
+        fixed = factory.Trait(kind="fixed", value=Decimal("5.00"), currency="USD")
+
+
+class RedemptionFactory(factory.django.DjangoModelFactory):
+    """A redemption that keeps the discount's times_redeemed in step."""
+
+    class Meta:
+        model = Redemption
+
+    discount = factory.SubFactory(DiscountFactory)
+    cart_id = factory.LazyFunction(uuid.uuid4)
+
+    @factory.post_generation
+    def count_it(obj, create, extracted, **kwargs):
+        if create:
+            obj.discount.times_redeemed += 1
+            obj.discount.save(update_fields=["times_redeemed"])

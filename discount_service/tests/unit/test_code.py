@@ -1,0 +1,28 @@
+"""Discount codes: normalised (trimmed, upper-cased), then 3-32 of A-Z 0-9 - _."""
+
+import pytest
+
+from discounts.domain import is_valid_code, normalise_code
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("save10", "SAVE10"), ("  Save-10_x\t", "SAVE-10_X"), ("ABC", "ABC")],
+)
+def test_codes_are_trimmed_and_upper_cased(raw, expected):
+    assert normalise_code(raw) == expected
+
+
+def test_non_ascii_letters_are_not_mapped_onto_ascii_ones():
+    # "ı".upper() == "I": such a code must not become a valid one.
+    assert not is_valid_code(normalise_code("savı10"))
+
+
+@pytest.mark.parametrize("code", ["ABC", "A" * 32, "SAVE-10", "SAVE_10", "123"])
+def test_valid_codes(code):
+    assert is_valid_code(code)
+
+
+@pytest.mark.parametrize("code", ["AB", "A" * 33, "SAVE 10", "SAVE.10", "SAVE10!", "", "ÄBC"])
+def test_invalid_codes(code):
+    assert not is_valid_code(code)

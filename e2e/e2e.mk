@@ -1,0 +1,1 @@
+# End-to-end, compose and load targets (included by the root Makefile).
