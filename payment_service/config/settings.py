@@ -31,7 +31,3 @@ except MoneyError as exc:
 PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT = env_float("PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT", 30.0)
 if not (math.isfinite(PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT) and PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT > 0):
     raise ImproperlyConfigured("PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT must be a number of seconds > 0.")
-
-# Operations get their security from the auth extension in payments/schema.py; the global
-# requirement would list bearerAuth twice on each of them.
-SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "SECURITY": []}  # noqa: F821 - from base_settings

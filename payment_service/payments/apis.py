@@ -49,7 +49,7 @@ class PaymentListCreateApi(GenericAPIView):
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 required=True,
-                description="1–255 visible ASCII characters. The same key and body replay the "
+                description="1 to 255 visible ASCII characters. The same key and body replay the "
                 "original response byte for byte, with `Idempotent-Replayed: true`.",
             )
         ],
@@ -103,7 +103,8 @@ class PaymentListCreateApi(GenericAPIView):
         },
     )
     def get(self, request):
-        filters = PaymentListFilterSerializer(data=request.query_params)
+        # A plain dict: DRF would read a blank "?reference=" from a QueryDict as absent.
+        filters = PaymentListFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(payment_list(**filters.validated_data))
         return self.get_paginated_response(PaymentSerializer(page, many=True).data)

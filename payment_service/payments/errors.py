@@ -25,6 +25,4 @@ class IdempotencyKeyReused(Unprocessable):
 class IdempotencyKeyInUse(Conflict):
     code = "idempotency_key_in_use"
     title = "Idempotency-Key in use"
-    default_detail = (
-        "A request with this Idempotency-Key is still being processed; retry shortly."
-    )
+    default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."

@@ -37,11 +37,14 @@ def _a_payment_exists(params: Params) -> dict:
     amount = _amount(params.get("amount", "10.00"))
     currency = params.get("currency", "USD")
     if currency not in settings.CURRENCIES:
-        raise StateError(f"Param 'currency' must be one of {settings.CURRENCIES}, not {currency!r}.")
+        raise StateError(
+            f"Param 'currency' must be one of {settings.CURRENCIES}, not {currency!r}."
+        )
     # Without a status the payment is what the approval rule makes of the amount.
-    status = params.get("status") or payment_outcome(
-        amount=amount, limit=settings.PAYMENT_APPROVAL_LIMIT
-    ).status
+    status = (
+        params.get("status")
+        or payment_outcome(amount=amount, limit=settings.PAYMENT_APPROVAL_LIMIT).status
+    )
     if status not in Payment.Status.values:
         raise StateError(f"Param 'status' must be one of {Payment.Status.values}, not {status!r}.")
     decline_code = (

@@ -118,7 +118,9 @@ def _key_take_over(*, row: IdempotencyKey) -> uuid.UUID | None:
         pk=row.pk, state=IdempotencyKey.State.IN_PROGRESS, claim_token=row.claim_token
     ).update(claim_token=token, updated_at=timezone.now())
     if taken:
-        logger.warning("idempotency key %r: took over a claim abandoned since %s", row.key, row.updated_at)
+        logger.warning(
+            "idempotency key %r: took over a claim abandoned since %s", row.key, row.updated_at
+        )
     return token if taken else None
 
 

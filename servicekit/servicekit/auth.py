@@ -58,3 +58,16 @@ def roles_allowed(*roles: str) -> type[permissions.BasePermission]:
 
     _HasRole.__name__ = "HasRole_" + "_".join(roles)
     return _HasRole
+
+
+try:  # drf-spectacular describes the scheme in /api/schema/
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class BearerTokenScheme(OpenApiAuthenticationExtension):
+        target_class = BearerTokenAuthentication
+        name = "bearerAuth"
+
+        def get_security_definition(self, auto_schema):
+            return {"type": "http", "scheme": "bearer"}
+except ImportError:  # pragma: no cover - drf-spectacular is a dependency
+    pass

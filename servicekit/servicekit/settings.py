@@ -185,10 +185,6 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
             "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
             "REDOC_DIST": "SIDECAR",
             "COMPONENT_SPLIT_REQUEST": True,
-            "SECURITY": [{"bearerAuth": []}],
-            "APPEND_COMPONENTS": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-            },
         },
         "LOGGING": logging_config(service),
         # Production hardening; `manage.py check --deploy` is clean with DJANGO_ENV=production.

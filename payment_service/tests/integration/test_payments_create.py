@@ -3,6 +3,7 @@
 import json
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -41,11 +42,14 @@ def test_payment_below_the_limit_succeeds(api):
     assert (key.key, key.state, key.payment_id) == ("key-1", "completed", payment.id)
 
 
-@pytest.mark.parametrize(("amount", "status", "decline_code"), [
-    ("19.99", "succeeded", None),
-    ("20.00", "declined", "insufficient_funds"),
-    ("20.01", "declined", "insufficient_funds"),
-])
+@pytest.mark.parametrize(
+    ("amount", "status", "decline_code"),
+    [
+        ("19.99", "succeeded", None),
+        ("20.00", "declined", "insufficient_funds"),
+        ("20.01", "declined", "insufficient_funds"),
+    ],
+)
 def test_approval_limit_decides_the_outcome(api, amount, status, decline_code):
     response = post(api, {**BODY, "amount": amount})
 
@@ -55,7 +59,7 @@ def test_approval_limit_decides_the_outcome(api, amount, status, decline_code):
 
 
 def test_approval_limit_comes_from_settings(api, settings):
-    settings.PAYMENT_APPROVAL_LIMIT = __import__("decimal").Decimal("100.00")
+    settings.PAYMENT_APPROVAL_LIMIT = Decimal("100.00")
 
     response = post(api, {**BODY, "amount": "99.99"})
 
@@ -123,7 +127,7 @@ def test_replay_does_not_depend_on_how_the_amount_is_written(api):
 
 def test_replay_does_not_change_when_the_approval_limit_changes(api, settings):
     first = post(api)
-    settings.PAYMENT_APPROVAL_LIMIT = __import__("decimal").Decimal("1.00")
+    settings.PAYMENT_APPROVAL_LIMIT = Decimal("1.00")
 
     again = post(api)
 
@@ -131,9 +135,14 @@ def test_replay_does_not_change_when_the_approval_limit_changes(api, settings):
     assert json.loads(again.content)["status"] == "succeeded"
 
 
-@pytest.mark.parametrize("change", [
-    {"amount": "13.51"}, {"reference": "cart:other"}, {"currency": "EUR"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": "13.51"},
+        {"reference": "cart:other"},
+        {"currency": "EUR"},
+    ],
+)
 def test_same_key_with_a_different_body_is_refused(api, change):
     first = post(api)
 
@@ -153,7 +162,7 @@ def test_distinct_keys_take_distinct_payments(api):
 
 
 def test_same_key_while_the_first_request_is_in_flight_is_in_use(api):
-    InProgressKeyFactory(key="key-1", body={**BODY, "amount": __import__("decimal").Decimal("13.50")})
+    InProgressKeyFactory(key="key-1", body={**BODY, "amount": Decimal("13.50")})
 
     response = post(api)
 
@@ -163,7 +172,7 @@ def test_same_key_while_the_first_request_is_in_flight_is_in_use(api):
 
 
 def test_in_flight_claim_with_a_different_body_is_reused_not_in_use(api):
-    InProgressKeyFactory(key="key-1", body={**BODY, "amount": __import__("decimal").Decimal("1.00")})
+    InProgressKeyFactory(key="key-1", body={**BODY, "amount": Decimal("1.00")})
 
     assert_problem(post(api), 422, "idempotency_key_reused")
 
@@ -172,7 +181,7 @@ def test_claim_abandoned_longer_than_the_lock_timeout_is_taken_over(api, setting
     settings.PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT = 30
     InProgressKeyFactory(
         key="key-1",
-        body={**BODY, "amount": __import__("decimal").Decimal("13.50")},
+        body={**BODY, "amount": Decimal("13.50")},
         created_at=timezone.now() - timedelta(seconds=31),
     )
 
@@ -251,15 +260,26 @@ def test_bad_body_is_refused_stores_nothing_and_leaves_the_key_free(api, body):
 
 RAW_BAD_BODIES = {
     "malformed": (b'{"reference": "cart:1", "amount": ', "malformed_request"),
-    "NaN number": (b'{"reference": "cart:1", "amount": NaN, "currency": "USD"}', "malformed_request"),
+    "NaN number": (
+        b'{"reference": "cart:1", "amount": NaN, "currency": "USD"}',
+        "malformed_request",
+    ),
     "Infinity number": (
-        b'{"reference": "cart:1", "amount": Infinity, "currency": "USD"}', "malformed_request"
+        b'{"reference": "cart:1", "amount": Infinity, "currency": "USD"}',
+        "malformed_request",
     ),
-    "huge number": (b'{"reference": "cart:1", "amount": 1e20, "currency": "USD"}', "validation_error"),
+    "huge number": (
+        b'{"reference": "cart:1", "amount": 1e20, "currency": "USD"}',
+        "validation_error",
+    ),
     "tiny fraction number": (
-        b'{"reference": "cart:1", "amount": 10.001, "currency": "USD"}', "validation_error"
+        b'{"reference": "cart:1", "amount": 10.001, "currency": "USD"}',
+        "validation_error",
     ),
-    "not utf-8": (b'{"reference": "\xff", "amount": "1.00", "currency": "USD"}', "malformed_request"),
+    "not utf-8": (
+        b'{"reference": "\xff", "amount": "1.00", "currency": "USD"}',
+        "malformed_request",
+    ),
 }
 
 
@@ -285,7 +305,9 @@ def test_missing_token_is_not_authenticated(anon):
     assert Payment.objects.count() == IdempotencyKey.objects.count() == 0
 
 
-@pytest.mark.parametrize("header", ["Bearer wrong-token", "Token dev-payment-service-token", "Bearer"])
+@pytest.mark.parametrize(
+    "header", ["Bearer wrong-token", "Token dev-payment-service-token", "Bearer"]
+)
 def test_wrong_token_is_not_authenticated(anon, header):
     anon.credentials(HTTP_AUTHORIZATION=header)
 

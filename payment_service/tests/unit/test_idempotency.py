@@ -39,7 +39,9 @@ def test_fingerprint_differs_when_any_field_differs(body):
 
 
 def test_fingerprint_cannot_be_confused_by_separators_inside_fields():
-    a = request_fingerprint(reference='cart:1","currency":"EUR', amount=Decimal("1"), currency="USD")
+    a = request_fingerprint(
+        reference='cart:1","currency":"EUR', amount=Decimal("1"), currency="USD"
+    )
     b = request_fingerprint(reference="cart:1", amount=Decimal("1"), currency="EUR")
 
     assert a != b

@@ -1,0 +1,114 @@
+"""Truly parallel clients on PostgreSQL: each thread its own connection, started together."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from payments.models import IdempotencyKey, Payment
+from tests.factories import InProgressKeyFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+THREADS = 20
+BODY = {"reference": "cart:race", "amount": "13.50", "currency": "USD"}
+
+
+def in_parallel(request_for):
+    """Run request_for(i) on THREADS threads released at once; the responses in order."""
+    barrier = threading.Barrier(THREADS)
+    results: list = [None] * THREADS
+
+    def worker(i: int) -> None:
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {settings.PAYMENT_SERVICE_TOKEN}")
+            barrier.wait(timeout=30)
+            results[i] = request_for(client, i)
+        except BaseException as exc:  # reported by the main thread
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, errors
+    return results
+
+
+def test_same_key_and_body_in_parallel_charges_exactly_once():
+    responses = in_parallel(
+        lambda client, i: client.post(
+            "/api/payments/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="race-key"
+        )
+    )
+
+    assert Payment.objects.count() == 1
+    payment = Payment.objects.get()
+    created = [r for r in responses if r.status_code == 201]
+    in_use = [r for r in responses if r.status_code == 409]
+    assert len(created) + len(in_use) == THREADS, [r.status_code for r in responses]
+    assert created, "at least the winner answers 201"
+    assert {r.content for r in created} == {created[0].content}
+    assert created[0].json()["id"] == str(payment.id)
+    assert all(r.json()["code"] == "idempotency_key_in_use" for r in in_use)
+    key = IdempotencyKey.objects.get()
+    assert (key.state, key.payment_id) == ("completed", payment.id)
+
+
+def test_distinct_keys_in_parallel_charge_once_each():
+    responses = in_parallel(
+        lambda client, i: client.post(
+            "/api/payments/", BODY, format="json", HTTP_IDEMPOTENCY_KEY=f"key-{i}"
+        )
+    )
+
+    assert [r.status_code for r in responses] == [201] * THREADS
+    assert len({r.json()["id"] for r in responses}) == THREADS
+    assert Payment.objects.count() == THREADS
+    assert IdempotencyKey.objects.filter(state="completed").count() == THREADS
+
+
+def test_same_key_with_different_bodies_in_parallel_charges_once():
+    responses = in_parallel(
+        lambda client, i: client.post(
+            "/api/payments/",
+            {**BODY, "amount": f"{i + 1}.00"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="race-key",
+        )
+    )
+
+    assert Payment.objects.count() == 1
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == 1
+    assert set(statuses) <= {201, 409, 422}
+
+
+def test_abandoned_claim_taken_over_in_parallel_charges_once():
+    InProgressKeyFactory(
+        key="race-key",
+        body={**BODY, "amount": Decimal(BODY["amount"])},
+        created_at=timezone.now() - timedelta(minutes=5),
+    )
+
+    responses = in_parallel(
+        lambda client, i: client.post(
+            "/api/payments/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="race-key"
+        )
+    )
+
+    assert Payment.objects.count() == 1
+    created = [r for r in responses if r.status_code == 201]
+    assert created
+    assert {r.content for r in created} == {created[0].content}
+    assert all(r.status_code in (201, 409) for r in responses)
+    assert IdempotencyKey.objects.get().state == "completed"

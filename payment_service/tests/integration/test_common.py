@@ -1,0 +1,100 @@
+"""What every service offers: health, schema and docs, request ids, problem+json 404/405."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from servicekit.testing import assert_problem
+
+pytestmark = pytest.mark.django_db
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_health_live_and_ready(anon):
+    assert anon.get("/health/live").status_code == 200
+    ready = anon.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["database"] == "ok"
+
+
+def test_request_id_is_echoed(api):
+    response = api.get("/api/payments/", HTTP_X_REQUEST_ID="req-123")
+
+    assert response["X-Request-ID"] == "req-123"
+
+
+def test_request_id_is_generated_when_absent_also_on_errors(anon):
+    response = anon.post("/api/payments/", {}, format="json")
+
+    assert response.status_code == 401
+    assert len(response["X-Request-ID"]) == 36
+
+
+def test_request_id_is_echoed_on_a_replay(api):
+    body = {"reference": "cart:1", "amount": "1.00", "currency": "USD"}
+    api.post("/api/payments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+
+    again = api.post(
+        "/api/payments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k", HTTP_X_REQUEST_ID="r-2"
+    )
+
+    assert again["X-Request-ID"] == "r-2"
+
+
+def test_unknown_path_is_a_problem_not_an_html_page(api):
+    assert_problem(api.get("/api/nothing-here/"), 404, "not_found")
+    assert_problem(api.get("/api/payments"), 404, "not_found")  # no APPEND_SLASH redirect
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("delete", "/api/payments/"),
+        ("put", "/api/payments/"),
+        ("post", "/api/payments/00000000-0000-4000-8000-000000000000/"),
+        ("patch", "/api/payments/00000000-0000-4000-8000-000000000000/"),
+    ],
+)
+def test_unsupported_method_is_method_not_allowed(api, method, path):
+    assert_problem(getattr(api, method)(path), 405, "method_not_allowed")
+
+
+def test_schema_describes_the_payment_endpoints(anon):
+    response = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    post = schema["paths"]["/api/payments/"]["post"]
+    assert {"201", "400", "401", "409", "422"} <= post["responses"].keys()
+    assert any(p["name"] == "Idempotency-Key" and p["required"] for p in post["parameters"])
+    assert "404" in schema["paths"]["/api/payments/{payment_id}/"]["get"]["responses"]
+
+
+def test_docs_are_served_without_a_cdn(anon):
+    response = anon.get("/api/docs/")
+
+    assert response.status_code == 200
+    assert b"cdn." not in response.content
+
+
+def test_schema_validates_without_warnings():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--file",
+            "/dev/null",
+        ],
+        cwd=SERVICE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,67 @@
+"""DJANGO_ENV=production: `check --deploy` is clean, and unsafe configurations refuse to start."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "p7Yq2x9KfL0s8RvZ3mWc5TnB1dHj6GkQ4aEuXoIyPrSlVwNz-_+=",
+    "ALLOWED_HOSTS": "payments.internal",
+    "PAYMENT_SERVICE_TOKEN": "a-real-payment-service-token-1234",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    environ.update({k: v for k, v in env.items() if v is not None})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=SERVICE_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"DEBUG": "1"}, "DEBUG must be off in production"),
+        ({"SECRET_KEY": None}, "SECRET_KEY must be set in production"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be a random value"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS must be set in production"),
+        ({"PAYMENT_SERVICE_TOKEN": None}, "PAYMENT_SERVICE_TOKEN must be set in production"),
+        ({"PAYMENT_SERVICE_TOKEN": "dev-payment-service-token"}, "is a development token"),
+        ({"PAYMENT_SERVICE_TOKEN": "short-token"}, "at least 16 characters"),
+        ({"PACT_PROVIDER_STATES": "1"}, "PACT_PROVIDER_STATES must not be set in production"),
+        ({"PAYMENT_APPROVAL_LIMIT": "20.001"}, "PAYMENT_APPROVAL_LIMIT"),
+        ({"PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT": "0"}, "PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT"),
+        ({"PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT": "soon"}, "PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT"),
+        ({"PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT": "inf"}, "PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT"),
+    ],
+)
+def test_unsafe_production_settings_refuse_to_start(change, message):
+    result = manage("check", **{**PRODUCTION, **change})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_development_defaults_need_no_environment():
+    result = manage("check")
+
+    assert result.returncode == 0, result.stderr
