@@ -32,6 +32,7 @@ ServiceOnly = roles_allowed("service")
 
 
 def _problems(*statuses: int, **described: str) -> dict[int, OpenApiResponse]:
+    """Problem responses by status; ``s409="..."`` adds a status with its error codes."""
     texts = {
         400: "validation_error / malformed_request",
         401: "not_authenticated",
@@ -39,7 +40,8 @@ def _problems(*statuses: int, **described: str) -> dict[int, OpenApiResponse]:
         404: "discount_not_found",
     }
     texts.update({int(k.removeprefix("s")): v for k, v in described.items()})
-    return {s: OpenApiResponse(ProblemSerializer, description=texts[s]) for s in statuses}
+    codes = sorted({*statuses, *(int(k.removeprefix("s")) for k in described)})
+    return {s: OpenApiResponse(ProblemSerializer, description=texts[s]) for s in codes}
 
 
 CODE_PARAM = OpenApiParameter(

@@ -107,7 +107,8 @@ def _put_discount(params: Params) -> Discount:
             f"Param 'currency' must be one of {settings.CURRENCIES}, not {currency!r}."
         )
     starts_at = _datetime(params.get("starts_at", now - timedelta(days=1)), "starts_at")
-    ends_at = params.get("ends_at", now + timedelta(days=30))
+    # Defaults to 30 days ahead (of now, or of a future start), so the window is valid.
+    ends_at = params.get("ends_at", max(now, starts_at) + timedelta(days=30))
     ends_at = None if ends_at is None else _datetime(ends_at, "ends_at")
     max_redemptions = params.get("max_redemptions")
     if max_redemptions is not None:

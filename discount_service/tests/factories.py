@@ -34,6 +34,7 @@ class RedemptionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Redemption
+        skip_postgeneration_save = True
 
     discount = factory.SubFactory(DiscountFactory)
     cart_id = factory.LazyFunction(uuid.uuid4)

@@ -111,6 +111,17 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
     if production and not allowed_hosts:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")
 
+    database = dj_database_url.config(
+        default=f"sqlite:///{base_dir / 'db.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite (the local default) has no row locks: IMMEDIATE makes every transaction
+        # take the write lock up front, so read-check-write sequences are serialised there
+        # too, instead of failing with "database is locked" under concurrent requests.
+        database.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+
     settings = {
         "SERVICE_NAME": service,
         "BASE_DIR": base_dir,
@@ -142,13 +153,7 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
                 "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
             }
         ],
-        "DATABASES": {
-            "default": dj_database_url.config(
-                default=f"sqlite:///{base_dir / 'db.sqlite3'}",
-                conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-                conn_health_checks=True,
-            )
-        },
+        "DATABASES": {"default": database},
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "USE_TZ": True,
         "TIME_ZONE": "UTC",

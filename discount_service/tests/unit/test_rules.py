@@ -11,8 +11,13 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def terms(**overrides) -> Terms:
-    values = {"kind": "percent", "value": Decimal("10.00"), "currency": None, "starts_at": START,
-              "ends_at": START + timedelta(days=30)}
+    values = {
+        "kind": "percent",
+        "value": Decimal("10.00"),
+        "currency": None,
+        "starts_at": START,
+        "ends_at": START + timedelta(days=30),
+    }
     values.update(overrides)
     return Terms(**values)
 

@@ -50,7 +50,9 @@ def test_switched_off_it_is_inactive():
     assert status(is_active=False) == Status.INACTIVE
 
 
-@pytest.mark.parametrize(("times_redeemed", "expected"), [(4, Status.ACTIVE), (5, Status.EXHAUSTED)])
+@pytest.mark.parametrize(
+    ("times_redeemed", "expected"), [(4, Status.ACTIVE), (5, Status.EXHAUSTED)]
+)
 def test_it_is_exhausted_once_redeemed_max_times(times_redeemed, expected):
     assert status(max_redemptions=5, times_redeemed=times_redeemed) == expected
 
@@ -63,11 +65,25 @@ def test_unlimited_is_never_exhausted():
     ("overrides", "expected"),
     [
         # scheduled wins over everything else
-        ({"starts_at": NOW + SECOND, "is_active": False, "max_redemptions": 1, "times_redeemed": 1},
-         Status.SCHEDULED),
+        (
+            {
+                "starts_at": NOW + SECOND,
+                "is_active": False,
+                "max_redemptions": 1,
+                "times_redeemed": 1,
+            },
+            Status.SCHEDULED,
+        ),
         # expired wins over inactive and exhausted
-        ({"ends_at": NOW - SECOND, "is_active": False, "max_redemptions": 1, "times_redeemed": 1},
-         Status.EXPIRED),
+        (
+            {
+                "ends_at": NOW - SECOND,
+                "is_active": False,
+                "max_redemptions": 1,
+                "times_redeemed": 1,
+            },
+            Status.EXPIRED,
+        ),
         # inactive wins over exhausted
         ({"is_active": False, "max_redemptions": 1, "times_redeemed": 1}, Status.INACTIVE),
     ],

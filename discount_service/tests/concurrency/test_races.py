@@ -1,0 +1,118 @@
+"""Truly parallel clients, one database connection per thread, on PostgreSQL."""
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from discounts.models import Discount, Redemption
+from tests.conftest import ADMIN_TOKEN, SERVICE_TOKEN
+from tests.factories import DiscountFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(calls: list[Callable[[APIClient], object]], token: str) -> list:
+    """Run each call in its own thread and connection, released at once by a barrier."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def worker(index: int) -> None:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        try:
+            barrier.wait(timeout=30)
+            results[index] = calls[index](client)
+        except Exception as exc:  # reported by the assertions below
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def redeem(code: str, cart_id: uuid.UUID):
+    return lambda client: client.post(
+        f"/api/discounts/{code}/redemptions/", {"cart_id": str(cart_id)}, format="json"
+    )
+
+
+def release(code: str, cart_id: uuid.UUID):
+    return lambda client: client.delete(f"/api/discounts/{code}/redemptions/{cart_id}/")
+
+
+def outcome(response) -> tuple:
+    if isinstance(response, Exception):
+        return ("exception", repr(response))
+    if response.status_code >= 400:
+        return (response.status_code, response.json()["code"])
+    return (response.status_code,)
+
+
+def test_thirty_carts_racing_for_five_uses_get_exactly_five():
+    DiscountFactory(code="RACE", max_redemptions=5)
+
+    results = run_together([redeem("RACE", uuid.uuid4()) for _ in range(30)], SERVICE_TOKEN)
+
+    assert Counter(outcome(r) for r in results) == {(201,): 5, (422, "discount_exhausted"): 25}
+    discount = Discount.objects.get()
+    assert discount.times_redeemed == 5
+    assert Redemption.objects.filter(discount=discount).count() == 5
+    assert discount.status == "exhausted"
+
+
+def test_one_cart_redeeming_ten_times_at_once_holds_one_redemption():
+    DiscountFactory(code="RACE", max_redemptions=5)
+    cart_id = uuid.uuid4()
+
+    results = run_together([redeem("RACE", cart_id) for _ in range(10)], SERVICE_TOKEN)
+
+    assert Counter(outcome(r) for r in results) == {(201,): 1, (200,): 9}
+    assert len({r.json()["created_at"] for r in results}) == 1
+    assert Discount.objects.get().times_redeemed == 1
+    assert Redemption.objects.get().cart_id == cart_id
+
+
+def test_concurrent_redeems_and_releases_keep_the_count_equal_to_the_rows():
+    discount = DiscountFactory(code="RACE", max_redemptions=10)
+    held = [uuid.uuid4() for _ in range(10)]
+    for cart_id in held[:5]:
+        Redemption.objects.create(discount=discount, cart_id=cart_id)
+    Discount.objects.filter(pk=discount.pk).update(times_redeemed=5)
+    calls = [release("RACE", c) for c in held[:5]] * 2  # each release twice
+    calls += [redeem("RACE", c) for c in held[5:]] * 2  # each redeem twice
+
+    results = run_together(calls, SERVICE_TOKEN)
+
+    assert all(not isinstance(r, Exception) and r.status_code < 300 for r in results), [
+        outcome(r) for r in results
+    ]
+    discount.refresh_from_db()
+    assert discount.times_redeemed == Redemption.objects.filter(discount=discount).count() == 5
+    assert set(Redemption.objects.values_list("cart_id", flat=True)) == set(held[5:])
+
+
+def test_two_creates_of_one_code_at_once_give_one_201_and_409s():
+    body = {"code": "TWIN", "kind": "percent", "value": "10"}
+    calls = [
+        (
+            lambda client, code=code: client.post(
+                "/api/discounts/", {**body, "code": code}, format="json"
+            )
+        )
+        for code in ["TWIN", "twin", " Twin "] * 3
+    ]
+
+    results = run_together(calls, ADMIN_TOKEN)
+
+    assert Counter(outcome(r) for r in results) == {(201,): 1, (409, "discount_code_taken"): 8}
+    assert Discount.objects.filter(code="TWIN").count() == 1

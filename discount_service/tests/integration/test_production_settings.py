@@ -1,0 +1,64 @@
+"""DJANGO_ENV=production: `check --deploy` is clean, and unsafe configuration is refused."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k3y-" + "x7Qp2Lm9Rt4Vb8Nc1Zs6Hd0Jf5Gw3Ay" * 2,
+    "ALLOWED_HOSTS": "discounts.example.com",
+    "DISCOUNT_ADMIN_TOKEN": "prod-admin-token-0123456789abcdef",
+    "DISCOUNT_SERVICE_TOKEN": "prod-service-token-0123456789abcdef",
+}
+
+
+def manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOUNT_", "DJANGO_"))}
+    base.pop("DATABASE_URL", None)
+    environment = {**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **env}
+    environment = {k: v for k, v in environment.items() if v is not None}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=SERVICE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "1"}, "DEBUG must be off in production"),
+        ({"SECRET_KEY": None}, "SECRET_KEY must be set in production"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be a random value"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS must be set in production"),
+        ({"DISCOUNT_ADMIN_TOKEN": None}, "DISCOUNT_ADMIN_TOKEN must be set in production"),
+        ({"DISCOUNT_ADMIN_TOKEN": "dev-admin-token"}, "DISCOUNT_ADMIN_TOKEN is a development"),
+        (
+            {"DISCOUNT_SERVICE_TOKEN": "dev-discount-service-token"},
+            "DISCOUNT_SERVICE_TOKEN is a development",
+        ),
+        ({"DISCOUNT_SERVICE_TOKEN": "short"}, "DISCOUNT_SERVICE_TOKEN must be at least 16"),
+        ({"PACT_PROVIDER_STATES": "1"}, "PACT_PROVIDER_STATES must not be set in production"),
+    ],
+)
+def test_production_refuses_unsafe_configuration(tmp_path, env, message):
+    result = manage("check", tmp_path=tmp_path, **{**PRODUCTION, **env})
+
+    assert result.returncode != 0
+    assert message in result.stderr
