@@ -25,24 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from e2e.api_client import DiscountAdminClient, PaymentLedgerClient, StorefrontClient  # noqa: E402
-
-TOKENS = {
-    "DISCOUNT_ADMIN_TOKEN": os.environ.get("DISCOUNT_ADMIN_TOKEN", "dev-admin-token"),
-    "DISCOUNT_SERVICE_TOKEN": os.environ.get(
-        "DISCOUNT_SERVICE_TOKEN", "dev-discount-service-token"
-    ),
-    "PAYMENT_SERVICE_TOKEN": os.environ.get("PAYMENT_SERVICE_TOKEN", "dev-payment-service-token"),
-    "CART_ADMIN_TOKEN": os.environ.get("CART_ADMIN_TOKEN", "dev-cart-admin-token"),
-}
-# Small downstream budgets keep the fault journeys quick; the rules are the same.
-DOWNSTREAM = {
-    "DOWNSTREAM_CONNECT_TIMEOUT": "0.5",
-    "DOWNSTREAM_READ_TIMEOUT": "1.0",
-    "DOWNSTREAM_RETRIES": "1",
-    "DOWNSTREAM_BACKOFF": "0.1",
-    "DOWNSTREAM_TIME_BUDGET": "3.0",
-}
-COMPOSE_MODE = bool(os.environ.get("E2E_CART_URL"))
+from e2e.env import COMPOSE_MODE, TOKENS  # noqa: E402
 
 
 def pytest_configure(config):
@@ -57,56 +40,13 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-class ProcessStack:
-    """The running system in process mode, with handles for the fault journeys."""
-
-    def __init__(self, tmp: Path) -> None:
-        from e2e.proxy import DelayingProxy
-        from scripts.pgcluster import Cluster, free_port
-        from scripts.stack import Stack
-
-        self.cluster = Cluster(databases=("discount", "payment", "cart"))
-        ports = {name: free_port() for name in ("discount", "payment", "cart")}
-        self.proxy = DelayingProxy(("127.0.0.1", ports["payment"]))
-        self.log_dir = tmp / "logs"
-        self.stack = Stack(
-            ports=ports,
-            log_dir=self.log_dir,
-            env={**TOKENS, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8"},
-            service_env={
-                "cart": {
-                    **DOWNSTREAM,
-                    "PAYMENT_SERVICE_URL": f"http://127.0.0.1:{self.proxy.port}",
-                },
-            },
-        )
-
-    def start(self) -> ProcessStack:
-        self.cluster.start()
-        self.stack.database_urls = {n: self.cluster.url(n) for n in ("discount", "payment", "cart")}
-        self.proxy.start()
-        self.stack.start()
-        return self
-
-    def stop(self) -> None:
-        try:
-            self.stack.stop()
-        finally:
-            self.proxy.stop()
-            self.cluster.stop()
-
-    def url(self, name: str) -> str:
-        return self.stack.url(name)
-
-    def log(self, name: str) -> str:
-        return (self.log_dir / f"{name}_service.log").read_text(errors="replace")
-
-
 @pytest.fixture(scope="session")
 def process_stack(tmp_path_factory):
     if COMPOSE_MODE:
         yield None
         return
+    from e2e.harness import ProcessStack  # needs the repository's scripts/, not in compose
+
     stack = ProcessStack(tmp_path_factory.mktemp("e2e"))
     try:
         stack.start()
@@ -127,7 +67,7 @@ def urls(process_stack) -> dict[str, str]:
 
 
 @pytest.fixture
-def stack(process_stack) -> ProcessStack:
+def stack(process_stack):
     """The process stack, for journeys that stop or slow a service; restored afterwards."""
     assert process_stack is not None
     yield process_stack

@@ -1,0 +1,63 @@
+"""The process stack: throwaway PostgreSQL, the three services, a delaying proxy.
+
+Used by the end-to-end fixture and by the load run (``e2e/load/run.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from e2e.env import TOKENS
+from e2e.proxy import DelayingProxy
+from scripts.pgcluster import Cluster, free_port
+from scripts.stack import Stack
+
+# Small downstream budgets keep the fault journeys quick; the rules are the same.
+DOWNSTREAM = {
+    "DOWNSTREAM_CONNECT_TIMEOUT": "0.5",
+    "DOWNSTREAM_READ_TIMEOUT": "1.0",
+    "DOWNSTREAM_RETRIES": "1",
+    "DOWNSTREAM_BACKOFF": "0.1",
+    "DOWNSTREAM_TIME_BUDGET": "3.0",
+}
+
+
+class ProcessStack:
+    """The running system in process mode, with handles for the fault journeys."""
+
+    def __init__(self, tmp: Path, *, downstream: dict[str, str] | None = None) -> None:
+        self.cluster = Cluster(databases=("discount", "payment", "cart"))
+        ports = {name: free_port() for name in ("discount", "payment", "cart")}
+        self.proxy = DelayingProxy(("127.0.0.1", ports["payment"]))
+        self.log_dir = tmp / "logs"
+        self.stack = Stack(
+            ports=ports,
+            log_dir=self.log_dir,
+            env={**TOKENS, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8"},
+            service_env={
+                "cart": {
+                    **(DOWNSTREAM if downstream is None else downstream),
+                    "PAYMENT_SERVICE_URL": f"http://127.0.0.1:{self.proxy.port}",
+                },
+            },
+        )
+
+    def start(self) -> ProcessStack:
+        self.cluster.start()
+        self.stack.database_urls = {n: self.cluster.url(n) for n in ("discount", "payment", "cart")}
+        self.proxy.start()
+        self.stack.start()
+        return self
+
+    def stop(self) -> None:
+        try:
+            self.stack.stop()
+        finally:
+            self.proxy.stop()
+            self.cluster.stop()
+
+    def url(self, name: str) -> str:
+        return self.stack.url(name)
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}_service.log").read_text(errors="replace")
