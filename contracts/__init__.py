@@ -1,0 +1,1 @@
+"""Consumer-driven contracts of the three services (see contracts/README.md)."""

@@ -1,0 +1,244 @@
+"""cart_service → payment_service, driven through cart_service's real PaymentClient.
+
+The charge requests carry exact amounts: they are what tells the interactions
+apart when these pacts serve as payment_service's stand-in (`pact stub`) while
+cart_service is verified (13.50 is paid, 25.00 is declined; see README).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from pact import match
+
+from carts import errors
+from carts.clients.http import error_code
+from carts.clients.payment import PaymentClient
+from contracts.common import PROBLEM_JSON, TOKENS, bearer, money, problem, timestamp
+
+TOKEN = TOKENS["PAYMENT_SERVICE_TOKEN"]
+CART_ID = "5d1c2f4e-8b9a-4c3d-9e1f-2a3b4c5d6e7f"
+REFERENCE = f"cart:{CART_ID}"
+KEY = f"cart-{CART_ID}-attempt-1"
+PAYMENT_ID = "0b6f3a52-7c1d-4e8f-9a2b-3c4d5e6f7a8b"
+REFERENCE_RE = r"^cart:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+KEY_RE = r"^[\x21-\x7e][\x20-\x7e]{0,254}$"
+
+
+def client(srv) -> PaymentClient:
+    return PaymentClient(str(srv.url), TOKEN, retries=0, time_budget=10.0)
+
+
+def payment_body(*, amount: str, status: str, decline_code, payment_id=None) -> dict:
+    return {
+        "id": payment_id or match.uuid(PAYMENT_ID),
+        "reference": match.str(REFERENCE),
+        "amount": money(amount),
+        "currency": match.regex("USD", regex=r"^[A-Z]{3}$"),
+        "status": status,
+        "decline_code": decline_code,
+        "created_at": timestamp(),
+    }
+
+
+def charge_request(pact, description: str, *, amount: str, key: str | None = KEY, reference=None):
+    interaction = (
+        pact.upon_receiving(description)
+        .with_request("POST", "/api/payments/")
+        .with_header("Authorization", bearer(TOKEN))
+    )
+    if key is not None:
+        interaction.with_header("Idempotency-Key", match.regex(key, regex=KEY_RE))
+    return interaction.with_body(
+        {
+            "reference": reference or match.regex(REFERENCE, regex=REFERENCE_RE),
+            "amount": amount,  # exact: see the module docstring
+            "currency": "USD",
+        },
+        content_type="application/json",
+    )
+
+
+def charge(srv, amount: str, key: str = KEY):
+    return client(srv).charge(
+        reference=REFERENCE, amount=Decimal(amount), currency="USD", idempotency_key=key
+    )
+
+
+def test_a_payment_below_the_limit_succeeds(payment_pact):
+    (
+        charge_request(payment_pact, "a charge of 13.50 USD", amount="13.50")
+        .given("payments can be taken")
+        .will_respond_with(201)
+        .with_body(
+            payment_body(amount="13.50", status="succeeded", decline_code=None),
+            content_type="application/json",
+        )
+    )
+    with payment_pact.serve() as srv:
+        payment = charge(srv, "13.50")
+    assert (payment.status, payment.amount, payment.decline_code) == (
+        "succeeded",
+        Decimal("13.50"),
+        None,
+    )
+
+
+def test_a_payment_at_or_above_the_limit_is_declined(payment_pact):
+    (
+        charge_request(payment_pact, "a charge of 25.00 USD", amount="25.00")
+        .given("payments can be taken")
+        .will_respond_with(201)
+        .with_body(
+            payment_body(amount="25.00", status="declined", decline_code="insufficient_funds"),
+            content_type="application/json",
+        )
+    )
+    with payment_pact.serve() as srv:
+        payment = charge(srv, "25.00")
+    assert (payment.status, payment.decline_code) == ("declined", "insufficient_funds")
+
+
+REPLAY_KEY = f"cart-{CART_ID}-attempt-2"
+
+
+def test_a_replay_with_the_same_key_and_body_answers_the_original_payment(payment_pact):
+    (
+        charge_request(
+            payment_pact,
+            "a replayed charge with the same key and body",
+            amount="10.00",
+            key=REPLAY_KEY,
+        )
+        .given(
+            "a payment exists",
+            id=PAYMENT_ID,
+            idempotency_key=REPLAY_KEY,
+            reference=REFERENCE,
+            amount="10.00",
+            currency="USD",
+        )
+        .will_respond_with(201)
+        .with_body(
+            # The id is exact: a replay answers the original payment, never a new one.
+            payment_body(
+                amount="10.00", status="succeeded", decline_code=None, payment_id=PAYMENT_ID
+            ),
+            content_type="application/json",
+        )
+    )
+    with payment_pact.serve() as srv:
+        payment = charge(srv, "10.00", key=REPLAY_KEY)
+    assert payment.id == PAYMENT_ID
+
+
+REUSED_KEY = f"cart-{CART_ID}-attempt-3"
+
+
+def test_a_key_reused_with_another_body_is_refused(payment_pact):
+    (
+        charge_request(
+            payment_pact,
+            "a charge reusing a key with another body",
+            amount="12.00",
+            key=REUSED_KEY,
+        )
+        .given(
+            "a payment exists",
+            id=PAYMENT_ID,
+            idempotency_key=REUSED_KEY,
+            reference=REFERENCE,
+            amount="10.00",
+            currency="USD",
+        )
+        .will_respond_with(422)
+        .with_body(problem(422, "idempotency_key_reused"), content_type=PROBLEM_JSON)
+    )
+    # The cart never does this; if it did it is a bug, and the outcome is "unavailable".
+    with payment_pact.serve() as srv, pytest.raises(errors.PaymentServiceUnavailable):
+        charge(srv, "12.00", key=REUSED_KEY)
+
+
+def test_a_charge_without_a_key_is_refused(payment_pact):
+    (
+        charge_request(
+            payment_pact, "a charge without an Idempotency-Key", amount="11.00", key=None
+        )
+        .given("payments can be taken")
+        .will_respond_with(400)
+        .with_body(problem(400, "idempotency_key_missing"), content_type=PROBLEM_JSON)
+    )
+    # PaymentClient.charge always sends a key; this goes through the same client's
+    # request machinery (auth, timeouts) without one.
+    with payment_pact.serve() as srv:
+        c = client(srv)
+        response = c.request(
+            "POST",
+            c.url("api", "payments"),
+            idempotent=False,
+            json_body={"reference": REFERENCE, "amount": "11.00", "currency": "USD"},
+        )
+    assert response.status_code == 400
+    assert error_code(response) == "idempotency_key_missing"
+
+
+def test_fetch_a_payment(payment_pact):
+    (
+        payment_pact.upon_receiving("a request for a payment")
+        .given(
+            "a payment exists", id=PAYMENT_ID, reference=REFERENCE, amount="13.50", currency="USD"
+        )
+        .with_request("GET", f"/api/payments/{PAYMENT_ID}/")
+        .with_header("Authorization", bearer(TOKEN))
+        .will_respond_with(200)
+        .with_body(
+            payment_body(amount="13.50", status="succeeded", decline_code=None),
+            content_type="application/json",
+        )
+    )
+    with payment_pact.serve() as srv:
+        payment = client(srv).get(PAYMENT_ID)
+    assert (payment.amount, payment.status) == (Decimal("13.50"), "succeeded")
+
+
+def test_fetch_an_unknown_payment(payment_pact):
+    missing = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+    (
+        payment_pact.upon_receiving("a request for an unknown payment")
+        .given("payments can be taken")
+        .with_request("GET", f"/api/payments/{missing}/")
+        .with_header("Authorization", bearer(TOKEN))
+        .will_respond_with(404)
+        .with_body(problem(404, "payment_not_found"), content_type=PROBLEM_JSON)
+    )
+    with payment_pact.serve() as srv, pytest.raises(errors.PaymentNotFound):
+        client(srv).get(missing)
+
+
+def test_list_the_payments_of_a_reference(payment_pact):
+    (
+        payment_pact.upon_receiving("a request for the payments of a reference")
+        .given(
+            "a payment exists", id=PAYMENT_ID, reference=REFERENCE, amount="13.50", currency="USD"
+        )
+        .with_request("GET", "/api/payments/")
+        .with_query_parameter("reference", REFERENCE)
+        .with_query_parameter("page_size", "100")
+        .with_header("Authorization", bearer(TOKEN))
+        .will_respond_with(200)
+        .with_body(
+            {
+                "count": match.int(1),
+                "next": None,
+                "previous": None,
+                "results": match.each_like(
+                    payment_body(amount="13.50", status="succeeded", decline_code=None), min=1
+                ),
+            },
+            content_type="application/json",
+        )
+    )
+    with payment_pact.serve() as srv:
+        payments = client(srv).list_by_reference(REFERENCE)
+    assert [p.id for p in payments] == [PAYMENT_ID]

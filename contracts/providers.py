@@ -1,0 +1,173 @@
+"""Start one provider for verification: gunicorn via scripts/stack.py, an EMPTY database,
+``PACT_PROVIDER_STATES=1`` and the development tokens.
+
+cart_service calls discount_service and payment_service while it is verified; its
+stand-ins are ``pact stub`` servers serving cart_service's own consumer pacts, so
+what the stand-ins answer is exactly what those providers are verified to answer
+(see README, "Stand-ins").
+
+``root`` lets the teeth check start a mutated copy of a service folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts.common import PACTS_DIR, ROOT, SERVICE_OF, TOKENS
+from scripts import stack as stack_module
+from scripts.pgcluster import free_port
+from scripts.stack import Service, Stack
+
+PACT_BIN = str(Path(os.environ.get("PACT_BIN", ROOT / ".venv" / "bin" / "pact")))
+# Short downstream budgets: a stub that has no matching interaction answers at once.
+DOWNSTREAM = {
+    "DOWNSTREAM_CONNECT_TIMEOUT": "1.0",
+    "DOWNSTREAM_READ_TIMEOUT": "3.0",
+    "DOWNSTREAM_RETRIES": "0",
+    "DOWNSTREAM_BACKOFF": "0.1",
+    "DOWNSTREAM_TIME_BUDGET": "5.0",
+}
+# The cart's stand-ins: which pact answers for which downstream URL.
+CART_STUBS = {
+    "DISCOUNT_SERVICE_URL": "cart_service-discount_service.json",
+    "PAYMENT_SERVICE_URL": "cart_service-payment_service.json",
+}
+
+
+@dataclass(frozen=True)
+class _CopiedService(Service):
+    """A service whose folder lives under another root (the teeth check's mutated copy)."""
+
+    root: Path = ROOT
+
+    @property
+    def dir(self) -> Path:
+        return self.root / f"{self.name}_service"
+
+
+@dataclass
+class RunningProvider:
+    name: str
+    url: str
+    port: int
+    log_dir: Path
+
+    @property
+    def states_url(self) -> str:
+        return f"{self.url}/_pact/provider-states"
+
+    def log(self) -> str:
+        path = self.log_dir / f"{SERVICE_OF[self.name]}_service.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"pact stub exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"pact stub not listening on {port} within {timeout}s")
+
+
+@contextmanager
+def pact_stub(pact_file: Path, log: Path) -> Iterator[str]:
+    """A ``pact stub`` server answering from ``pact_file``; yields its base URL."""
+    if not pact_file.exists():
+        raise RuntimeError(f"{pact_file} is missing: run `make pacts` first")
+    port = free_port()
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [PACT_BIN, "stub", "--file", str(pact_file), "--port", str(port), "--loglevel", "warn"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_port(port, proc)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextmanager
+def running_provider(
+    provider: str,
+    *,
+    root: Path | None = None,
+    pacts_dir: Path = PACTS_DIR,
+    workdir: Path | None = None,
+) -> Iterator[RunningProvider]:
+    """The provider, started for real on a free loopback port with an empty SQLite database."""
+    service = SERVICE_OF[provider]
+    with ExitStack() as stack:
+        if workdir is None:
+            workdir = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix=f"verify-{service}-"))
+            )
+        log_dir = workdir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        db = workdir / f"{service}.sqlite3"
+        db.unlink(missing_ok=True)  # the verification database starts empty
+        service_env: dict[str, str] = {}
+        if service == "cart":
+            service_env.update(DOWNSTREAM)
+            for variable, pact_name in CART_STUBS.items():
+                service_env[variable] = stack.enter_context(
+                    pact_stub(pacts_dir / pact_name, log_dir / f"stub-{pact_name}.log")
+                )
+        ports = {name: free_port() for name in ("discount", "payment", "cart")}
+        saved = stack_module.SERVICES[service]
+        if root is not None:
+            stack_module.SERVICES[service] = _CopiedService(saved.name, saved.port, root=root)
+            stack.callback(stack_module.SERVICES.__setitem__, service, saved)
+        running = Stack(
+            ports=ports,
+            database_urls={service: f"sqlite:///{db}"},
+            env={
+                **TOKENS,
+                "DJANGO_ENV": "development",
+                "PACT_PROVIDER_STATES": "1",
+                "WEB_CONCURRENCY": "1",
+                "GUNICORN_THREADS": "4",
+                "LOG_LEVEL": "WARNING",
+            },
+            service_env={service: service_env},
+            log_dir=log_dir,
+            only=(service,),
+        )
+        stack.callback(running.stop)
+        running.start()
+        yield RunningProvider(provider, running.url(service), ports[service], log_dir)
+
+
+def copy_service(provider: str, dest: Path) -> Path:
+    """Copy a provider's folder (without its databases and caches) under ``dest``."""
+    name = f"{SERVICE_OF[provider]}_service"
+    shutil.copytree(
+        ROOT / name,
+        dest / name,
+        ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__", ".pytest_cache", "tests"),
+    )
+    return dest
+
+
+__all__ = ["RunningProvider", "copy_service", "pact_stub", "running_provider"]

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""Does the contract have teeth? Break a provider on purpose and watch verification fail.
+
+    python contracts/teeth.py [PROVIDER ...]          # default: all three
+
+For each provider: copy its folder to a temporary directory, verify the
+UNCHANGED copy (must pass), then for each mutation apply text patches to a fresh
+copy (each pattern must match exactly once, so a patch cannot silently no-op),
+start the mutated copy the same way as `make verify-pacts` (gunicorn, empty
+database, provider states on) and run `pact verifier`; it must FAIL. Prints a
+table mutation -> caught / NOT CAUGHT; exit 1 if a mutation was not caught or a
+baseline failed. Production code is never touched: only the copies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from contracts.common import PACTS, PACTS_DIR, SERVICE_OF, check_pact_name
+from contracts.providers import copy_service, running_provider
+from contracts.verify_cli import failures_in, verifier_command
+
+
+@dataclass(frozen=True)
+class Mutation:
+    provider: str
+    name: str
+    patches: tuple[tuple[str, str, str], ...]  # (file under the service folder, old, new)
+
+
+MUTATIONS = [
+    # discount_service
+    Mutation(
+        "discount_service",
+        "renamed field: discount 'status' -> 'state'",
+        (
+            (
+                "discounts/serializers.py",
+                "    status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)\n",
+                '    state = serializers.ChoiceField(source="status", choices=[s.value for s in Status], read_only=True)\n',
+            ),
+            (
+                "discounts/serializers.py",
+                '            "is_active",\n            "status",\n            "created_at",\n        ]\n        read_only_fields = fields\n\n\nclass DiscountCreateSerializer',
+                '            "is_active",\n            "state",\n            "created_at",\n        ]\n        read_only_fields = fields\n\n\nclass DiscountCreateSerializer',
+            ),
+        ),
+    ),
+    Mutation(
+        "discount_service",
+        "money as a number: discount 'value'",
+        (
+            (
+                "discounts/serializers.py",
+                "class DiscountSerializer(serializers.ModelSerializer):\n    value = MoneyField()\n",
+                "class DiscountSerializer(serializers.ModelSerializer):\n"
+                "    value = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)\n",
+            ),
+        ),
+    ),
+    Mutation(
+        "discount_service",
+        "status code: first redemption 201 -> 200",
+        (
+            (
+                "discounts/apis.py",
+                "status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,",
+                "status=status.HTTP_200_OK,",
+            ),
+        ),
+    ),
+    Mutation(
+        "discount_service",
+        "error code: discount_exhausted -> discount_used_up",
+        (("discounts/errors.py", '"discount_exhausted"', '"discount_used_up"'),),
+    ),
+    Mutation(
+        "discount_service",
+        "removed endpoint: DELETE redemption",
+        (
+            (
+                "discounts/urls.py",
+                '    path(\n        "api/discounts/<str:code>/redemptions/<str:cart_id>/",\n'
+                '        apis.RedemptionDetailApi.as_view(),\n        name="redemption-detail",\n    ),\n',
+                "",
+            ),
+        ),
+    ),
+    # payment_service
+    Mutation(
+        "payment_service",
+        "renamed field: payment 'decline_code' -> 'decline_reason'",
+        (
+            (
+                "payments/serializers.py",
+                "class PaymentSerializer(serializers.ModelSerializer):\n    amount = MoneyField()\n",
+                "class PaymentSerializer(serializers.ModelSerializer):\n    amount = MoneyField()\n"
+                '    decline_reason = serializers.CharField(source="decline_code", allow_null=True)\n',
+            ),
+            (
+                "payments/serializers.py",
+                '"status", "decline_code", "created_at"]',
+                '"status", "decline_reason", "created_at"]',
+            ),
+        ),
+    ),
+    Mutation(
+        "payment_service",
+        "money as a number: payment 'amount'",
+        (
+            (
+                "payments/serializers.py",
+                "class PaymentSerializer(serializers.ModelSerializer):\n    amount = MoneyField()\n",
+                "class PaymentSerializer(serializers.ModelSerializer):\n"
+                "    amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)\n",
+            ),
+        ),
+    ),
+    Mutation(
+        "payment_service",
+        "status code: new payment 201 -> 200",
+        (
+            (
+                "payments/services.py",
+                "return StoredResponse(201, body, replayed=False)",
+                "return StoredResponse(200, body, replayed=False)",
+            ),
+        ),
+    ),
+    Mutation(
+        "payment_service",
+        "error code: idempotency_key_reused -> idempotency_conflict",
+        (
+            (
+                "payments/errors.py",
+                'code = "idempotency_key_reused"',
+                'code = "idempotency_conflict"',
+            ),
+        ),
+    ),
+    Mutation(
+        "payment_service",
+        "removed endpoint: GET payment by id",
+        (
+            (
+                "payments/urls.py",
+                '    path("payments/<str:payment_id>/", PaymentDetailApi.as_view(), name="payment-detail"),\n',
+                "",
+            ),
+        ),
+    ),
+    # cart_service
+    Mutation(
+        "cart_service",
+        "renamed field: cart 'items_number' -> 'item_count'",
+        (
+            (
+                "carts/serializers.py",
+                '"items_number": totals.items_number,',
+                '"item_count": totals.items_number,',
+            ),
+        ),
+    ),
+    Mutation(
+        "cart_service",
+        "money as a number: cart 'total'",
+        (
+            (
+                "carts/serializers.py",
+                '"total": MoneyField().to_representation(totals.total),',
+                '"total": float(totals.total),',
+            ),
+        ),
+    ),
+    Mutation(
+        "cart_service",
+        "status code: create cart 201 -> 200",
+        (
+            (
+                "carts/apis.py",
+                'cart = services.cart_create(currency=data["currency"], items=data.get("items"))\n'
+                "        return Response(CartOut(cart).data, status=status.HTTP_201_CREATED)",
+                'cart = services.cart_create(currency=data["currency"], items=data.get("items"))\n'
+                "        return Response(CartOut(cart).data, status=status.HTTP_200_OK)",
+            ),
+        ),
+    ),
+    Mutation(
+        "cart_service",
+        "error code: cart_not_found -> cart_missing",
+        (("carts/errors.py", '"cart_not_found"', '"cart_missing"'),),
+    ),
+    Mutation(
+        "cart_service",
+        "removed endpoint: checkout",
+        (
+            (
+                "carts/urls.py",
+                '    path("api/carts/<str:cart_id>/checkout/", apis.CartCheckoutApi.as_view(), name="cart-checkout"),\n',
+                "",
+            ),
+        ),
+    ),
+]
+
+
+class PatchDidNotApply(RuntimeError):
+    pass
+
+
+def apply(service_dir: Path, patches) -> None:
+    for relative, old, new in patches:
+        path = service_dir / relative
+        text = path.read_text()
+        found = text.count(old)
+        if found != 1:
+            raise PatchDidNotApply(
+                f"{relative}: pattern found {found} times (want 1): {old[:80]!r}"
+            )
+        path.write_text(text.replace(old, new))
+
+
+def verify_copy(provider: str, root: Path, workdir: Path) -> tuple[bool, str]:
+    """Whether verification passed, and how many interactions failed out of how many:
+    a mutation that fails every interaction may just have broken the start-up."""
+    files = [PACTS_DIR / name for name in PACTS[provider]]
+    total = sum(len(json.loads(f.read_text())["interactions"]) for f in files)
+    report = workdir / "report.json"
+    with running_provider(provider, root=root, workdir=workdir) as running:
+        result = subprocess.run(
+            verifier_command(running, files=files, report=report, publish=False),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    failed = len(failures_in(report)) if result.returncode else 0
+    return result.returncode == 0, f"{failed}/{total} interactions failed"
+
+
+def run(providers: list[str]) -> int:
+    rows: list[tuple[str, str, str, str]] = []
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="teeth-") as tmp:
+        tmp = Path(tmp)
+        for provider in providers:
+            for path in (PACTS_DIR / n for n in PACTS[provider]):
+                check_pact_name(path, provider)
+            service = f"{SERVICE_OF[provider]}_service"
+            started = time.perf_counter()
+            base = copy_service(provider, tmp / f"{service}-baseline")
+            passed, detail = verify_copy(provider, base, tmp / f"{service}-baseline-run")
+            rows.append((provider, "(unchanged copy)", "passes" if passed else "FAILS", detail))
+            if not passed:
+                ok = False
+                print(
+                    f"{provider}: the UNCHANGED copy fails verification; its mutations prove nothing"
+                )
+                continue
+            for n, mutation in enumerate(m for m in MUTATIONS if m.provider == provider):
+                root = copy_service(provider, tmp / f"{service}-m{n}")
+                try:
+                    apply(root / service, mutation.patches)
+                except PatchDidNotApply as exc:
+                    ok = False
+                    rows.append((provider, mutation.name, "PATCH DID NOT APPLY", str(exc)))
+                    continue
+                passed, detail = verify_copy(provider, root, tmp / f"{service}-m{n}-run")
+                caught = not passed
+                ok &= caught
+                rows.append((provider, mutation.name, "caught" if caught else "NOT CAUGHT", detail))
+            print(f"{provider}: {time.perf_counter() - started:.1f}s", flush=True)
+
+    width = max(len(r[1]) for r in rows)
+    print(f"\n{'provider':<17} {'mutation':<{width}}  {'result':<11} detail")
+    for provider, name, verdict, detail in rows:
+        print(f"{provider:<17} {name:<{width}}  {verdict:<11} {detail}")
+    return 0 if ok else 1
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("providers", nargs="*", help=f"default: {' '.join(PACTS)}")
+    args = parser.parse_args(argv)
+    unknown = set(args.providers) - set(PACTS)
+    if unknown:
+        parser.error(f"unknown providers {sorted(unknown)}; known: {list(PACTS)}")
+    return run(args.providers or list(PACTS))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

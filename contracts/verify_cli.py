@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Verify the pacts with the `pact verifier` CLI, as CI does (`make verify-pacts`).
+
+    python contracts/verify_cli.py [PROVIDER ...]     # default: all three
+
+Each provider is started for real (gunicorn, empty SQLite database, provider
+states on, development tokens; cart_service with `pact stub` stand-ins), then
+`pact verifier` replays every pact naming it. The provider name is checked
+against each pact file first (the CLI does not). A summary names each failed
+pact and interaction (from the verifier's --json report); exit 1 on any failure.
+
+With PACT_BROKER_BASE_URL set and --publish, the pacts are fetched from the
+broker instead and the results published (provider version: PACT_PROVIDER_VERSION,
+branch: PACT_PROVIDER_BRANCH).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from contracts.common import PACTS, PACTS_DIR, check_pact_name
+from contracts.providers import PACT_BIN, running_provider
+
+
+def verifier_command(provider, *, files: list[Path], report: Path, publish: bool) -> list[str]:
+    cmd = [
+        PACT_BIN,
+        "verifier",
+        "--hostname",
+        "127.0.0.1",
+        "--port",
+        str(provider.port),
+        "--state-change-url",
+        provider.states_url,
+        "--state-change-teardown",
+        "--request-timeout",
+        "10000",
+        "--json",
+        str(report),
+        "--no-colour",
+    ]
+    if publish:
+        cmd += [
+            "--broker-url",
+            os.environ["PACT_BROKER_BASE_URL"],
+            "--provider-name",
+            provider.name,
+            "--publish",
+            "--provider-version",
+            os.environ.get("PACT_PROVIDER_VERSION", "dev"),
+        ]
+        if os.environ.get("PACT_PROVIDER_BRANCH"):
+            cmd += ["--provider-branch", os.environ["PACT_PROVIDER_BRANCH"]]
+        # The token (if any) reaches the CLI through PACT_BROKER_TOKEN in the environment.
+    else:
+        for path in files:
+            cmd += ["--file", str(path)]
+    return cmd
+
+
+def failures_in(report: Path) -> list[tuple[str, str, str]]:
+    """(pact, interaction, why) for every failed interaction in a --json report."""
+    try:
+        data = json.loads(report.read_text())
+    except (OSError, ValueError):
+        return [("?", "?", f"no readable JSON report at {report}")]
+    failed = []
+    for err in data.get("errors", []):
+        interaction = err.get("interaction", "?")
+        mismatch = err.get("mismatch", {})
+        why = mismatch.get("message") or mismatch.get("type") or json.dumps(mismatch)[:300]
+        if isinstance(mismatch.get("mismatches"), list):
+            why = "; ".join(
+                m.get("mismatch") or m.get("description") or json.dumps(m)[:200]
+                for m in mismatch["mismatches"]
+            )[:600]
+        failed.append((err.get("pact", data.get("pact", "?")), interaction, why))
+    return failed
+
+
+def verify(provider_name: str, *, publish: bool, workdir: Path) -> tuple[bool, float, list]:
+    files = [PACTS_DIR / name for name in PACTS[provider_name]]
+    if not publish:
+        for path in files:
+            if not path.exists():
+                raise SystemExit(f"{path} is missing: run `make pacts` first")
+            check_pact_name(path, provider_name)
+    report = workdir / f"{provider_name}-verification.json"
+    with running_provider(provider_name, workdir=workdir / provider_name) as provider:
+        started = time.perf_counter()
+        result = subprocess.run(
+            verifier_command(provider, files=files, report=report, publish=publish),
+            capture_output=True,
+            text=True,
+        )
+        elapsed = time.perf_counter() - started
+        if result.returncode != 0:
+            print(result.stdout)
+            print(result.stderr, file=sys.stderr)
+            print(f"--- {provider_name} log (tail) ---\n{provider.log()[-3000:]}")
+    failures = failures_in(report) if result.returncode != 0 else []
+    if result.returncode != 0 and not failures:
+        failures = [("?", "?", f"pact verifier exited {result.returncode}")]
+    names = ", ".join(p.name for p in files) if not publish else "pacts from the broker"
+    for pact, interaction, why in failures:
+        pact = pact if pact != "?" else names
+        print(f"FAILED {provider_name}: {pact} :: {interaction}\n    {why}")
+    return result.returncode == 0, elapsed, failures
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("providers", nargs="*", help=f"default: {' '.join(PACTS)}")
+    parser.add_argument(
+        "--publish", action="store_true", help="verify the broker's pacts and publish the results"
+    )
+    args = parser.parse_args(argv)
+    unknown = set(args.providers) - set(PACTS)
+    if unknown:
+        parser.error(f"unknown providers {sorted(unknown)}; known: {list(PACTS)}")
+    publish = args.publish and bool(os.environ.get("PACT_BROKER_BASE_URL"))
+    if args.publish and not publish:
+        print("PACT_BROKER_BASE_URL is not set: verifying the local pacts, publishing nothing")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="verify-cli-") as tmp:
+        for name in args.providers or list(PACTS):
+            started = time.perf_counter()
+            ok, cli_seconds, failures = verify(name, publish=publish, workdir=Path(tmp))
+            results.append((name, ok, cli_seconds, time.perf_counter() - started, len(failures)))
+    print("\nprovider          result  pact verifier  with start/stop")
+    for name, ok, cli, total, failed in results:
+        verdict = "pass" if ok else f"FAIL ({failed})"
+        print(f"{name:<17} {verdict:<7} {cli:>10.2f}s  {total:>12.2f}s")
+    return 0 if all(ok for _, ok, *_ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
