@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +29,20 @@ DISCOUNT_REFUSED = _problem(
 )
 
 
+class CartPagination(PageNumberPagination):
+    """Pages as every list; malformed ?page= / ?page_size= are 400, not ignored or 404."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        errors = {}
+        for name in ("page", "page_size"):
+            raw = request.query_params.get(name)
+            if raw is not None and not (raw.isdigit() and int(raw) >= 1):
+                errors[name] = ["Enter a positive integer."]
+        if errors:
+            raise ValidationError(errors)
+        return super().paginate_queryset(queryset, request, view)
+
+
 class PublicApi(APIView):
     """Anyone may call these; an Authorization header is ignored, not judged."""
 
@@ -34,30 +50,43 @@ class PublicApi(APIView):
     permission_classes = ()
 
 
-class CartListCreateApi(APIView):
+class CartListCreateApi(GenericAPIView):
+    pagination_class = CartPagination
+    serializer_class = CartOut
+
+    def _creating(self) -> bool:
+        request = getattr(self, "request", None)  # None while drf-spectacular inspects us
+        return request is not None and request.method == "POST"
+
     def get_authenticators(self):
         # Listing needs the admin token; creating a cart is open to anyone.
-        if self.request.method == "POST":
-            return []
-        return [BearerTokenAuthentication()]
+        return [] if self._creating() else [BearerTokenAuthentication()]
 
     def get_permissions(self):
-        if self.request.method == "POST":
-            return []
-        return [roles_allowed("admin")()]
+        return [] if self._creating() else [roles_allowed("admin")()]
 
     @extend_schema(
         operation_id="carts_list",
-        responses={200: CartOut(many=True), 401: _problem("not_authenticated"),
-                   403: _problem("permission_denied"), 400: INVALID},
+        auth=[{"bearerAuth": []}],
+        parameters=[
+            OpenApiParameter("page", int, description="1-based page number"),
+            OpenApiParameter("page_size", int, description="default 20, max 100"),
+        ],
+        responses={
+            200: CartOut(many=True),
+            401: _problem("not_authenticated"),
+            403: _problem("permission_denied"),
+            400: INVALID,
+        },
     )
     def get(self, request):
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.cart_list(), request, view=self)
-        return paginator.get_paginated_response(CartOut(page, many=True).data)
+        page = self.paginate_queryset(selectors.cart_list())
+        return self.get_paginated_response(CartOut(page, many=True).data)
 
     @extend_schema(
-        operation_id="carts_create", auth=[], request=CartCreateIn,
+        operation_id="carts_create",
+        auth=[],
+        request=CartCreateIn,
         responses={201: CartOut, 400: INVALID},
     )
     def post(self, request):
@@ -74,7 +103,9 @@ class CartDetailApi(PublicApi):
 
 class CartItemsApi(PublicApi):
     @extend_schema(
-        operation_id="carts_items_add", auth=[], request=ItemIn,
+        operation_id="carts_items_add",
+        auth=[],
+        request=ItemIn,
         responses={201: CartOut, 400: INVALID, 404: NOT_FOUND, 409: NOT_EDITABLE},
     )
     def post(self, request, cart_id: str):
@@ -86,9 +117,15 @@ class CartItemsApi(PublicApi):
 
 class CartItemDetailApi(PublicApi):
     @extend_schema(
-        operation_id="carts_items_update", auth=[], request=QuantityIn,
-        responses={200: CartOut, 400: INVALID, 404: _problem("cart_not_found, item_not_found"),
-                   409: NOT_EDITABLE},
+        operation_id="carts_items_update",
+        auth=[],
+        request=QuantityIn,
+        responses={
+            200: CartOut,
+            400: INVALID,
+            404: _problem("cart_not_found, item_not_found"),
+            409: NOT_EDITABLE,
+        },
     )
     def patch(self, request, cart_id: str, item_id: str):
         selectors.cart_get(cart_id=cart_id)
@@ -97,9 +134,13 @@ class CartItemDetailApi(PublicApi):
         return Response(CartOut(cart).data)
 
     @extend_schema(
-        operation_id="carts_items_remove", auth=[],
-        responses={200: CartOut, 404: _problem("cart_not_found, item_not_found"),
-                   409: NOT_EDITABLE},
+        operation_id="carts_items_remove",
+        auth=[],
+        responses={
+            200: CartOut,
+            404: _problem("cart_not_found, item_not_found"),
+            409: NOT_EDITABLE,
+        },
     )
     def delete(self, request, cart_id: str, item_id: str):
         cart = services.cart_item_remove(cart_id=cart_id, item_id=item_id)
@@ -108,9 +149,17 @@ class CartItemDetailApi(PublicApi):
 
 class CartDiscountApi(PublicApi):
     @extend_schema(
-        operation_id="carts_discount_apply", auth=[], request=DiscountIn,
-        responses={200: CartOut, 400: INVALID, 404: NOT_FOUND, 409: NOT_EDITABLE,
-                   422: DISCOUNT_REFUSED, 503: _problem("discount_service_unavailable")},
+        operation_id="carts_discount_apply",
+        auth=[],
+        request=DiscountIn,
+        responses={
+            200: CartOut,
+            400: INVALID,
+            404: NOT_FOUND,
+            409: NOT_EDITABLE,
+            422: DISCOUNT_REFUSED,
+            503: _problem("discount_service_unavailable"),
+        },
     )
     def put(self, request, cart_id: str):
         selectors.cart_get(cart_id=cart_id)
@@ -122,7 +171,8 @@ class CartDiscountApi(PublicApi):
         return Response(CartOut(cart).data)
 
     @extend_schema(
-        operation_id="carts_discount_remove", auth=[],
+        operation_id="carts_discount_remove",
+        auth=[],
         responses={200: CartOut, 404: NOT_FOUND, 409: NOT_EDITABLE},
     )
     def delete(self, request, cart_id: str):
@@ -133,13 +183,17 @@ class CartDiscountApi(PublicApi):
 
 class CartCheckoutApi(PublicApi):
     @extend_schema(
-        operation_id="carts_checkout", auth=[], request=None,
+        operation_id="carts_checkout",
+        auth=[],
+        request=None,
         responses={
             200: CartOut,
             404: NOT_FOUND,
             422: _problem("cart_empty, or a discount code above when the redemption is refused"),
-            503: _problem("discount_service_unavailable, payment_service_unavailable; "
-                          "checkout again to finish the same attempt"),
+            503: _problem(
+                "discount_service_unavailable, payment_service_unavailable; "
+                "checkout again to finish the same attempt"
+            ),
         },
     )
     def post(self, request, cart_id: str):

@@ -35,9 +35,7 @@ class CartInvalid(ProblemError):
     status, code, title = 400, "validation_error", "Invalid input"
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(
-            "One or more fields are invalid; see 'errors'.", errors={field: [message]}
-        )
+        super().__init__("One or more fields are invalid; see 'errors'.", errors={field: [message]})
 
 
 # Discounts: the provider's refusals keep their codes at cart_service (422).

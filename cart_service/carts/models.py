@@ -32,9 +32,11 @@ class Cart(models.Model):
 
     # A snapshot of the applied discount, taken when it was applied.
     discount_code = models.CharField(max_length=64, blank=True, default="")
-    discount_kind = models.CharField(max_length=8, choices=DiscountKind.choices, blank=True, default="")
+    discount_kind = models.CharField(
+        max_length=8, choices=DiscountKind.choices, blank=True, default=""
+    )
     discount_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    discount_currency = models.CharField(max_length=3, null=True, blank=True)
+    discount_currency = models.CharField(max_length=3, blank=True, default="")
 
     # Checkout bookkeeping (see services.cart_checkout).
     checkout_attempt = models.PositiveIntegerField(default=0)
@@ -44,9 +46,9 @@ class Cart(models.Model):
     redemption_held = models.BooleanField(
         default=False, help_text="discount_service may hold a redemption of the code for this cart."
     )
-    last_payment_id = models.CharField(max_length=64, null=True, blank=True)
-    last_payment_status = models.CharField(max_length=16, null=True, blank=True)
-    last_payment_decline_code = models.CharField(max_length=64, null=True, blank=True)
+    last_payment_id = models.CharField(max_length=64, blank=True, default="")
+    last_payment_status = models.CharField(max_length=16, blank=True, default="")
+    last_payment_decline_code = models.CharField(max_length=64, blank=True, default="")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -68,7 +70,9 @@ class Cart(models.Model):
         if not self.discount_code:
             return None
         return pricing.AppliedDiscount(
-            kind=self.discount_kind, value=self.discount_value, currency=self.discount_currency
+            kind=self.discount_kind,
+            value=self.discount_value,
+            currency=self.discount_currency or None,
         )
 
     @property
@@ -102,11 +106,13 @@ class CartItem(models.Model):
                 condition=models.Q(quantity__gte=1, quantity__lte=MAX_QUANTITY),
                 name="cart_item_quantity_1_999",
             ),
-            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="cart_item_price_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0), name="cart_item_price_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.sku}"
+        return f"{self.quantity} x {self.sku}"
 
     @property
     def line_total(self):

@@ -61,7 +61,7 @@ def check_discount_currency(discount: AppliedDiscount, cart_currency: str) -> No
 def discount_amount(
     discount: AppliedDiscount | None, *, subtotal: Decimal, cart_currency: str
 ) -> Decimal:
-    """fixed → min(value, subtotal); percent → subtotal × value / 100, half-up to cents."""
+    """fixed → min(value, subtotal); percent → subtotal * value / 100, half-up to cents."""
     if discount is None:
         return ZERO
     check_discount_currency(discount, cart_currency)

@@ -24,7 +24,9 @@ def _cart_id(params: Params) -> uuid.UUID:
 def _currency(params: Params) -> str:
     currency = params.get("currency", "USD")
     if currency not in settings.CURRENCIES:
-        raise StateError(f"Param 'currency' must be one of {settings.CURRENCIES}, got {currency!r}.")
+        raise StateError(
+            f"Param 'currency' must be one of {settings.CURRENCIES}, got {currency!r}."
+        )
     return currency
 
 
@@ -46,8 +48,12 @@ def _items(params: Params) -> list[dict]:
         if unit_price < 0:
             raise StateError(f"items[{n}].unit_price must not be negative.")
         quantity = entry.get("quantity", 1)
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
-            raise StateError(f"items[{n}].quantity must be an integer 1–{MAX_QUANTITY}.")
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 1 <= quantity <= MAX_QUANTITY
+        ):
+            raise StateError(f"items[{n}].quantity must be an integer 1-{MAX_QUANTITY}.")
         items.append({"sku": sku, "name": name, "unit_price": unit_price, "quantity": quantity})
     return items
 
@@ -62,7 +68,9 @@ def _fresh_cart(cart_id: uuid.UUID, currency: str, items: list[dict], **fields) 
 @states.setup("a cart exists")
 def _cart_exists(params: Params) -> dict:
     cart = _fresh_cart(_cart_id(params), _currency(params), _items(params))
-    return {"id": str(cart.id)}
+    # The first item's id (by sku) lets a consumer address an item the state created.
+    first = cart.items.order_by("sku").first()
+    return {"id": str(cart.id), **({"item_id": str(first.id)} if first else {})}
 
 
 @states.setup("no cart exists")

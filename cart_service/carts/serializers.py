@@ -7,7 +7,6 @@ from rest_framework import serializers
 from carts.models import MAX_QUANTITY, Cart, CartItem
 from servicekit.fields import CurrencyField, MoneyField
 
-
 # -- input ------------------------------------------------------------------------------
 
 
@@ -28,6 +27,10 @@ class CartCreateIn(serializers.Serializer):
 
 class DiscountIn(serializers.Serializer):
     code = serializers.CharField(max_length=64)
+
+    def validate_code(self, value: str) -> str:
+        # discount_service normalises codes the same way; asking canonically keeps logs tidy.
+        return value.strip().upper()
 
 
 # -- output -----------------------------------------------------------------------------
@@ -68,8 +71,18 @@ class CartOut(serializers.ModelSerializer):
     class Meta:
         model = Cart
         fields = [
-            "id", "currency", "items", "items_number", "subtotal", "discount",
-            "amount_discounted", "total", "payment_status", "payment", "created_at", "updated_at",
+            "id",
+            "currency",
+            "items",
+            "items_number",
+            "subtotal",
+            "discount",
+            "amount_discounted",
+            "total",
+            "payment_status",
+            "payment",
+            "created_at",
+            "updated_at",
         ]
 
     def to_representation(self, cart: Cart) -> dict:
@@ -98,6 +111,6 @@ class CartOut(serializers.ModelSerializer):
             data["payment"] = {
                 "id": cart.last_payment_id,
                 "status": cart.last_payment_status,
-                "decline_code": cart.last_payment_decline_code,
+                "decline_code": cart.last_payment_decline_code or None,
             }
         return data

@@ -154,7 +154,8 @@ def _release_quietly(cart: Cart, discount_client: DiscountClient) -> bool:
     except DiscountServiceUnavailable:
         logger.error(
             "could not release discount %s held by cart %s; release it at discount_service",
-            cart.discount_code, cart.id,
+            cart.discount_code,
+            cart.id,
         )
         return False
     return True
@@ -180,7 +181,7 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
         cart.discount_code = discount.code
         cart.discount_kind = applied.kind
         cart.discount_value = applied.value
-        cart.discount_currency = applied.currency
+        cart.discount_currency = applied.currency or ""
         cart.save()
     return cart_get(cart_id=cart.id)
 
@@ -191,8 +192,8 @@ def cart_discount_remove(*, cart_id: object, discount_client: DiscountClient) ->
         if cart.redemption_held and cart.discount_code:
             _release_quietly(cart, discount_client)
         cart.redemption_held = False
-        cart.discount_code = cart.discount_kind = ""
-        cart.discount_value = cart.discount_currency = None
+        cart.discount_code = cart.discount_kind = cart.discount_currency = ""
+        cart.discount_value = None
         cart.save()
     return cart_get(cart_id=cart.id)
 
@@ -211,26 +212,27 @@ def cart_checkout(
        discount, and COMMIT "attempt n is unresolved" before any money moves, so
        that neither a crash nor an error can make the attempt number be reused
        for a different amount;
-    2. settle: charge attempt n's total under attempt n's Idempotency-Key and
-       record the outcome. A request that finds attempt n already settled (by a
-       concurrent checkout) just returns the cart: one attempt, one charge.
+    2. settle: charge the unresolved attempt's total under its Idempotency-Key
+       and record the outcome. Whoever holds the lock settles the attempt that
+       is unresolved (same key, same amount, whichever request started it); a
+       request that finds nothing unresolved returns the cart as settled by a
+       concurrent checkout. One attempt, one charge.
     """
-    attempt = _checkout_begin(cart_id=cart_id, discount_client=discount_client)
-    if attempt is not None:
-        _checkout_settle(
-            cart_id=cart_id, attempt=attempt, discount_client=discount_client,
-            payment_client=payment_client,
-        )
-    return cart_get(cart_id=cart_id)
+    paid = _checkout_begin(cart_id=cart_id, discount_client=discount_client)
+    if paid is not None:
+        return paid
+    return _checkout_settle(
+        cart_id=cart_id, discount_client=discount_client, payment_client=payment_client
+    )
 
 
-def _checkout_begin(*, cart_id: object, discount_client: DiscountClient) -> int | None:
-    """The attempt to settle, or None if the cart is already paid."""
+def _checkout_begin(*, cart_id: object, discount_client: DiscountClient) -> Cart | None:
+    """Start or resume an attempt; returns the cart only if it is already paid."""
     failure: DiscountServiceUnavailable | None = None
     with transaction.atomic():
         cart = _lock(cart_id)
         if cart.payment_status == PaymentStatus.PAID:
-            return None
+            return cart_get(cart_id=cart.id)
         if not cart.items.exists():
             raise CartEmpty()
         resuming = cart.attempt_unresolved
@@ -251,27 +253,27 @@ def _checkout_begin(*, cart_id: object, discount_client: DiscountClient) -> int 
         cart.save()
     if failure is not None:
         raise failure  # after the commit, so what we learnt is kept
-    return cart.checkout_attempt
+    return None
 
 
 def _checkout_settle(
     *,
     cart_id: object,
-    attempt: int,
     discount_client: DiscountClient,
     payment_client: PaymentClient,
-) -> None:
+) -> Cart:
+    """Settle the unresolved attempt; the cart as this request left it (read under the lock)."""
     failure: PaymentServiceUnavailable | None = None
     with transaction.atomic():
         cart = _lock(cart_id)
-        if not cart.attempt_unresolved or cart.checkout_attempt != attempt:
-            return  # a concurrent checkout settled this attempt while we waited for the lock
+        if not cart.attempt_unresolved:
+            # A concurrent checkout settled the attempt while we waited for the lock.
+            return cart_get(cart_id=cart.id)
         total = cart.totals().total
         if total == 0:
             # payment_service refuses an amount of 0: a fully discounted cart is paid as is.
             cart.payment_status = PaymentStatus.PAID
-            cart.last_payment_id = cart.last_payment_status = None
-            cart.last_payment_decline_code = None
+            cart.last_payment_id = cart.last_payment_status = cart.last_payment_decline_code = ""
             cart.attempt_unresolved = False
         else:
             try:
@@ -288,12 +290,17 @@ def _checkout_settle(
             else:
                 if payment.amount != total or payment.currency != cart.currency:
                     logger.error(
-                        "payment %s of cart %s is %s %s, expected %s %s", payment.id, cart.id,
-                        payment.amount, payment.currency, total, cart.currency,
+                        "payment %s of cart %s is %s %s, expected %s %s",
+                        payment.id,
+                        cart.id,
+                        payment.amount,
+                        payment.currency,
+                        total,
+                        cart.currency,
                     )
                 cart.last_payment_id = payment.id
                 cart.last_payment_status = payment.status
-                cart.last_payment_decline_code = payment.decline_code
+                cart.last_payment_decline_code = payment.decline_code or ""
                 cart.attempt_unresolved = False
                 if payment.status == "succeeded":
                     cart.payment_status = PaymentStatus.PAID
@@ -304,5 +311,8 @@ def _checkout_settle(
                     if cart.discount_code and cart.redemption_held:
                         cart.redemption_held = not _release_quietly(cart, discount_client)
         cart.save()
+        # Read under the lock: a checkout started after ours must not show up in our answer.
+        settled = cart_get(cart_id=cart.id)
     if failure is not None:
         raise failure
+    return settled

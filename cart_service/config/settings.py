@@ -26,3 +26,6 @@ DOWNSTREAM_READ_TIMEOUT = env_float("DOWNSTREAM_READ_TIMEOUT", 3.0)
 DOWNSTREAM_RETRIES = env_int("DOWNSTREAM_RETRIES", 2)
 DOWNSTREAM_BACKOFF = env_float("DOWNSTREAM_BACKOFF", 0.2)
 DOWNSTREAM_TIME_BUDGET = env_float("DOWNSTREAM_TIME_BUDGET", 8.0)
+
+# PATCH /items/{id}/ requires its one field; document it as such, not as a partial body.
+SPECTACULAR_SETTINGS["COMPONENT_SPLIT_PATCH"] = False  # noqa: F821 - set by base_settings

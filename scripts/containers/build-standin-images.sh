@@ -9,7 +9,19 @@
 #
 # Requires setup-podman.sh to have run (podman, debootstrap installed).
 # On a normal Docker host do NOT run this.
+#
+# Usage: build-standin-images.sh [--rebuild]
+#   --rebuild  rebuild existing stand-ins (e.g. after changing this script);
+#              images that were really pulled are left alone.
+# Env: PULL_TIMEOUT (seconds for each pull attempt, default 30)
 set -euo pipefail
+
+REBUILD=0
+case "${1:-}" in
+    --rebuild) REBUILD=1 ;;
+    "") ;;
+    *) echo "usage: $0 [--rebuild]" >&2; exit 2 ;;
+esac
 
 PY_IMAGE=docker.io/library/python:3.11-slim
 PG_IMAGE=docker.io/library/postgres:15
@@ -17,7 +29,7 @@ BASE_IMAGE=localhost/standin-base:bookworm
 CACHE_DIR=/var/cache/standin-images
 ROOTFS_TAR=$CACHE_DIR/bookworm-minbase.tar
 SUITE=bookworm
-PULL_TIMEOUT=${PULL_TIMEOUT:-60}
+PULL_TIMEOUT=${PULL_TIMEOUT:-30}
 
 log() { printf '[standin %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 T_START=$SECONDS
@@ -108,8 +120,7 @@ COPY host/apt.conf.d/ /etc/apt/apt.conf.d/
 COPY host/certs/ /usr/local/share/ca-certificates/
 COPY host/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY host/pip.conf /etc/pip.conf
-RUN rm -f /etc/apt/sources.list \
- && printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >/etc/apt/apt.conf.d/99standin-norecommends
+RUN rm -f /etc/apt/sources.list
 CF
 }
 
@@ -286,7 +297,9 @@ postgres_containerfile() {
     echo "FROM $BASE_IMAGE"
     common_head
     cat <<'CF'
-RUN mkdir -p /etc/postgresql-common/createcluster.d \
+RUN groupadd -r postgres --gid=999 \
+ && useradd -r -g postgres --uid=999 --home-dir=/var/lib/postgresql --shell=/bin/bash postgres \
+ && mkdir -p /var/lib/postgresql /etc/postgresql-common/createcluster.d \
  && echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.d/standin.conf \
  && apt-get update \
  && apt-get install -y --no-install-recommends postgresql-15 postgresql-client-15 ca-certificates tzdata adduser xz-utils gzip \
@@ -324,7 +337,7 @@ build_standin() {
                   postgres_entrypoint >"$WORK/ctx/docker-entrypoint.sh" ;;
     esac
     step_begin "podman build stand-in $name"
-    podman build --pull=never --network=host -q -t "$name" -f "$WORK/ctx/Containerfile" "$WORK/ctx" \
+    podman build --pull=never --network=host -t "$name" -f "$WORK/ctx/Containerfile" "$WORK/ctx" \
         >"$WORK/build-$kind.log" 2>&1 || { tail -n 40 "$WORK/build-$kind.log" >&2; exit 1; }
     step_end
 }
@@ -333,6 +346,18 @@ build_standin() {
 ensure_image() {
     local name=$1 kind=$2
     if podman image exists "$name"; then
+        if [ "$REBUILD" = 1 ] && [ -n "$(podman image inspect --format '{{index .Labels "org.local.standin"}}' "$name" 2>/dev/null)" ]; then
+            log "$name is a stand-in: rebuilding (--rebuild)"
+            local old_id
+            old_id=$(podman image inspect --format '{{.Id}}' "$name")
+            ensure_base
+            build_standin "$name" "$kind"
+            # drop the replaced stand-in if nothing uses it any more
+            if [ "$(podman image inspect --format '{{.Id}}' "$name")" != "$old_id" ]; then
+                podman rmi "$old_id" >/dev/null 2>&1 || true
+            fi
+            return
+        fi
         log "$name present, skipping"
         return
     fi

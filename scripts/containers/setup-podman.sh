@@ -13,6 +13,9 @@ SOCK_PATH=/run/podman/podman.sock
 SOCK_URL="unix://${SOCK_PATH}"
 LOG_FILE=${PODMAN_SERVICE_LOG:-/tmp/podman-service.log}
 CONF=/etc/containers/containers.conf
+SERVICE_PID_FILE=/run/podman/podman-service.pid
+TICKER_PID_FILE=/run/podman/healthcheck-ticker.pid
+TICKER_LOG=${PODMAN_TICKER_LOG:-/tmp/podman-healthcheck-ticker.log}
 
 log() { printf '[setup-podman] %s\n' "$*" >&2; }
 
@@ -22,18 +25,19 @@ fi
 
 # --- 1. Debian packages -------------------------------------------------------
 # --no-install-recommends: docker-compose would otherwise pull in docker.io and
-# containerd (a second engine we cannot run here), podman would pull buildah,
-# criu, needrestart ... The list below is what podman really needs here:
+# containerd (a second engine that cannot run here), podman would pull buildah,
+# criu, needrestart, ... What rootful podman really needs here:
 #   runc                    the OCI runtime (crun refuses the hybrid cgroups)
-#   conmon, catatonit       container monitor, `--init` process
-#   netavark, aardvark-dns  bridge networks + DNS by service name
-#   iptables, nftables      NAT for netavark
-#   uidmap, slirp4netns, fuse-overlayfs  (rootless use, harmless for root)
+#   conmon                  container monitor
+#   catatonit               the init process for `init: true` / `--init`
+#   netavark, aardvark-dns  bridge networks, DNS by service name
+#   iptables                NAT / published ports for netavark
 #   debootstrap             to build base-image stand-ins
 #   docker-compose          the v1 Python tool (1.29.x)
+# (uidmap, slirp4netns, fuse-overlayfs are only for rootless podman: not needed.)
 PKGS=(podman runc conmon catatonit golang-github-containers-common
-      netavark aardvark-dns iptables nftables uidmap slirp4netns fuse-overlayfs
-      debootstrap docker-compose curl ca-certificates)
+      netavark aardvark-dns iptables debootstrap docker-compose
+      curl ca-certificates)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -44,8 +48,10 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt_log=/tmp/setup-podman-apt.log
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
+        tail -n 30 "$apt_log" >&2; log "apt-get failed (full log: $apt_log)"; exit 1
+    fi
 else
     log "packages already installed"
 fi
@@ -54,6 +60,7 @@ fi
 # crun refuses this machine's hybrid cgroup layout -> runc + cgroupfs (there is
 # no systemd as PID 1). The default ulimits exceed the hard limits here.
 # No journald either -> file events logger and k8s-file container logs.
+# netavark explicitly (the podman package also ships a CNI config it warns about).
 mkdir -p /etc/containers
 /usr/bin/python3 - "$CONF" <<'PY'
 import os, re, sys
@@ -68,6 +75,9 @@ want = {
         "runtime": '"runc"',
         "cgroup_manager": '"cgroupfs"',
         "events_logger": '"file"',
+    },
+    "network": {
+        "network_backend": '"netavark"',
     },
 }
 lines = open(path).read().splitlines() if os.path.exists(path) else []
@@ -95,11 +105,17 @@ for sect, kv in want.items():
             lines += [f"[{sect}]", newline]
             continue
         hdr, end = b
-        # a key may span several lines (arrays); only replace simple one-liners
         for i in range(hdr + 1, end):
             if re.match(rf"^\s*{re.escape(key)}\s*=", lines[i]):
-                if lines[i].strip() != newline:
-                    lines[i] = newline
+                # the old value may be a multi-line array: drop its continuation
+                j, depth = i, 0
+                while True:
+                    depth += lines[j].split("#")[0].count("[") - lines[j].split("#")[0].count("]")
+                    if depth <= 0 or j + 1 >= end:
+                        break
+                    j += 1
+                if lines[i:j + 1] != [newline]:
+                    lines[i:j + 1] = [newline]
                 break
         else:
             lines.insert(hdr + 1, newline)
@@ -125,9 +141,11 @@ else
     rm -f "$SOCK_PATH"
     log "starting podman system service (log: $LOG_FILE)"
     # setsid + nohup: the service outlives this shell and its job control.
-    setsid nohup podman system service --time=0 "$SOCK_URL" \
+    # DISABLE_HC_SYSTEMD: there is no systemd to schedule healthchecks (the
+    # ticker below does it); this only silences podman's errors about that.
+    DISABLE_HC_SYSTEMD=true setsid nohup podman system service --time=0 "$SOCK_URL" \
         </dev/null >>"$LOG_FILE" 2>&1 &
-    echo $! >/run/podman/podman-service.pid
+    echo $! >"$SERVICE_PID_FILE"
     for _ in $(seq 1 60); do
         if sock_ok; then break; fi
         sleep 0.5
@@ -137,7 +155,110 @@ else
         tail -n 30 "$LOG_FILE" >&2 || true
         exit 1
     fi
-    log "podman API answering on $SOCK_URL (pid $(cat /run/podman/podman-service.pid))"
+    log "podman API answering on $SOCK_URL (pid $(cat "$SERVICE_PID_FILE"))"
+fi
+
+# --- 4. Healthcheck ticker ----------------------------------------------------
+# Podman schedules HEALTHCHECKs with systemd timers; without systemd (PID 1
+# here is not systemd) they never run, containers stay "starting" forever and
+# `depends_on: condition: service_healthy` never proceeds. This small daemon
+# plays the timer: every `interval` it asks the podman API to run the check of
+# each running container that has one (podman itself keeps the status,
+# retries and failing streak, exactly as `podman healthcheck run` does).
+TICKER_PY=$(cat <<'PY'
+import http.client, json, socket, sys, threading, time, urllib.parse
+SOCK = sys.argv[2]
+
+class UnixConn(http.client.HTTPConnection):
+    def __init__(self, timeout):
+        super().__init__("d", timeout=timeout)
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(SOCK)
+        self.sock = s
+
+def get(path, timeout=15):
+    c = UnixConn(timeout)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+def log(*a):
+    print(time.strftime("%Y-%m-%dT%H:%M:%S"), *a, flush=True)
+
+cfg, due, busy = {}, {}, set()
+lock = threading.Lock()
+
+def run_check(cid, timeout):
+    try:
+        st, body = get(f"/v4.0.0/libpod/containers/{cid}/healthcheck", timeout)
+        if st != 200:
+            log("healthcheck", cid[:12], st, body[:200])
+    except Exception as e:
+        log("healthcheck", cid[:12], "error:", e)
+    finally:
+        with lock:
+            busy.discard(cid)
+
+log("healthcheck ticker started on", SOCK)
+flt = urllib.parse.quote(json.dumps({"status": ["running"]}))
+while True:
+    try:
+        st, body = get(f"/v4.0.0/libpod/containers/json?filters={flt}")
+        ids = [c["Id"] for c in json.loads(body)] if st == 200 else []
+    except Exception:
+        time.sleep(2)
+        continue
+    now = time.monotonic()
+    for gone in set(cfg) - set(ids):
+        cfg.pop(gone, None); due.pop(gone, None)
+    for cid in ids:
+        if cid not in cfg:
+            try:
+                st, body = get(f"/v4.0.0/libpod/containers/{cid}/json")
+                hc = (json.loads(body).get("Config") or {}).get("Healthcheck") or {}
+            except Exception:
+                continue
+            test = hc.get("Test") or []
+            if test and test[0] != "NONE":
+                interval = (hc.get("Interval") or 30_000_000_000) / 1e9
+                timeout = (hc.get("Timeout") or 30_000_000_000) / 1e9
+                cfg[cid] = (interval, timeout)
+                due[cid] = now + interval   # like Docker: first probe after one interval
+                log("tracking", cid[:12], f"interval={interval}s")
+            else:
+                cfg[cid] = None
+        c = cfg[cid]
+        if c and now >= due[cid]:
+            with lock:
+                if cid in busy:
+                    continue
+                busy.add(cid)
+            due[cid] = now + c[0]
+            threading.Thread(target=run_check, args=(cid, c[1] + 15), daemon=True).start()
+    time.sleep(0.5)
+PY
+)
+
+ticker_running() {
+    local pid
+    [ -f "$TICKER_PID_FILE" ] || return 1
+    pid=$(cat "$TICKER_PID_FILE")
+    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] \
+        && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'podman-healthcheck-ticker'
+}
+
+if ticker_running; then
+    log "healthcheck ticker already running (pid $(cat "$TICKER_PID_FILE"))"
+else
+    setsid nohup /usr/bin/python3 -u -c "$TICKER_PY" podman-healthcheck-ticker "$SOCK_PATH" \
+        </dev/null >>"$TICKER_LOG" 2>&1 &
+    echo $! >"$TICKER_PID_FILE"
+    log "healthcheck ticker started (pid $!, log: $TICKER_LOG)"
 fi
 
 cat <<MSG

@@ -8,6 +8,8 @@ import re
 import time
 import uuid
 
+from django.core.signals import request_finished
+
 HEADER = "X-Request-ID"
 _META_KEY = "HTTP_X_REQUEST_ID"
 # Anything a client sends is echoed and logged, so only a safe, bounded alphabet.
@@ -42,19 +44,25 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.META.get(_META_KEY, "")
         rid = incoming if _VALID.match(incoming) else str(uuid.uuid4())
-        token = _current.set(rid)
+        # Not reset when the middleware returns: Django logs 4xx/5xx responses after the
+        # middleware chain, and that line must carry the id too. request_finished resets it.
+        _current.set(rid)
         request.request_id = rid
         started = time.monotonic()
-        try:
-            response = self.get_response(request)
-            response[HEADER] = rid
-            access_log.info(
-                "%s %s %s %.1fms",
-                request.method,
-                request.get_full_path(),
-                response.status_code,
-                (time.monotonic() - started) * 1000,
-            )
-            return response
-        finally:
-            _current.reset(token)
+        response = self.get_response(request)
+        response[HEADER] = rid
+        access_log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.get_full_path(),
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
+        return response
+
+
+def _clear(**_kwargs) -> None:
+    _current.set("-")
+
+
+request_finished.connect(_clear, dispatch_uid="servicekit.request_id.clear")

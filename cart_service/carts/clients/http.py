@@ -104,7 +104,11 @@ class ProviderClient:
             timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
             try:
                 response = self.session.request(
-                    method, url, json=json_body, headers=all_headers, params=params,
+                    method,
+                    url,
+                    json=json_body,
+                    headers=all_headers,
+                    params=params,
                     timeout=timeout,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
@@ -118,8 +122,13 @@ class ProviderClient:
                     return response
                 failure = f"HTTP {response.status_code}"
             logger.warning(
-                "%s %s %s attempt %d/%d failed: %s", self.provider, method, url, attempt + 1,
-                tries, failure,
+                "%s %s %s attempt %d/%d failed: %s",
+                self.provider,
+                method,
+                url,
+                attempt + 1,
+                tries,
+                failure,
             )
             if attempt + 1 < tries:
                 delay = self.backoff * (2**attempt)
@@ -142,12 +151,17 @@ class ProviderClient:
         if response.status_code in (401, 403):
             logger.error(
                 "%s refused our token (HTTP %d): check its *_SERVICE_TOKEN setting",
-                self.provider, response.status_code,
+                self.provider,
+                response.status_code,
             )
         else:
             logger.error(
-                "%s answered %s %s: %s; body starts %r", self.provider, response.request.method,
-                response.url, why, response.text[:200],
+                "%s answered %s %s: %s; body starts %r",
+                self.provider,
+                response.request.method,
+                response.url,
+                why,
+                response.text[:200],
             )
         return self.unavailable()
 

@@ -42,7 +42,11 @@ class PaymentClient(ProviderClient):
         response = self.request(
             "POST",
             self.url("api", "payments"),
-            json_body={"reference": reference, "amount": format_money(amount), "currency": currency},
+            json_body={
+                "reference": reference,
+                "amount": format_money(amount),
+                "currency": currency,
+            },
             headers={"Idempotency-Key": idempotency_key},
             idempotent=True,  # by contract, thanks to the Idempotency-Key
         )
@@ -50,7 +54,9 @@ class PaymentClient(ProviderClient):
             return self._payment(response, self.body(response))
         if response.status_code == 422 and error_code(response) == "idempotency_key_reused":
             # We never send one key with two bodies; if it happens it is our bug, logged loud.
-            raise self.fail(response, f"idempotency key {idempotency_key!r} reused with another body")
+            raise self.fail(
+                response, f"idempotency key {idempotency_key!r} reused with another body"
+            )
         raise self.fail(response, f"unexpected HTTP {response.status_code}")
 
     def get(self, payment_id: str) -> Payment:

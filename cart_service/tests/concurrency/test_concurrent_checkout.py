@@ -1,0 +1,119 @@
+"""Concurrent checkouts of one cart on PostgreSQL: truly parallel connections."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from carts import services
+from carts.models import Cart
+from tests.factories import CartFactory, CartItemFactory
+from tests.fakes import FakeDiscountClient, FakePaymentClient
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 20
+
+
+def run_together(fn, n=THREADS):
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i):
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()  # each thread had its own connection
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_twenty_concurrent_checkouts_of_one_cart_charge_once():
+    cart = CartFactory(percent_discount=True)
+    CartItemFactory(cart=cart, unit_price=Decimal("7.50"), quantity=2)
+    discounts = FakeDiscountClient()
+    discounts.add("SAVE10", "percent", "10.00")
+    payments = FakePaymentClient()
+
+    results = run_together(
+        lambda: (
+            services.cart_checkout(
+                cart_id=cart.id, discount_client=discounts, payment_client=payments
+            ).payment_status
+        )
+    )
+
+    assert results == ["paid"] * THREADS
+    assert len(payments.calls) == 1  # the row lock serialises: one charge request at all
+    assert len(payments.payments) == 1
+    cart = Cart.objects.get(pk=cart.pk)
+    assert (cart.payment_status, cart.checkout_attempt, cart.attempt_unresolved) == (
+        "paid",
+        1,
+        False,
+    )
+    assert cart.last_payment_id == next(iter(payments.payments.values())).id
+
+
+def test_concurrent_checkouts_of_a_declined_cart_never_reuse_a_key():
+    cart = CartFactory()
+    CartItemFactory(cart=cart, unit_price=Decimal("30.00"), quantity=1)
+    payments = FakePaymentClient()
+
+    results = run_together(
+        lambda: (
+            services.cart_checkout(
+                cart_id=cart.id, discount_client=FakeDiscountClient(), payment_client=payments
+            ).payment_status
+        ),
+        n=10,
+    )
+
+    # Each checkout that found no attempt in flight starts its own (a failed cart may be
+    # retried), but attempts are serialised and never share or reuse a key.
+    assert set(results) == {"failed"}
+    assert len(payments.keys) == len(set(payments.keys))
+    assert Cart.objects.get(pk=cart.pk).checkout_attempt == len(payments.keys)
+
+
+def test_edits_racing_a_checkout_never_change_the_charged_amount():
+    cart = CartFactory()
+    item = CartItemFactory(cart=cart, unit_price=Decimal("5.00"), quantity=1)
+    payments = FakePaymentClient()
+
+    def act(i):
+        if i == 0:
+            return services.cart_checkout(
+                cart_id=cart.id, discount_client=FakeDiscountClient(), payment_client=payments
+            ).payment_status
+        try:
+            services.cart_item_update(cart_id=cart.id, item_id=item.id, quantity=2)
+        except Exception as exc:
+            return type(exc).__name__
+        return "edited"
+
+    counter = iter(range(THREADS))
+    lock = threading.Lock()
+
+    def next_act():
+        with lock:
+            i = next(counter)
+        return act(i)
+
+    results = run_together(next_act)
+
+    cart = Cart.objects.get(pk=cart.pk)
+    assert cart.payment_status == "paid"
+    assert len(payments.calls) == 1
+    # whatever the interleaving, the charge equals the cart's total at the moment it froze
+    assert payments.calls[0]["amount"] == cart.totals().total
+    assert set(results) <= {"paid", "edited", "CartNotEditable"}

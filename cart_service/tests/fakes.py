@@ -1,0 +1,109 @@
+"""Hand-written fakes of the provider clients, for unit and concurrency tests.
+
+They behave like the real providers where checkout depends on it: redemptions
+are idempotent per cart, charges are deduplicated by Idempotency-Key, amounts
+strictly below 20.00 succeed and others are declined.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from carts import errors
+from carts.clients.discount import Discount, Redemption
+from carts.clients.payment import Payment
+
+APPROVAL_LIMIT = Decimal("20.00")
+
+
+@dataclass
+class FakeDiscountClient:
+    discounts: dict[str, Discount] = field(default_factory=dict)
+    redeem_outages: int = 0  # the next N redeem calls fail as "unavailable"
+    release_outages: int = 0
+    redemptions: dict[tuple[str, str], Redemption] = field(default_factory=dict)
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, code="SAVE10", kind="percent", value="10.00", currency=None, status="active"):
+        self.discounts[code] = Discount(code, kind, Decimal(value), currency, status)
+        return self.discounts[code]
+
+    def get(self, code: str) -> Discount:
+        self.calls.append(("get", code, ""))
+        if code not in self.discounts:
+            raise errors.DiscountNotFound()
+        return self.discounts[code]
+
+    def redeem(self, code: str, cart_id: str) -> Redemption:
+        self.calls.append(("redeem", code, cart_id))
+        if self.redeem_outages:
+            self.redeem_outages -= 1
+            raise errors.DiscountServiceUnavailable()
+        discount = self.get(code)
+        if (code, cart_id) not in self.redemptions:
+            if discount.status != "active":
+                raise errors.DISCOUNT_STATUS_REFUSALS[discount.status]()
+            self.redemptions[code, cart_id] = Redemption(code, cart_id, datetime.now(UTC))
+        return self.redemptions[code, cart_id]
+
+    def release(self, code: str, cart_id: str) -> None:
+        self.calls.append(("release", code, cart_id))
+        if self.release_outages:
+            self.release_outages -= 1
+            raise errors.DiscountServiceUnavailable()
+        self.redemptions.pop((code, cart_id), None)
+
+    def count(self, method: str) -> int:
+        return sum(1 for call in self.calls if call[0] == method)
+
+
+@dataclass
+class FakePaymentClient:
+    """Records charges; a repeated Idempotency-Key returns the first result (thread-safe)."""
+
+    outages: int = 0  # the next N charges fail before reaching the provider
+    lost_responses: int = 0  # the next N charges are taken but their answer is lost
+    payments: dict[str, Payment] = field(default_factory=dict)  # by idempotency key
+    bodies: dict[str, tuple] = field(default_factory=dict)
+    calls: list[dict] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def charge(self, *, reference, amount, currency, idempotency_key) -> Payment:
+        with self.lock:
+            self.calls.append(
+                {
+                    "reference": reference,
+                    "amount": amount,
+                    "currency": currency,
+                    "idempotency_key": idempotency_key,
+                }
+            )
+            if self.outages:
+                self.outages -= 1
+                raise errors.PaymentServiceUnavailable()
+            body = (reference, amount, currency)
+            if idempotency_key in self.payments:
+                assert self.bodies[idempotency_key] == body, "idempotency_key_reused"
+            else:
+                status = "succeeded" if amount < APPROVAL_LIMIT else "declined"
+                self.payments[idempotency_key] = Payment(
+                    id=str(uuid.uuid4()),
+                    reference=reference,
+                    amount=amount,
+                    currency=currency,
+                    status=status,
+                    decline_code=None if status == "succeeded" else "insufficient_funds",
+                )
+                self.bodies[idempotency_key] = body
+            if self.lost_responses:
+                self.lost_responses -= 1
+                raise errors.PaymentServiceUnavailable()
+            return self.payments[idempotency_key]
+
+    @property
+    def keys(self) -> list[str]:
+        return [call["idempotency_key"] for call in self.calls]

@@ -1,0 +1,152 @@
+"""What every service offers: health, schema, docs, request ids, problem+json 404/405."""
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import clear_url_caches
+
+from servicekit.testing import assert_problem
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_live(api):
+    assert api.get("/health/live").status_code == 200
+
+
+@pytest.mark.django_db
+def test_ready_when_the_database_answers(api):
+    response = api.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_request_id_is_echoed(api):
+    response = api.get("/health/live", HTTP_X_REQUEST_ID="abc-123")
+
+    assert response["X-Request-ID"] == "abc-123"
+
+
+@pytest.mark.django_db
+def test_request_id_is_generated_when_missing_or_unsafe(api):
+    response = api.get("/api/carts/nope/", HTTP_X_REQUEST_ID="bad id\n")
+
+    assert response["X-Request-ID"] != "bad id\n"
+    assert len(response["X-Request-ID"]) == 36
+
+
+@pytest.mark.django_db
+def test_unknown_path_is_a_problem_404(api):
+    assert_problem(api.get("/nowhere/"), 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_missing_trailing_slash_is_404_not_a_redirect(api):
+    assert_problem(api.get("/api/carts"), 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_wrong_method_is_a_problem_405(api, admin_api):
+    assert_problem(admin_api.delete("/api/carts/"), 405, "method_not_allowed")
+    assert_problem(
+        api.delete("/api/carts/00000000-0000-4000-8000-000000000000/"), 405, "method_not_allowed"
+    )
+    assert_problem(
+        api.put("/api/carts/00000000-0000-4000-8000-000000000000/checkout/"),
+        405,
+        "method_not_allowed",
+    )
+
+
+def test_schema_renders(api):
+    response = api.get("/api/schema/")
+
+    assert response.status_code == 200
+    assert b"/api/carts/{cart_id}/checkout/" in response.content
+
+
+def test_docs_render_without_a_cdn(api):
+    response = api.get("/api/docs/")
+
+    assert response.status_code == 200
+    assert b"cdn" not in response.content.lower()
+
+
+def _manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ENV")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=SERVICE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_schema_validates_without_warnings():
+    result = _manage("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull)
+
+    assert result.returncode == 0, result.stderr
+
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "x7#kq!2v9z$w8m@p4r&t6y*u1i0o3l5j-n_b+c=d~e^f%g(h)a",
+    "ALLOWED_HOSTS": "carts.example.com",
+    "CART_ADMIN_TOKEN": "prod-cart-admin-0123456789",
+    "DISCOUNT_SERVICE_URL": "http://discounts:8001",
+    "DISCOUNT_SERVICE_TOKEN": "prod-discount-service-0123456789",
+    "PAYMENT_SERVICE_URL": "http://payments:8003",
+    "PAYMENT_SERVICE_TOKEN": "prod-payment-service-0123456789",
+}
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"DEBUG": "1"}, "DEBUG must be off"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({"CART_ADMIN_TOKEN": "dev-cart-admin-token"}, "CART_ADMIN_TOKEN is a development token"),
+        ({"PAYMENT_SERVICE_TOKEN": ""}, "PAYMENT_SERVICE_TOKEN must be set"),
+        ({"DISCOUNT_SERVICE_TOKEN": "dev-discount-service-token"}, "development token"),
+        ({"PACT_PROVIDER_STATES": "1"}, "PACT_PROVIDER_STATES must not be set"),
+    ],
+)
+def test_production_refuses_unsafe_settings(change, message):
+    result = _manage("check", **{**PRODUCTION, **change})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.fixture
+def provider_states_on(settings):
+    import config.urls
+
+    settings.PACT_PROVIDER_STATES = True
+    importlib.reload(config.urls)
+    clear_url_caches()
+    yield
+    settings.PACT_PROVIDER_STATES = False
+    importlib.reload(config.urls)
+    clear_url_caches()
+
+
+@pytest.mark.django_db
+def test_provider_states_endpoint_is_absent_by_default(api):
+    response = api.post("/_pact/provider-states", {"state": "no cart exists"}, format="json")
+
+    assert_problem(response, 404, "not_found")

@@ -1,0 +1,286 @@
+"""Checkout decisions (services.cart_checkout) with hand-written fake providers."""
+
+from decimal import Decimal
+
+import pytest
+
+from carts import services
+from carts.errors import (
+    CartEmpty,
+    CartNotEditable,
+    DiscountExpired,
+    DiscountServiceUnavailable,
+    PaymentServiceUnavailable,
+)
+from carts.models import Cart
+from tests.factories import CartFactory, CartItemFactory
+from tests.fakes import FakeDiscountClient, FakePaymentClient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def discounts():
+    client = FakeDiscountClient()
+    client.add("SAVE10", "percent", "10.00")
+    return client
+
+
+@pytest.fixture
+def payments():
+    return FakePaymentClient()
+
+
+def checkout(cart, discounts, payments):
+    return services.cart_checkout(
+        cart_id=cart.id, discount_client=discounts, payment_client=payments
+    )
+
+
+def cart_with(total="15.00", **traits):
+    cart = CartFactory(**traits)
+    CartItemFactory(cart=cart, unit_price=Decimal(total), quantity=1)
+    return cart
+
+
+def test_checkout_charges_the_total_and_marks_the_cart_paid(discounts, payments):
+    cart = cart_with("15.00")
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert payments.calls == [
+        {
+            "reference": f"cart:{cart.id}",
+            "amount": Decimal("15.00"),
+            "currency": "USD",
+            "idempotency_key": f"cart-{cart.id}-attempt-1",
+        }
+    ]
+    assert result.last_payment_status == "succeeded"
+    assert not result.attempt_unresolved
+
+
+def test_checkout_redeems_the_discount_and_charges_the_discounted_total(discounts, payments):
+    cart = cart_with("15.00", percent_discount=True)
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
+    assert payments.calls[0]["amount"] == Decimal("13.50")
+
+
+def test_checkout_of_a_paid_cart_returns_it_and_charges_nothing(discounts, payments):
+    cart = cart_with("15.00", paid=True)
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert payments.calls == []
+    assert discounts.calls == []
+
+
+def test_checkout_of_an_empty_cart_is_refused(discounts, payments):
+    cart = CartFactory()
+
+    with pytest.raises(CartEmpty):
+        checkout(cart, discounts, payments)
+
+    cart.refresh_from_db()
+    assert (cart.payment_status, cart.checkout_attempt) == ("pending", 0)
+    assert payments.calls == []
+
+
+def test_declined_payment_fails_the_cart_and_releases_the_redemption(discounts, payments):
+    cart = cart_with("25.00", percent_discount=True)  # 22.50 is above the approval limit
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "failed"
+    assert (result.last_payment_status, result.last_payment_decline_code) == (
+        "declined",
+        "insufficient_funds",
+    )
+    assert discounts.count("release") == 1
+    assert discounts.redemptions == {}
+    assert not result.redemption_held
+
+
+def test_failed_release_is_logged_and_the_decline_still_recorded(discounts, payments, caplog):
+    discounts.release_outages = 3
+    cart = cart_with("25.00", percent_discount=True)
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "failed"
+    assert result.redemption_held  # still held: the next checkout re-redeems idempotently
+    assert "could not release discount SAVE10" in caplog.text
+
+
+def test_failed_cart_can_be_edited_and_checked_out_again_as_a_new_attempt(discounts, payments):
+    cart = cart_with("25.00")
+    checkout(cart, discounts, payments)
+    item = cart.items.get()
+
+    services.cart_item_update(cart_id=cart.id, item_id=item.id, quantity=1)
+    services.cart_item_add(cart_id=cart.id, sku="X", name="x", unit_price=Decimal("1"), quantity=1)
+    services.cart_item_remove(cart_id=cart.id, item_id=item.id)
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert payments.keys == [f"cart-{cart.id}-attempt-1", f"cart-{cart.id}-attempt-2"]
+    assert [c["amount"] for c in payments.calls] == [Decimal("25.00"), Decimal("1.00")]
+
+
+def test_unknown_payment_outcome_leaves_the_cart_pending_with_the_attempt_unresolved(
+    discounts, payments
+):
+    payments.lost_responses = 1  # payment_service took the charge; the answer never came
+    cart = cart_with("15.00")
+
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+
+    cart.refresh_from_db()
+    assert cart.payment_status == "pending"
+    assert cart.attempt_unresolved
+    assert cart.checkout_attempt == 1
+
+
+def test_next_checkout_finishes_the_same_attempt_with_the_same_key(discounts, payments):
+    payments.lost_responses = 1
+    cart = cart_with("15.00", percent_discount=True)
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert payments.keys == [f"cart-{cart.id}-attempt-1"] * 2
+    assert [c["amount"] for c in payments.calls] == [Decimal("13.50")] * 2
+    assert len(payments.payments) == 1  # charged once
+    assert result.last_payment_id == payments.payments[f"cart-{cart.id}-attempt-1"].id
+
+
+def test_payment_service_down_leaves_the_cart_pending_and_uncharged(discounts, payments):
+    payments.outages = 1
+    cart = cart_with("15.00")
+
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+    cart.refresh_from_db()
+
+    assert cart.payment_status == "pending"
+    assert cart.attempt_unresolved
+    assert payments.payments == {}
+
+
+def test_cart_cannot_change_while_an_attempt_is_unresolved(discounts, payments):
+    payments.outages = 1
+    cart = cart_with("15.00")
+    item = cart.items.get()
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+
+    edits = [
+        lambda: services.cart_item_add(
+            cart_id=cart.id, sku="X", name="x", unit_price=Decimal("1.00"), quantity=1
+        ),
+        lambda: services.cart_item_update(cart_id=cart.id, item_id=item.id, quantity=5),
+        lambda: services.cart_item_remove(cart_id=cart.id, item_id=item.id),
+        lambda: services.cart_discount_apply(
+            cart_id=cart.id, code="SAVE10", discount_client=discounts
+        ),
+        lambda: services.cart_discount_remove(cart_id=cart.id, discount_client=discounts),
+    ]
+    for edit in edits:
+        with pytest.raises(CartNotEditable, match="being settled"):
+            edit()
+
+    result = checkout(cart, discounts, payments)
+    assert result.payment_status == "paid"
+    assert {c["amount"] for c in payments.calls} == {Decimal("15.00")}
+
+
+def test_refused_redemption_is_raised_and_the_attempt_not_counted(discounts, payments):
+    discounts.add("SAVE10", "percent", "10.00", status="expired")
+    cart = cart_with("15.00", percent_discount=True)
+
+    with pytest.raises(DiscountExpired):
+        checkout(cart, discounts, payments)
+
+    cart.refresh_from_db()
+    assert (cart.payment_status, cart.checkout_attempt, cart.attempt_unresolved) == (
+        "pending",
+        0,
+        False,
+    )
+    assert payments.calls == []
+
+
+def test_discount_service_down_at_redemption_charges_nothing(discounts, payments):
+    discounts.redeem_outages = 1
+    cart = cart_with("15.00", percent_discount=True)
+
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+
+    cart.refresh_from_db()
+    assert (cart.payment_status, cart.checkout_attempt, cart.attempt_unresolved) == (
+        "pending",
+        0,
+        False,
+    )
+    assert cart.redemption_held  # it may be held: removing the discount releases it
+    assert payments.calls == []
+    assert checkout(cart, discounts, payments).payment_status == "paid"
+
+
+def test_resumed_attempt_does_not_redeem_again_after_the_discount_expired(discounts, payments):
+    payments.outages = 1
+    cart = cart_with("15.00", percent_discount=True)
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+    discounts.add("SAVE10", "percent", "10.00", status="expired")
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert discounts.count("redeem") == 1
+
+
+def test_fully_discounted_cart_is_paid_without_a_charge(discounts, payments):
+    cart = cart_with("4.00", fixed_discount=True)
+    discounts.add("FIVEOFF", "fixed", "5.00", currency="USD")
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert result.last_payment_id == ""
+    assert payments.calls == []
+    assert discounts.redemptions.keys() == {("FIVEOFF", str(cart.id))}
+
+
+def test_replacing_a_possibly_held_discount_releases_the_old_one(discounts, payments):
+    discounts.add("OTHER", "percent", "20.00")
+    discounts.redeem_outages = 1
+    cart = cart_with("15.00", percent_discount=True)
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+
+    result = services.cart_discount_apply(cart_id=cart.id, code="OTHER", discount_client=discounts)
+
+    assert ("release", "SAVE10", str(cart.id)) in discounts.calls
+    assert result.discount_code == "OTHER"
+    assert not result.redemption_held
+
+
+def test_checkout_keeps_the_rows_consistent(discounts, payments):
+    cart = cart_with("15.00")
+
+    checkout(cart, discounts, payments)
+    checkout(cart, discounts, payments)
+
+    assert Cart.objects.get(pk=cart.pk).checkout_attempt == 1
+    assert len(payments.calls) == 1

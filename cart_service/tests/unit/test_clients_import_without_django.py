@@ -1,0 +1,36 @@
+"""The contract tests import the clients with no Django settings: keep that possible."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_clients_and_errors_import_and_work_without_django_settings():
+    code = (
+        "import sys\n"
+        "from decimal import Decimal\n"
+        "from carts.clients.discount import DiscountClient, Discount, Redemption\n"
+        "from carts.clients.payment import PaymentClient, Payment\n"
+        "from carts import errors\n"
+        "DiscountClient('http://d', 't', connect_timeout=1, read_timeout=2, retries=0,\n"
+        "               backoff=0, time_budget=1)\n"
+        "PaymentClient('http://p', 't')\n"
+        "assert 'django.conf' not in sys.modules or not __import__('django.conf').conf.settings.configured\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=SERVICE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
