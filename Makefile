@@ -28,7 +28,7 @@ install: .venv/.synced ## Create .venv from uv.lock (installs uv first if needed
 run: install ## Migrate the SQLite databases and run all three services on 127.0.0.1:8001-8003
 	$(PY) scripts/stack.py run
 
-test: install lint test-sqlite test-postgres ## The whole suite, every layer
+test: install lint test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer
 	@echo "make test: all layers passed"
 
 lint: install ## ruff, formatting, and no missing migrations
