@@ -1,8 +1,14 @@
 # End-to-end, compose and load targets (included by the root Makefile).
-.PHONY: e2e load compose-e2e
+.PHONY: e2e load compose-e2e compose-env
 
 e2e: install ## The end-to-end journeys against a process stack (throwaway PostgreSQL, gunicorn)
 	$(PY) -m pytest e2e -q
 
 load: install ## A bounded headless Locust run (10 users, 30 s) against the process stack; reports/
 	$(PY) e2e/load/run.py --users 10 --spawn-rate 5 --duration 30s
+
+compose-e2e: ## Build the images and run the end-to-end suite in docker-compose.e2e.yml (podman here)
+	bash scripts/compose-e2e.sh
+
+compose-env: ## Write .env with random secrets for `docker-compose up` (kept if it exists)
+	@test -e .env && echo ".env exists; left as it is" || (bash scripts/compose-env.sh > .env && echo "wrote .env")
