@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,10 +13,9 @@ from carts.clients import discount, payment
 from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, QuantityIn
 from servicekit.auth import BearerTokenAuthentication, roles_allowed
 from servicekit.drf import PageNumberPagination
+from servicekit.schema import problem_response
 
-
-def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(description=f"application/problem+json: {description}")
+_problem = problem_response
 
 
 NOT_FOUND = _problem("cart_not_found")
@@ -29,20 +27,6 @@ DISCOUNT_REFUSED = _problem(
 )
 
 
-class CartPagination(PageNumberPagination):
-    """Pages as every list; malformed ?page= / ?page_size= are 400, not ignored or 404."""
-
-    def paginate_queryset(self, queryset, request, view=None):
-        errors = {}
-        for name in ("page", "page_size"):
-            raw = request.query_params.get(name)
-            if raw is not None and not (raw.isdigit() and int(raw) >= 1):
-                errors[name] = ["Enter a positive integer."]
-        if errors:
-            raise ValidationError(errors)
-        return super().paginate_queryset(queryset, request, view)
-
-
 class PublicApi(APIView):
     """Anyone may call these; an Authorization header is ignored, not judged."""
 
@@ -51,7 +35,7 @@ class PublicApi(APIView):
 
 
 class CartListCreateApi(GenericAPIView):
-    pagination_class = CartPagination
+    pagination_class = PageNumberPagination
     serializer_class = CartOut
 
     def _creating(self) -> bool:

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from servicekit.auth import roles_allowed
 from servicekit.drf import PageNumberPagination
 from servicekit.errors import NotFound
+from servicekit.schema import problem_response
 
 from . import selectors, services
 from .serializers import (
@@ -21,7 +22,6 @@ from .serializers import (
     DiscountListQuerySerializer,
     DiscountSerializer,
     DiscountUpdateSerializer,
-    ProblemSerializer,
     RedemptionCreateSerializer,
     RedemptionSerializer,
 )
@@ -41,7 +41,7 @@ def _problems(*statuses: int, **described: str) -> dict[int, OpenApiResponse]:
     }
     texts.update({int(k.removeprefix("s")): v for k, v in described.items()})
     codes = sorted({*statuses, *(int(k.removeprefix("s")) for k in described)})
-    return {s: OpenApiResponse(ProblemSerializer, description=texts[s]) for s in codes}
+    return {s: problem_response(texts[s]) for s in codes}
 
 
 CODE_PARAM = OpenApiParameter(

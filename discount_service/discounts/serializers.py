@@ -214,16 +214,3 @@ class DiscountListQuerySerializer(serializers.Serializer):
 
     def validate_is_active(self, value: str) -> bool:
         return value == "true"
-
-
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, as every error is answered."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from servicekit.auth import roles_allowed
 from servicekit.drf import PROBLEM_CONTENT_TYPE
+from servicekit.schema import problem_response
 
 from .selectors import payment_get, payment_list
 from .serializers import (
@@ -18,7 +19,6 @@ from .serializers import (
     PaymentCreateSerializer,
     PaymentListFilterSerializer,
     PaymentSerializer,
-    ProblemSerializer,
     idempotency_key_from,
     render_payment,
 )
@@ -27,8 +27,7 @@ from .services import payment_create
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ProblemSerializer, description=description)
+_problem = problem_response
 
 
 _AUTH_ERRORS = {

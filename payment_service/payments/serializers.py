@@ -38,19 +38,6 @@ class PaymentListFilterSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, min_length=1, max_length=255)
 
 
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, as every error of the service is rendered (for the schema)."""
-
-    type = serializers.URLField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )
-
-
 def render_payment(payment: Payment) -> bytes:
     """The exact bytes of a payment response: stored once, replayed byte for byte."""
     return JSONRenderer().render(PaymentSerializer(payment).data)

@@ -108,6 +108,18 @@ class ProblemJSONRenderer(renderers.JSONRenderer):
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    """``?page=N&page_size=M`` (default 20, capped at 100); malformed values are 400."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        errors = {}
+        for name in ("page", "page_size"):
+            raw = request.query_params.get(name)
+            if raw is not None and not (raw.isdigit() and int(raw) >= 1):
+                errors[name] = ["Enter a positive integer."]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return super().paginate_queryset(queryset, request, view)
