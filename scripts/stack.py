@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -92,6 +93,8 @@ class Stack:
 
     def start(self, name: str | None = None, *, migrate: bool = True) -> Stack:
         for svc in [name] if name else self.only:
+            self._check_port_free(svc)
+        for svc in [name] if name else self.only:
             if migrate:
                 self.migrate(svc)
             out = None
@@ -110,6 +113,15 @@ class Stack:
         for svc in [name] if name else self.only:
             self.wait_ready(svc)
         return self
+
+    def _check_port_free(self, name: str) -> None:
+        """Fail fast: otherwise another server on the port would answer our readiness check."""
+        with socket.socket() as sock:
+            if sock.connect_ex((self.host, self.ports[name])) == 0:
+                raise RuntimeError(
+                    f"{self.host}:{self.ports[name]} is already in use, so {name}_service "
+                    "cannot start there; stop whatever listens on it first."
+                )
 
     def wait_ready(self, name: str) -> None:
         deadline = time.monotonic() + self.ready_timeout
@@ -157,12 +169,12 @@ class Stack:
 
 def run_forever() -> int:
     stack = Stack()
-    stopping = False
 
     def _stop(signum, frame):
-        nonlocal stopping
-        stopping = True
+        raise KeyboardInterrupt
 
+    # Explicitly: a shell that starts us in the background would leave SIGINT ignored.
+    signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
         stack.start()
@@ -170,13 +182,15 @@ def run_forever() -> int:
         for name in ("discount", "cart", "payment"):
             print(f"  {name}_service  {stack.url(name)}/api/docs/", flush=True)
         print(flush=True)
-        while not stopping and all(p.poll() is None for p in stack._procs.values()):
+        while all(p.poll() is None for p in stack._procs.values()):
             time.sleep(0.5)
-        if not stopping:
-            print("A service exited; stopping the others.", file=sys.stderr)
-            return 1
+        print("A service exited; stopping the others.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
+    except RuntimeError as exc:
+        print(f"make run: {exc}", file=sys.stderr)
+        return 1
     finally:
         print("\nStopping the services...", flush=True)
         stack.stop()
