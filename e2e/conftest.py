@@ -58,12 +58,44 @@ def process_stack(tmp_path_factory):
 @pytest.fixture(scope="session")
 def urls(process_stack) -> dict[str, str]:
     if COMPOSE_MODE:
-        return {
+        given = {
             "discount": os.environ["E2E_DISCOUNT_URL"],
             "cart": os.environ["E2E_CART_URL"],
             "payment": os.environ["E2E_PAYMENT_URL"],
         }
+        wait_until_serving(given)
+        return given
     return {name: process_stack.url(name) for name in ("discount", "cart", "payment")}
+
+
+def wait_until_serving(urls: dict[str, str], budget: float = 90.0) -> None:
+    """Compose mode: the runner starts when the healthchecks pass, but the network a
+    container has just joined can take a while to carry traffic (seen with podman
+    here: every call stalled for ~35 s). Wait, within a budget, until one real checkout
+    crosses all three services, so the journeys measure the system and not its warm-up.
+    """
+    import time
+
+    from e2e.api_client import ApiError
+
+    deadline = time.monotonic() + budget
+    started, last = time.monotonic(), None
+    storefront = StorefrontClient(urls["cart"], timeout=(2.0, 5.0))
+    while time.monotonic() < deadline:
+        try:
+            cart = storefront.create_cart(
+                "USD",
+                items=[{"sku": "WARMUP", "name": "Warm-up", "unit_price": "1.00", "quantity": 1}],
+            )
+            if storefront.checkout(cart["id"])["payment_status"] == "paid":
+                print(
+                    f"\ne2e: the compose stack serves checkouts ({time.monotonic() - started:.1f}s)"
+                )
+                return
+        except (ApiError, OSError) as exc:  # requests' errors are OSErrors
+            last = exc
+        time.sleep(1.0)
+    pytest.exit(f"the compose stack did not serve a checkout within {budget}s: {last!r}", 3)
 
 
 @pytest.fixture

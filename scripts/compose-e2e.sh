@@ -17,7 +17,9 @@ set -a
 source <(bash scripts/compose-env.sh)
 DISCOUNT_PORT=${DISCOUNT_PORT:-18801} CART_PORT=${CART_PORT:-18802} PAYMENT_PORT=${PAYMENT_PORT:-18803}
 set +a
-compose=(docker-compose -p checkout-e2e -f docker-compose.yml -f docker-compose.e2e.yml)
+# Compose v2 where the Docker CLI has it, else the v1 tool (what podman serves here).
+if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
+compose+=(-p checkout-e2e -f docker-compose.yml -f docker-compose.e2e.yml)
 
 cleanup() { "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true; }
 trap cleanup EXIT
