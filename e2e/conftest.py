@@ -56,23 +56,26 @@ def process_stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def urls(process_stack) -> dict[str, str]:
+def urls(process_stack, pytestconfig) -> dict[str, str]:
     if COMPOSE_MODE:
         given = {
             "discount": os.environ["E2E_DISCOUNT_URL"],
             "cart": os.environ["E2E_CART_URL"],
             "payment": os.environ["E2E_PAYMENT_URL"],
         }
-        wait_until_serving(given)
+        waited = wait_until_serving(given)
+        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(f"e2e: the compose stack served a checkout after {waited:.1f}s")
         return given
     return {name: process_stack.url(name) for name in ("discount", "cart", "payment")}
 
 
-def wait_until_serving(urls: dict[str, str], budget: float = 90.0) -> None:
-    """Compose mode: the runner starts when the healthchecks pass, but the network a
-    container has just joined can take a while to carry traffic (seen with podman
-    here: every call stalled for ~35 s). Wait, within a budget, until one real checkout
-    crosses all three services, so the journeys measure the system and not its warm-up.
+def wait_until_serving(urls: dict[str, str], budget: float = 90.0) -> float:
+    """Compose mode: the runner starts when the healthchecks pass, but a container that
+    has just joined the network may not resolve names yet (seen with podman here: the
+    runner's first lookups took 0-42 s, longer than any request timeout, since timeouts
+    do not cover DNS). Wait, within a budget, until one real checkout crosses all three
+    services, so the journeys measure the system and not its warm-up.
     """
     import time
 
@@ -88,10 +91,7 @@ def wait_until_serving(urls: dict[str, str], budget: float = 90.0) -> None:
                 items=[{"sku": "WARMUP", "name": "Warm-up", "unit_price": "1.00", "quantity": 1}],
             )
             if storefront.checkout(cart["id"])["payment_status"] == "paid":
-                print(
-                    f"\ne2e: the compose stack serves checkouts ({time.monotonic() - started:.1f}s)"
-                )
-                return
+                return time.monotonic() - started
         except (ApiError, OSError) as exc:  # requests' errors are OSErrors
             last = exc
         time.sleep(1.0)
