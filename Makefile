@@ -38,7 +38,8 @@ lint: install ## ruff, formatting, and no missing migrations
 	  (cd $${s}_service && $(PY) manage.py makemigrations --check --dry-run -v 0) || exit 1; \
 	done
 
-test-sqlite: install ## Each service's suite on its embedded SQLite database
+test-sqlite: install ## The shared kit's tests, then each service's suite on its embedded SQLite database
+	@echo "== servicekit"; cd servicekit && $(PY) -m pytest -q
 	@for s in $(SERVICES); do \
 	  echo "== $${s}_service (SQLite)"; \
 	  (cd $${s}_service && $(PY) -m pytest -q -m "not postgres") || exit 1; \

@@ -25,7 +25,9 @@ class MoneyField(serializers.Field):
         max_value: Decimal | None = None,
         **kwargs,
     ) -> None:
-        self.min_value, self.exclusive_min, self.max_value = min_value, exclusive_min, max_value
+        self.min_value = None if min_value is None else Decimal(min_value)
+        self.max_value = None if max_value is None else Decimal(max_value)
+        self.exclusive_min = exclusive_min
         super().__init__(**kwargs)
 
     def to_internal_value(self, data) -> Decimal:

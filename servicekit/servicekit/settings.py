@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE = {"1", "true", "yes", "on"}
-FALSE = {"0", "false", "no", "off", ""}
+FALSE = {"0", "false", "no", "off"}
 DEV_SECRET_KEY = "dev-insecure-secret-key-only-for-local-runs"
 DEV_TOKENS = {
     "DISCOUNT_ADMIN_TOKEN": "dev-admin-token",
@@ -29,8 +29,14 @@ def is_production() -> bool:
     return os.environ.get("DJANGO_ENV", "development").strip().lower() == "production"
 
 
-def env_bool(name: str, default: bool) -> bool:
+# An empty variable counts as unset everywhere (`FOO=` in an env file means "the default").
+def _raw(name: str) -> str | None:
     raw = os.environ.get(name)
+    return None if raw is None or not raw.strip() else raw
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = _raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -42,23 +48,23 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     try:
-        return default if raw in (None, "") else int(raw)
+        return default if raw is None else int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}.") from exc
 
 
 def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     try:
-        return default if raw in (None, "") else float(raw)
+        return default if raw is None else float(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from exc
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
@@ -111,8 +117,8 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
     if production and not allowed_hosts:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")
 
-    database = dj_database_url.config(
-        default=f"sqlite:///{base_dir / 'db.sqlite3'}",
+    database = dj_database_url.parse(
+        _raw("DATABASE_URL") or f"sqlite:///{base_dir / 'db.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -226,7 +232,7 @@ def logging_config(service: str) -> dict:
                 "filters": ["request_id"],
             }
         },
-        "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "root": {"handlers": ["console"], "level": (_raw("LOG_LEVEL") or "INFO").upper()},
         "loggers": {
             # The access line comes from servicekit.request_id; Django's own would repeat it.
             "django.request": {"level": "ERROR"},

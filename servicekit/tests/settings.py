@@ -1,0 +1,18 @@
+"""The smallest Django project that exercises the kit: one view per behaviour."""
+
+SECRET_KEY = "servicekit-tests"
+ALLOWED_HOSTS = ["testserver"]
+INSTALLED_APPS = ["rest_framework"]
+MIDDLEWARE = ["servicekit.request_id.RequestIdMiddleware"]
+ROOT_URLCONF = "tests.urls"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+USE_TZ = True
+CURRENCIES = ["USD", "EUR", "GBP"]
+API_TOKENS = {"admin": "admin-token-for-tests", "service": "service-token-for-tests"}
+PACT_PROVIDER_STATES = True
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["servicekit.auth.BearerTokenAuthentication"],
+    "DEFAULT_PARSER_CLASSES": ["servicekit.drf.DecimalJSONParser"],
+    "EXCEPTION_HANDLER": "servicekit.drf.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}

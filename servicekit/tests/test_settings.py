@@ -1,0 +1,104 @@
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from servicekit.settings import base_settings, env_bool, env_list, env_token
+
+GOOD_SECRET = "x" * 20 + "y" * 20 + "z" * 20
+
+
+def settings_with(monkeypatch, **env):
+    for name in (
+        "DJANGO_ENV",
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "PACT_PROVIDER_STATES",
+        "SECURE_SSL_REDIRECT",
+        "CURRENCIES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return base_settings(service="svc", base_dir=Path("/srv/svc"), apps=[], title="svc")
+
+
+def test_development_defaults_need_no_variables(monkeypatch):
+    settings = settings_with(monkeypatch)
+
+    assert settings["DEBUG"] is False
+    assert settings["DATABASES"]["default"]["NAME"] == "/srv/svc/db.sqlite3"
+    assert settings["CURRENCIES"] == ["USD", "EUR", "GBP"]
+    assert "127.0.0.1" in settings["ALLOWED_HOSTS"]
+
+
+def test_empty_variables_mean_the_default(monkeypatch):
+    settings = settings_with(monkeypatch, DATABASE_URL="", ALLOWED_HOSTS="", CURRENCIES=" ")
+
+    assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert "127.0.0.1" in settings["ALLOWED_HOSTS"]
+    assert settings["CURRENCIES"] == ["USD", "EUR", "GBP"]
+
+
+def test_database_url_selects_postgresql(monkeypatch):
+    settings = settings_with(monkeypatch, DATABASE_URL="postgres://u:p@db:5432/discount")
+
+    assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings["DATABASES"]["default"]["NAME"] == "discount"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "true"}, "DEBUG"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({"PACT_PROVIDER_STATES": "1"}, "PACT_PROVIDER_STATES"),
+    ],
+)
+def test_production_refuses_unsafe_settings(monkeypatch, env, message):
+    base = {"DJANGO_ENV": "production", "SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "api"}
+
+    with pytest.raises(ImproperlyConfigured, match=message):
+        settings_with(monkeypatch, **{**base, **env})
+
+
+def test_production_is_hardened(monkeypatch):
+    settings = settings_with(
+        monkeypatch, DJANGO_ENV="production", SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="api"
+    )
+
+    assert settings["SECURE_SSL_REDIRECT"] is True
+    assert settings["SECURE_HSTS_SECONDS"] > 0
+    assert settings["SESSION_COOKIE_SECURE"]
+    assert settings["CSRF_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("value", ["", "dev-admin-token", "dev-anything-else", "too-short"])
+def test_production_refuses_missing_development_or_weak_tokens(monkeypatch, value):
+    monkeypatch.setenv("DJANGO_ENV", "production")
+    monkeypatch.setenv("DISCOUNT_ADMIN_TOKEN", value)
+
+    with pytest.raises(ImproperlyConfigured, match="DISCOUNT_ADMIN_TOKEN"):
+        env_token("DISCOUNT_ADMIN_TOKEN")
+
+
+def test_development_tokens_are_the_documented_defaults(monkeypatch):
+    monkeypatch.delenv("DJANGO_ENV", raising=False)
+    monkeypatch.delenv("CART_ADMIN_TOKEN", raising=False)
+
+    assert env_token("CART_ADMIN_TOKEN") == "dev-cart-admin-token"
+
+
+def test_booleans_and_lists_are_parsed_strictly(monkeypatch):
+    monkeypatch.setenv("FLAG", "yes")
+    monkeypatch.setenv("ITEMS", "a, b,,c")
+    assert env_bool("FLAG", default=False) is True
+    assert env_list("ITEMS", []) == ["a", "b", "c"]
+
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG"):
+        env_bool("FLAG", default=False)

@@ -1,0 +1,76 @@
+from django.urls import path
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from servicekit.auth import roles_allowed
+from servicekit.errors import Conflict
+from servicekit.fields import CurrencyField, MoneyField
+from servicekit.provider_states import ProviderStates, StateError, require
+from servicekit.urls import common_urlpatterns
+
+
+class PriceIn(serializers.Serializer):
+    amount = MoneyField(min_value=0, exclusive_min=True)
+    currency = CurrencyField()
+
+
+class PriceApi(APIView):
+    def post(self, request):
+        data = PriceIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(PriceIn(data.validated_data).data)
+
+
+class AdminApi(APIView):
+    permission_classes = [roles_allowed("admin")]
+
+    def get(self, request):
+        return Response({"role": request.user.role})
+
+
+class ConflictApi(APIView):
+    def post(self, request):
+        raise Conflict("Already there.", hint="try another")
+
+
+class BrokenApi(APIView):
+    def get(self, request):
+        raise RuntimeError("a bug, with a secret inside")
+
+
+states = ProviderStates()
+made: list[str] = []
+
+
+@states.setup("a thing exists")
+def _thing(params):
+    made.append(require(params, "name"))
+    return {"name": params["name"]}
+
+
+@states.setup("a broken state")
+def _broken(params):
+    raise ZeroDivisionError("oops")
+
+
+@states.setup("a picky state")
+def _picky(params):
+    raise StateError("size must be positive")
+
+
+@states.teardown_all
+def _clear():
+    made.clear()
+
+
+urlpatterns = [
+    path("price", PriceApi.as_view()),
+    path("admin-only", AdminApi.as_view()),
+    path("conflict", ConflictApi.as_view()),
+    path("broken", BrokenApi.as_view()),
+    *common_urlpatterns(provider_states=states),
+]
+
+handler404 = "servicekit.views.page_not_found"
+handler500 = "servicekit.views.server_error"
