@@ -45,7 +45,7 @@ class PaymentListCreateApi(GenericAPIView):
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
                 OpenApiParameter.HEADER,
                 required=True,
                 description="1 to 255 visible ASCII characters. The same key and body replay the "

@@ -30,19 +30,31 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
 }
 
 
-def _flatten(detail) -> object:
+def _flatten(detail, path: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors as API.md's flat ``{"field": ["message", ...]}``.
+
+    Nested fields get dotted paths: ``items.0.unit_price``.
+    """
+    out: dict[str, list[str]] = {}
+    key = path or api_settings.NON_FIELD_ERRORS_KEY
     if isinstance(detail, dict):
-        return {str(k): _flatten(v) for k, v in detail.items()}
-    if isinstance(detail, list):
-        if all(not isinstance(d, (dict, list)) for d in detail):
-            return [str(d) for d in detail]
-        return [_flatten(d) for d in detail]
-    return [str(detail)]
+        for name, value in detail.items():
+            for field, messages in _flatten(value, f"{path}.{name}" if path else str(name)).items():
+                out.setdefault(field, []).extend(messages)
+    elif isinstance(detail, list) and any(isinstance(d, (dict, list)) for d in detail):
+        for index, value in enumerate(detail):  # a list of items: {} where an item is valid
+            for field, messages in _flatten(
+                value, f"{path}.{index}" if path else str(index)
+            ).items():
+                out.setdefault(field, []).extend(messages)
+    elif isinstance(detail, list):
+        out[key] = [str(d) for d in detail]
+    else:
+        out[key] = [str(detail)]
+    return out
 
 
 def validation_problem(errors: object) -> dict[str, object]:
-    if not isinstance(errors, dict):
-        errors = {api_settings.NON_FIELD_ERRORS_KEY: errors}
     return problem(
         400,
         "validation_error",
@@ -113,6 +125,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
         errors = {}

@@ -163,3 +163,27 @@ class TestProviderStates:
         )
 
         assert says in body["detail"]
+
+
+def test_nested_validation_errors_are_flat_dotted_fields():
+    from servicekit.drf import validation_problem
+
+    body = validation_problem(
+        {
+            "items": [{}, {"unit_price": ["Required."]}],
+            "tags": {"2": ["Too long."]},
+            "currency": ["Unknown."],
+        }
+    )
+
+    assert body["errors"] == {
+        "items.1.unit_price": ["Required."],
+        "tags.2": ["Too long."],
+        "currency": ["Unknown."],
+    }
+
+
+def test_errors_without_a_field_go_under_non_field_errors():
+    from servicekit.drf import validation_problem
+
+    assert validation_problem(["Bad."])["errors"] == {"non_field_errors": ["Bad."]}
