@@ -1,5 +1,5 @@
 # End-to-end, compose and load targets (included by the root Makefile).
-.PHONY: e2e load compose-e2e compose-env
+.PHONY: e2e load compose-e2e compose-env fuzz-api
 
 e2e: install ## The end-to-end journeys against a process stack (throwaway PostgreSQL, gunicorn)
 	$(PY) -m pytest e2e -q
@@ -12,3 +12,6 @@ compose-e2e: ## Build the images and run the end-to-end suite in docker-compose.
 
 compose-env: ## Write .env with random secrets for `docker-compose up` (kept if it exists)
 	@test -e .env && echo ".env exists; left as it is" || (bash scripts/compose-env.sh > .env && echo "wrote .env")
+
+fuzz-api: install ## schemathesis from each service's OpenAPI schema: no 5xx, responses as documented
+	$(PY) e2e/fuzz_api.py --examples 40
