@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from e2e.api_client import ApiError
+from e2e.env import TOKENS
 
 
 @pytest.mark.parametrize(
@@ -33,6 +34,27 @@ def test_admin_and_service_endpoints_refuse_missing_and_wrong_tokens(
     assert response.status_code == 401
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "token"),
+    [
+        ("GET", "/api/discounts/", "DISCOUNT_SERVICE_TOKEN"),
+        ("POST", "/api/discounts/", "DISCOUNT_SERVICE_TOKEN"),
+        ("POST", "/api/discounts/ANY/redemptions/", "DISCOUNT_ADMIN_TOKEN"),
+    ],
+)
+def test_a_valid_token_without_the_right_is_403(urls, method, path, token):
+    response = requests.request(
+        method,
+        urls["discount"] + path,
+        json={},
+        timeout=5,
+        headers={"Authorization": f"Bearer {TOKENS[token]}"},
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
 
 
 @pytest.mark.parametrize("service", ["discount", "cart", "payment"])
