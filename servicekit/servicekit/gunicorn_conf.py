@@ -1,10 +1,14 @@
 """gunicorn settings shared by the three services (``gunicorn -c python:servicekit.gunicorn_conf``).
 
 Environment: ``BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` worker
-processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds.
+processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds,
+``SERVICE_NAME`` for the log lines (default: the working directory's name).
 """
 
 import os
+from pathlib import Path
+
+from servicekit.settings import logging_config
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -17,3 +21,11 @@ control_socket_disable = True
 # The access line is written by servicekit's middleware, with the request id.
 accesslog = None
 errorlog = "-"
+# gunicorn's own lines in the services' format: service=… request_id=- (no request yet).
+_logging = logging_config(os.environ.get("SERVICE_NAME") or Path.cwd().name)
+_logging["loggers"]["gunicorn.error"] = {
+    "level": "INFO",
+    "handlers": ["console"],
+    "propagate": False,
+}
+logconfig_dict = _logging
