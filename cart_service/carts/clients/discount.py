@@ -14,6 +14,7 @@ from carts import errors
 from .http import (
     MalformedResponse,
     ProviderClient,
+    downstream_options,
     error_code,
     read_choice,
     read_datetime,
@@ -109,11 +110,5 @@ def from_settings() -> DiscountClient:
     from django.conf import settings
 
     return DiscountClient(
-        settings.DISCOUNT_SERVICE_URL,
-        settings.DISCOUNT_SERVICE_TOKEN,
-        connect_timeout=settings.DOWNSTREAM_CONNECT_TIMEOUT,
-        read_timeout=settings.DOWNSTREAM_READ_TIMEOUT,
-        retries=settings.DOWNSTREAM_RETRIES,
-        backoff=settings.DOWNSTREAM_BACKOFF,
-        time_budget=settings.DOWNSTREAM_TIME_BUDGET,
+        settings.DISCOUNT_SERVICE_URL, settings.DISCOUNT_SERVICE_TOKEN, **downstream_options()
     )

@@ -176,6 +176,19 @@ class ProviderClient:
         return data
 
 
+def downstream_options() -> dict[str, float | int]:
+    """The DOWNSTREAM_* settings every provider client takes (read now, not at import)."""
+    from django.conf import settings
+
+    return {
+        "connect_timeout": settings.DOWNSTREAM_CONNECT_TIMEOUT,
+        "read_timeout": settings.DOWNSTREAM_READ_TIMEOUT,
+        "retries": settings.DOWNSTREAM_RETRIES,
+        "backoff": settings.DOWNSTREAM_BACKOFF,
+        "time_budget": settings.DOWNSTREAM_TIME_BUDGET,
+    }
+
+
 def error_code(response: requests.Response) -> str | None:
     """The ``code`` of a problem+json body, if there is one."""
     try:

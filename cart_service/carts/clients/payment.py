@@ -9,7 +9,15 @@ from decimal import Decimal
 from carts import errors
 from servicekit.money import format_money
 
-from .http import MalformedResponse, ProviderClient, error_code, read_choice, read_money, read_str
+from .http import (
+    MalformedResponse,
+    ProviderClient,
+    downstream_options,
+    error_code,
+    read_choice,
+    read_money,
+    read_str,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,11 +115,5 @@ def from_settings() -> PaymentClient:
     from django.conf import settings
 
     return PaymentClient(
-        settings.PAYMENT_SERVICE_URL,
-        settings.PAYMENT_SERVICE_TOKEN,
-        connect_timeout=settings.DOWNSTREAM_CONNECT_TIMEOUT,
-        read_timeout=settings.DOWNSTREAM_READ_TIMEOUT,
-        retries=settings.DOWNSTREAM_RETRIES,
-        backoff=settings.DOWNSTREAM_BACKOFF,
-        time_budget=settings.DOWNSTREAM_TIME_BUDGET,
+        settings.PAYMENT_SERVICE_URL, settings.PAYMENT_SERVICE_TOKEN, **downstream_options()
     )
