@@ -2,8 +2,44 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.db import connection
+
+from .settings import DEV_TOKENS
+
+# What decides how a service's settings load; a manage.py subprocess starts without
+# these from the caller's environment, so only what the test passes counts.
+SETTINGS_VARIABLES = frozenset(
+    {
+        "DJANGO_ENV",
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "PACT_PROVIDER_STATES",
+        *DEV_TOKENS,
+    }
+)
+
+
+def run_manage(service_dir: Path, *args: str, **env: str | None) -> subprocess.CompletedProcess:
+    """Run ``manage.py ARGS`` of a service in a fresh process with ``env`` (None unsets)."""
+    environment = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    environment.update({k: v for k, v in env.items() if v is not None})
+    return subprocess.run(  # noqa: S603 - the test suite's own manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=service_dir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def assert_problem(response, status: int, code: str) -> dict:

@@ -2,14 +2,12 @@
 
 import importlib
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.urls import clear_url_caches
 
-from servicekit.testing import assert_problem
+from servicekit.testing import assert_problem, run_manage
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -79,15 +77,7 @@ def test_docs_render_without_a_cdn(api):
 
 
 def _manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_ENV")}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=SERVICE_DIR,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_manage(SERVICE_DIR, *args, **env)
 
 
 def test_schema_validates_without_warnings():

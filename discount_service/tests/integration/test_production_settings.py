@@ -1,11 +1,11 @@
 """DJANGO_ENV=production: `check --deploy` is clean, and unsafe configuration is refused."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from servicekit.testing import run_manage
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -18,18 +18,8 @@ PRODUCTION = {
 
 
 def manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOUNT_", "DJANGO_"))}
-    base.pop("DATABASE_URL", None)
-    environment = {**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **env}
-    environment = {k: v for k, v in environment.items() if v is not None}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=SERVICE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    return run_manage(
+        SERVICE_DIR, *args, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **env
     )
 
 

@@ -1,11 +1,11 @@
 """DJANGO_ENV=production: `check --deploy` is clean, and unsafe configurations refuse to start."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from servicekit.testing import run_manage
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -16,18 +16,8 @@ PRODUCTION = {
 }
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
-    environ.update({k: v for k, v in env.items() if v is not None})
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=SERVICE_DIR,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def manage(*args: str, **env: str | None) -> subprocess.CompletedProcess:
+    return run_manage(SERVICE_DIR, *args, **env)
 
 
 def test_production_settings_pass_check_deploy():
