@@ -51,7 +51,7 @@ test-postgres: install ## Each service's suite, concurrency tests included, on a
 	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(PY) -m pytest -q) || exit 1; \
 	done'
 
-include contracts/contracts.mk e2e/e2e.mk
+include contracts/contracts.mk e2e/e2e.mk bench/bench.mk
 
 clean: ## Remove the virtualenv, tools and local databases
 	rm -rf .venv .tools */db.sqlite3 .pytest_cache .ruff_cache

@@ -1,0 +1,12 @@
+# The benchmark (included by the root Makefile). See bench/run.py and the README.
+.PHONY: bench
+
+WRK := $(shell command -v wrk 2>/dev/null)
+
+bench: install ## Hot read and checkout flow vs a bare-Django floor, SQLite and PostgreSQL; reports/bench.*
+ifeq ($(WRK),)
+	@echo "wrk is missing: installing Debian's package"
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+endif
+	$(PY) bench/run.py $(BENCH_ARGS)

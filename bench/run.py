@@ -1,0 +1,542 @@
+#!/usr/bin/env python3
+"""The benchmark: the hot read and the checkout flow, against a floor, on SQLite and PostgreSQL.
+
+    python bench/run.py [--db sqlite|postgres|both] [--duration 10] [--clients 1,4,8,16]
+
+For each database it starts the three services the way ``make run`` does (same
+gunicorn settings and defaults; throwaway databases so nothing local is
+touched), and once a bare-Django floor app under the same gunicorn settings.
+It measures, on loopback only:
+
+* the hot read ``GET /api/discounts/{code}/`` and the floor with wrk (a C load
+  generator, one thread, 8 keep-alive connections);
+* the checkout flow (create a cart with an item, apply a code, check out) with
+  N keep-alive clients (``bench/flow.py``), every non-2xx an error;
+* per step p50/p95/p99, server CPU per request and per flow (from /proc), SQL
+  statements per request (``bench/sql_counts.py``), and the ratio to the floor;
+* after every flow run, the invariants, read from the services' databases.
+
+Writes ``reports/bench.json``, ``reports/bench.md`` and ``reports/bench.png``
+and prints the table. Exits 1 if an invariant breaks or a flow run had errors;
+targets missed are reported, not failed (the figures belong to the machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.pgcluster import Cluster, free_port  # noqa: E402
+from scripts.stack import SERVICES, Stack  # noqa: E402
+
+PY = sys.executable
+CODE = "BENCH10"
+ADMIN = {"Authorization": "Bearer dev-admin-token", "Content-Type": "application/json"}
+SERVICE_TOKEN = "Bearer dev-discount-service-token"
+TARGETS = {
+    "hot_read_ratio": 0.5,
+    "hot_read_p99_ms": 15.0,
+    "flows_per_s_at_8": 100.0,
+    "step_p99_ms": 150.0,
+}
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# -- processes and CPU -----------------------------------------------------------------
+
+
+def tree_cpu_seconds(root_pid: int) -> float:
+    """user+system CPU of a process and all its descendants (gunicorn master + workers)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+class Floor:
+    """The bare-Django floor app under the services' gunicorn settings."""
+
+    def __init__(self, log: Path) -> None:
+        self.port = free_port()
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Floor:
+        env = {**os.environ, "BIND": f"127.0.0.1:{self.port}", "SERVICE_NAME": "floor"}
+        self.proc = subprocess.Popen(  # noqa: S603
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:servicekit.gunicorn_conf",
+                "bench.floor:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_ready(f"{self.url}/health/ready", self.proc)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=15)
+
+
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310
+            if resp.status == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} not ready in {timeout}s")
+
+
+# -- measurements ------------------------------------------------------------------------
+
+
+def wrk(url: str, *, seconds: float, connections: int = 8, headers: dict | None = None) -> dict:
+    """One wrk run: requests/s, latency percentiles (ms), non-2xx and socket errors."""
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "--latency", "--timeout", "5s"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "non_2xx": int(m.group(1))
+        if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out))
+        else 0,
+        "socket_errors": sum(
+            int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out)
+        )
+        if "Socket errors" in out
+        else 0,
+    }
+    for pct in ("50", "90", "99"):
+        value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        result[f"p{pct}_ms"] = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    return result
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def hot_read(url: str, pids: list[int], seconds: float, headers: dict | None = None) -> dict:
+    wrk(url, seconds=2, headers=headers)  # warm every worker up
+    before = sum(tree_cpu_seconds(p) for p in pids)
+    result = wrk(url, seconds=seconds, headers=headers)
+    cpu = sum(tree_cpu_seconds(p) for p in pids) - before
+    result["server_cpu_ms_per_request"] = cpu * 1000 / max(1, result["requests"])
+    return result
+
+
+def flow_run(stack: Stack, clients: int, seconds: float) -> dict:
+    before = {name: tree_cpu_seconds(p.pid) for name, p in stack._procs.items()}
+    out = subprocess.run(  # noqa: S603
+        [
+            PY,
+            str(ROOT / "bench/flow.py"),
+            "--url",
+            stack.url("cart"),
+            "--clients",
+            str(clients),
+            "--duration",
+            str(seconds),
+            "--code",
+            CODE,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    raw = json.loads(out)
+    cpu = {name: tree_cpu_seconds(p.pid) - before[name] for name, p in stack._procs.items()}
+    flows = raw["flows"]
+    steps = {
+        step: {"n": len(ms), "p50_ms": pct(ms, 50), "p95_ms": pct(ms, 95), "p99_ms": pct(ms, 99)}
+        for step, ms in raw["ms"].items()
+    }
+    errors = sum(n for by_code in raw["errors"].values() for n in by_code.values())
+    requests = sum(len(ms) for ms in raw["ms"].values())
+    return {
+        "clients": clients,
+        "seconds": raw["seconds"],
+        "flows": flows,
+        "flows_per_s": flows / raw["seconds"],
+        "errors": errors,
+        "errors_by_step": raw["errors"],
+        "outcomes": raw["outcomes"],
+        "steps": steps,
+        "flow_p99_ms": pct(raw["flow_ms"], 99),
+        "server_cpu_ms_per_flow": {n: c * 1000 / max(1, flows) for n, c in cpu.items()},
+        "server_cpu_ms_per_request": sum(cpu.values()) * 1000 / max(1, requests),
+        "client_cpu_share": raw["client_cpu_s"] / raw["seconds"],
+    }
+
+
+def sql_counts(stack: Stack) -> dict:
+    counts: dict[str, int] = {}
+    for name in ("discount", "cart", "payment"):
+        out = subprocess.run(  # noqa: S603
+            [PY, str(ROOT / "bench/sql_counts.py"), name, "--code", CODE],
+            cwd=SERVICES[name].dir,
+            env=stack.environment(name),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        counts.update(json.loads(out))
+    return counts
+
+
+# -- invariants, read from the services' own databases ---------------------------------------
+
+
+def rows(db_url: str, sql: str) -> list[tuple]:
+    if db_url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(db_url.removeprefix("sqlite:///"))) as conn:
+            return conn.execute(sql).fetchall()
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def invariants(db_urls: dict[str, str]) -> dict:
+    """Every paid cart: exactly one succeeded payment, the one it shows; no cart charged
+    twice; every succeeded payment's cart paid; each code's uses = paid carts holding it."""
+    carts = {
+        uuid.UUID(str(cid)): (status, last_id, code)
+        for cid, status, last_id, code in rows(
+            db_urls["cart"],
+            "SELECT id, payment_status, last_payment_id, discount_code FROM carts_cart",
+        )
+    }
+    succeeded: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for pid, reference in rows(
+        db_urls["payment"], "SELECT id, reference FROM payments_payment WHERE status = 'succeeded'"
+    ):
+        if not reference.startswith("cart:"):
+            continue  # sql_counts.py's direct payment
+        succeeded.setdefault(uuid.UUID(reference.removeprefix("cart:")), []).append(
+            uuid.UUID(str(pid))
+        )
+    problems: list[str] = []
+    for cid, (status, last_id, _code) in carts.items():
+        paid_with = succeeded.get(cid, [])
+        if len(paid_with) > 1:
+            problems.append(f"cart {cid} has {len(paid_with)} succeeded payments")
+        if (
+            status == "paid"
+            and paid_with
+            and paid_with != ([uuid.UUID(last_id)] if last_id else [])
+        ):
+            problems.append(f"paid cart {cid} shows payment {last_id!r}, succeeded {paid_with}")
+        if status == "paid" and not paid_with:
+            problems.append(f"paid cart {cid} has no succeeded payment")
+        if paid_with and status != "paid":
+            problems.append(f"cart {cid} is {status} but payment {paid_with[0]} succeeded")
+    for cid in succeeded.keys() - carts.keys():
+        problems.append(f"succeeded payment for unknown cart {cid}")
+    uses = dict(rows(db_urls["discount"], "SELECT code, times_redeemed FROM discounts_discount"))
+    for code, times in uses.items():
+        holders = sum(1 for s, _, c in carts.values() if s == "paid" and c == code)
+        if times != holders:
+            problems.append(f"{code}: times_redeemed {times}, paid carts holding it {holders}")
+    return {
+        "carts": len(carts),
+        "paid": sum(1 for s, _, _ in carts.values() if s == "paid"),
+        "succeeded_payments": sum(len(v) for v in succeeded.values()),
+        "problems": problems,
+    }
+
+
+# -- one database ------------------------------------------------------------------------------
+
+
+def create_code(stack: Stack) -> None:
+    body = json.dumps({"code": CODE, "kind": "percent", "value": "10.00"}).encode()
+    req = urllib.request.Request(  # noqa: S310
+        f"{stack.url('discount')}/api/discounts/", data=body, headers=ADMIN, method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+        assert resp.status == 201
+
+
+def bench_database(kind: str, args, work: Path) -> dict:
+    cluster = None
+    if kind == "postgres":
+        cluster = Cluster(databases=("discount", "payment", "cart")).start()
+        db_urls = {n: cluster.url(n) for n in ("discount", "payment", "cart")}
+    else:
+        db_urls = {
+            n: f"sqlite:///{work / kind / n}.sqlite3" for n in ("discount", "payment", "cart")
+        }
+        (work / kind).mkdir(parents=True)
+    ports = {n: free_port() for n in ("discount", "payment", "cart")}
+    stack = Stack(ports=ports, database_urls=db_urls, log_dir=work / kind / "logs")
+    result: dict = {"database": kind}
+    try:
+        print(f"[{kind}] starting the three services", flush=True)
+        stack.start()
+        create_code(stack)
+        print(f"[{kind}] hot read, {args.duration}s", flush=True)
+        result["hot_read"] = hot_read(
+            f"{stack.url('discount')}/api/discounts/{CODE}/",
+            [stack._procs["discount"].pid],
+            args.duration,
+            {"Authorization": SERVICE_TOKEN},
+        )
+        result["sql_per_request"] = sql_counts(stack)
+        result["flows"] = []
+        for clients in args.clients:
+            print(f"[{kind}] checkout flow, {clients} clients, {args.duration}s", flush=True)
+            run = flow_run(stack, clients, args.duration)
+            run["invariants"] = invariants(db_urls)
+            result["flows"].append(run)
+    finally:
+        stack.stop()
+        if cluster:
+            cluster.stop()
+    return result
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def markdown(report: dict) -> str:
+    floor = report["floor"]
+    lines = [
+        f"# Benchmark ({report['when']}, {report['machine']})",
+        "",
+        "## Hot read: `GET /api/discounts/{code}/`, wrk, 8 connections",
+        "",
+        "| server | req/s | p50 ms | p90 ms | p99 ms | CPU ms/req | x floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| floor (bare Django) | {floor['rps']:.0f} | {floor['p50_ms']:.2f} | {floor['p90_ms']:.2f} "
+        f"| {floor['p99_ms']:.2f} | {floor['server_cpu_ms_per_request']:.2f} | 1.00 |",
+    ]
+    for db in report["databases"]:
+        h = db["hot_read"]
+        lines.append(
+            f"| discount_service ({db['database']}) | {h['rps']:.0f} | {h['p50_ms']:.2f} "
+            f"| {h['p90_ms']:.2f} | {h['p99_ms']:.2f} | {h['server_cpu_ms_per_request']:.2f} "
+            f"| {h['rps'] / floor['rps']:.2f} |"
+        )
+    lines += [
+        "",
+        "## Checkout flow: create a cart with an item, apply a code, check out",
+        "",
+        "| db | clients | flows/s | errors | create p50/p95/p99 ms | apply p50/p95/p99 ms "
+        "| checkout p50/p95/p99 ms | CPU ms/flow (cart+discount+payment) | client CPU | invariants |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- | --- | ---: | --- |",
+    ]
+    for db in report["databases"]:
+        for run in db["flows"]:
+            cells = [
+                "/".join(f"{s[k]:.0f}" for k in ("p50_ms", "p95_ms", "p99_ms"))
+                for s in (run["steps"][n] for n in ("create", "apply", "checkout"))
+            ]
+            cpu = run["server_cpu_ms_per_flow"]
+            inv = run["invariants"]
+            verdict = (
+                f"ok ({inv['paid']} paid)"
+                if not inv["problems"]
+                else f"{len(inv['problems'])} broken"
+            )
+            lines.append(
+                f"| {db['database']} | {run['clients']} | {run['flows_per_s']:.1f} | {run['errors']} "
+                f"| {cells[0]} | {cells[1]} | {cells[2]} "
+                f"| {sum(cpu.values()):.1f} ({cpu['cart']:.1f}+{cpu['discount']:.1f}+{cpu['payment']:.1f}) "
+                f"| {run['client_cpu_share']:.0%} | {verdict} |"
+            )
+    lines += [
+        "",
+        "## SQL statements per request",
+        "",
+        "| request | " + " | ".join(d["database"] for d in report["databases"]) + " |",
+        "| --- |" + " ---: |" * len(report["databases"]),
+    ]
+    names = report["databases"][0]["sql_per_request"]
+    for name in names:
+        lines.append(
+            f"| `{name}` | "
+            + " | ".join(str(d["sql_per_request"].get(name, "")) for d in report["databases"])
+            + " |"
+        )
+    lines += ["", "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
+    for row in report["targets"]:
+        lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else 'NO'} |")
+    return "\n".join(lines) + "\n"
+
+
+def targets(report: dict) -> list[dict]:
+    out = []
+    floor = report["floor"]["rps"]
+    for db in report["databases"]:
+        name = db["database"]
+        h = db["hot_read"]
+        out.append(
+            {
+                "target": f"hot read ≥ 0.5x floor, p99 ≤ 15 ms ({name})",
+                "measured": f"{h['rps'] / floor:.2f}x, p99 {h['p99_ms']:.1f} ms",
+                "met": h["rps"] / floor >= TARGETS["hot_read_ratio"]
+                and h["p99_ms"] <= TARGETS["hot_read_p99_ms"],
+            }
+        )
+        by_clients = {r["clients"]: r for r in db["flows"]}
+        if 8 in by_clients:
+            r8 = by_clients[8]
+            worst = max(s["p99_ms"] for s in r8["steps"].values())
+            out.append(
+                {
+                    "target": f"≥ 100 flows/s at 8 clients, step p99 ≤ 150 ms, 0 errors ({name})",
+                    "measured": f"{r8['flows_per_s']:.1f}/s, worst step p99 {worst:.0f} ms, "
+                    f"{r8['errors']} errors",
+                    "met": r8["flows_per_s"] >= TARGETS["flows_per_s_at_8"]
+                    and worst <= TARGETS["step_p99_ms"]
+                    and r8["errors"] == 0,
+                }
+            )
+        if 1 in by_clients and 4 in by_clients:
+            r1, r4 = by_clients[1]["flows_per_s"], by_clients[4]["flows_per_s"]
+            out.append(
+                {
+                    "target": f"throughput rises from 1 to 4 clients ({name})",
+                    "measured": f"{r1:.1f} → {r4:.1f} flows/s ({r4 / r1:.2f}x)",
+                    "met": r4 > 1.2 * r1,
+                }
+            )
+    return out
+
+
+def plot(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    for db in report["databases"]:
+        xs = [r["clients"] for r in db["flows"]]
+        ax.plot(xs, [r["flows_per_s"] for r in db["flows"]], marker="o", label=db["database"])
+    ax.axhline(
+        TARGETS["flows_per_s_at_8"],
+        color="grey",
+        linestyle="--",
+        linewidth=1,
+        label="target at 8 clients",
+    )
+    ax.set_xlabel("keep-alive clients")
+    ax.set_ylabel("checkout flows / s")
+    ax.set_title("Checkout flow throughput (create + apply + checkout)")
+    ax.set_xticks(sorted({r["clients"] for db in report["databases"] for r in db["flows"]}))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--clients", default="1,4,8,16")
+    parser.add_argument("--reports", type=Path, default=ROOT / "reports")
+    args = parser.parse_args()
+    args.clients = [int(c) for c in args.clients.split(",")]
+    if not shutil.which("wrk"):
+        print("bench: wrk is not installed (make bench installs it)", file=sys.stderr)
+        return 2
+    args.reports.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    started = time.monotonic()
+    report: dict = {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "settings": {k: os.environ.get(k) for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS")},
+    }
+    try:
+        with Floor(work / "floor.log") as floor:
+            print("[floor] bare Django view", flush=True)
+            report["floor"] = hot_read(f"{floor.url}/floor/", [floor.proc.pid], args.duration)
+        kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+        report["databases"] = [bench_database(k, args, work) for k in kinds]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report["targets"] = targets(report)
+    report["seconds"] = time.monotonic() - started
+    (args.reports / "bench.json").write_text(json.dumps(report, indent=2) + "\n")
+    table = markdown(report)
+    (args.reports / "bench.md").write_text(table)
+    plot(report, args.reports / "bench.png")
+    print("\n" + table)
+    print(f"bench: {report['seconds']:.0f}s; wrote {args.reports}/bench.json, bench.md, bench.png")
+    broken = [
+        (db["database"], run["clients"], p)
+        for db in report["databases"]
+        for run in db["flows"]
+        for p in run["invariants"]["problems"]
+    ]
+    errors = sum(run["errors"] for db in report["databases"] for run in db["flows"])
+    for db, clients, problem in broken[:20]:
+        print(f"INVARIANT BROKEN ({db}, {clients} clients): {problem}", file=sys.stderr)
+    if errors:
+        print(
+            f"bench: {errors} flow requests failed (see errors_by_step in bench.json)",
+            file=sys.stderr,
+        )
+    return 1 if broken or errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
