@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -93,8 +94,7 @@ class CartItemsApi(PublicApi):
         responses={201: CartOut, 400: INVALID, 404: NOT_FOUND, 409: NOT_EDITABLE},
     )
     def post(self, request, cart_id: str):
-        selectors.cart_get(cart_id=cart_id)  # an unknown cart is 404 even with a bad body
-        data = _valid(ItemIn, request)
+        data = _valid(ItemIn, request, cart_id=cart_id)
         cart = services.cart_item_add(cart_id=cart_id, **data)
         return Response(CartOut(cart).data, status=status.HTTP_201_CREATED)
 
@@ -112,8 +112,7 @@ class CartItemDetailApi(PublicApi):
         },
     )
     def patch(self, request, cart_id: str, item_id: str):
-        selectors.cart_get(cart_id=cart_id)
-        data = _valid(QuantityIn, request)
+        data = _valid(QuantityIn, request, cart_id=cart_id)
         cart = services.cart_item_update(cart_id=cart_id, item_id=item_id, **data)
         return Response(CartOut(cart).data)
 
@@ -146,12 +145,10 @@ class CartDiscountApi(PublicApi):
         },
     )
     def put(self, request, cart_id: str):
-        selectors.cart_get(cart_id=cart_id)
-        data = _valid(DiscountIn, request)
-        with discount.from_settings() as client:
-            cart = services.cart_discount_apply(
-                cart_id=cart_id, code=data["code"], discount_client=client
-            )
+        data = _valid(DiscountIn, request, cart_id=cart_id)
+        cart = services.cart_discount_apply(
+            cart_id=cart_id, code=data["code"], discount_client=discount.from_settings()
+        )
         return Response(CartOut(cart).data)
 
     @extend_schema(
@@ -160,8 +157,9 @@ class CartDiscountApi(PublicApi):
         responses={200: CartOut, 404: NOT_FOUND, 409: NOT_EDITABLE},
     )
     def delete(self, request, cart_id: str):
-        with discount.from_settings() as client:
-            cart = services.cart_discount_remove(cart_id=cart_id, discount_client=client)
+        cart = services.cart_discount_remove(
+            cart_id=cart_id, discount_client=discount.from_settings()
+        )
         return Response(CartOut(cart).data)
 
 
@@ -181,14 +179,20 @@ class CartCheckoutApi(PublicApi):
         },
     )
     def post(self, request, cart_id: str):
-        with discount.from_settings() as discounts, payment.from_settings() as payments:
-            cart = services.cart_checkout(
-                cart_id=cart_id, discount_client=discounts, payment_client=payments
-            )
+        cart = services.cart_checkout(
+            cart_id=cart_id,
+            discount_client=discount.from_settings(),
+            payment_client=payment.from_settings(),
+        )
         return Response(CartOut(cart).data)
 
 
-def _valid(serializer_class, request) -> dict:
+def _valid(serializer_class, request, *, cart_id: str | None = None) -> dict:
+    """The validated body. For a cart's sub-resource an unknown cart is 404 even with a
+    bad body; the existence check costs a query only when the body is bad."""
     serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        if cart_id is not None and not selectors.cart_exists(cart_id=cart_id):
+            selectors.cart_get(cart_id=cart_id)  # raises CartNotFound
+        raise ValidationError(serializer.errors)
     return serializer.validated_data

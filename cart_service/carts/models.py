@@ -84,8 +84,23 @@ class Cart(models.Model):
     def payment_reference(self) -> str:
         return f"cart:{self.id}"
 
+    @property
+    def lines(self) -> list[CartItem]:
+        """The cart's items in their stored order, read once per request.
+
+        A queryset with ``prefetch_related("items")`` fills it without a query; a
+        service that changed the items hands the new list over with ``set_lines``.
+        """
+        lines = self.__dict__.get("_lines")
+        if lines is None:
+            lines = self.__dict__["_lines"] = list(self.items.all())
+        return lines
+
+    def set_lines(self, lines: list[CartItem]) -> None:
+        self.__dict__["_lines"] = sorted(lines, key=lambda item: (item.created_at, item.id))
+
     def totals(self) -> pricing.Totals:
-        return pricing.cart_totals(self.items.all(), discount=self.discount, currency=self.currency)
+        return pricing.cart_totals(self.lines, discount=self.discount, currency=self.currency)
 
 
 class CartItem(models.Model):

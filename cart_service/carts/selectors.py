@@ -22,9 +22,14 @@ def cart_list() -> QuerySet[Cart]:
 
 
 def cart_get(*, cart_id: object) -> Cart:
-    """The cart with its items; CartNotFound also for ids that are not UUIDs."""
+    """The cart; its items are read when first used. CartNotFound also for non-UUID ids."""
     pk = parse_uuid(cart_id)
-    cart = cart_list().filter(pk=pk).first() if pk else None
+    cart = Cart.objects.filter(pk=pk).first() if pk else None
     if cart is None:
         raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.")
     return cart
+
+
+def cart_exists(*, cart_id: object) -> bool:
+    pk = parse_uuid(cart_id)
+    return pk is not None and Cart.objects.filter(pk=pk).exists()

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem
 from servicekit.fields import CurrencyField, MoneyField
+from servicekit.money import format_money
 
 # -- input ------------------------------------------------------------------------------
 
@@ -86,31 +87,45 @@ class CartOut(serializers.ModelSerializer):
         ]
 
     def to_representation(self, cart: Cart) -> dict:
+        # Built by hand from the cart and its lines (read once per request): this runs on
+        # every cart response, and DRF's field machinery would cost more than the request.
         totals = cart.totals()
-        data = {
+        return {
             "id": str(cart.id),
             "currency": cart.currency,
-            "items": CartItemOut(cart.items.all(), many=True).data,
+            "items": [
+                {
+                    "id": str(item.id),
+                    "sku": item.sku,
+                    "name": item.name,
+                    "unit_price": format_money(item.unit_price),
+                    "quantity": item.quantity,
+                    "line_total": format_money(item.line_total),
+                }
+                for item in cart.lines
+            ],
             "items_number": totals.items_number,
-            "subtotal": MoneyField().to_representation(totals.subtotal),
-            "discount": None,
-            "amount_discounted": MoneyField().to_representation(totals.amount_discounted),
-            "total": MoneyField().to_representation(totals.total),
-            "payment_status": cart.payment_status,
-            "payment": None,
-            "created_at": serializers.DateTimeField().to_representation(cart.created_at),
-            "updated_at": serializers.DateTimeField().to_representation(cart.updated_at),
-        }
-        if cart.discount_code:
-            data["discount"] = {
+            "subtotal": format_money(totals.subtotal),
+            "discount": {
                 "code": cart.discount_code,
                 "kind": cart.discount_kind,
-                "value": MoneyField().to_representation(cart.discount_value),
+                "value": format_money(cart.discount_value),
             }
-        if cart.last_payment_id:
-            data["payment"] = {
+            if cart.discount_code
+            else None,
+            "amount_discounted": format_money(totals.amount_discounted),
+            "total": format_money(totals.total),
+            "payment_status": cart.payment_status,
+            "payment": {
                 "id": cart.last_payment_id,
                 "status": cart.last_payment_status,
                 "decline_code": cart.last_payment_decline_code or None,
             }
-        return data
+            if cart.last_payment_id
+            else None,
+            "created_at": _DATETIME.to_representation(cart.created_at),
+            "updated_at": _DATETIME.to_representation(cart.updated_at),
+        }
+
+
+_DATETIME = serializers.DateTimeField()

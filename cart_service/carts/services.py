@@ -1,36 +1,37 @@
 """Writes to carts: items, discounts and checkout.
 
-Every change locks the cart row (``select_for_update`` inside
+Every change locks the cart row (``select_for_update`` inside a short
 ``transaction.atomic``), so changes and checkouts of one cart are serialised.
+No transaction is ever open while a provider is called over HTTP: a slow
+provider must not hold a lock (on SQLite, the whole database's write lock)
+that every other request waits behind.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 
 from carts import pricing
 from carts.clients.discount import DiscountClient
-from carts.clients.payment import PaymentClient
+from carts.clients.payment import Payment, PaymentClient
 from carts.errors import (
     DISCOUNT_STATUS_REFUSALS,
     CartEmpty,
     CartInvalid,
     CartNotEditable,
     CartNotFound,
-    DiscountRefused,
     DiscountServiceUnavailable,
     ItemNotFound,
-    PaymentServiceUnavailable,
 )
 from carts.models import MAX_QUANTITY, Cart, CartItem, PaymentStatus
 from carts.selectors import cart_get, parse_uuid
 from servicekit.money import MAX_AMOUNT
 
 logger = logging.getLogger(__name__)
-
 
 # -- helpers --------------------------------------------------------------------
 
@@ -60,28 +61,26 @@ def _lock_editable(cart_id: object) -> Cart:
     return cart
 
 
-def _check_subtotal(cart: Cart, field: str) -> None:
+def _check_subtotal(lines: list[CartItem], field: str) -> None:
     """Refuse a change that would make the cart's amount unpayable (over 12 digits)."""
-    if pricing.subtotal(cart.items.all()) > MAX_AMOUNT:
+    if pricing.subtotal(lines) > MAX_AMOUNT:
         raise CartInvalid(field, f"The cart's subtotal would exceed {MAX_AMOUNT}.")
 
 
-def _add_line(cart: Cart, *, sku: str, name: str, unit_price: Decimal, quantity: int) -> None:
-    """Add an item; the same sku at the same unit price adds to the existing quantity."""
-    item = cart.items.filter(sku=sku, unit_price=unit_price).first()
-    if item is None:
-        CartItem.objects.create(
-            cart=cart, sku=sku, name=name, unit_price=unit_price, quantity=quantity
-        )
-        return
+def _merged_quantity(item: CartItem, quantity: int) -> int:
     merged = item.quantity + quantity
     if merged > MAX_QUANTITY:
         raise CartInvalid(
             "quantity",
-            f"The cart already holds {item.quantity} of {sku!r}; at most {MAX_QUANTITY} in total.",
+            f"The cart already holds {item.quantity} of {item.sku!r}; "
+            f"at most {MAX_QUANTITY} in total.",
         )
-    item.quantity = merged
-    item.save(update_fields=["quantity"])
+    return merged
+
+
+def _same_line(lines: list[CartItem], sku: str, unit_price: Decimal) -> CartItem | None:
+    """An item with this sku at this unit price: adding it adds to that line's quantity."""
+    return next((i for i in lines if i.sku == sku and i.unit_price == unit_price), None)
 
 
 def _touch(cart: Cart) -> None:
@@ -93,11 +92,19 @@ def _touch(cart: Cart) -> None:
 
 @transaction.atomic
 def cart_create(*, currency: str, items: list[dict] | None = None) -> Cart:
-    cart = Cart.objects.create(currency=currency)
+    lines: list[CartItem] = []
     for item in items or []:
-        _add_line(cart, **item)
-    _check_subtotal(cart, "items")
-    return cart_get(cart_id=cart.id)
+        line = _same_line(lines, item["sku"], item["unit_price"])
+        if line is None:
+            lines.append(CartItem(**item))
+        else:
+            line.quantity = _merged_quantity(line, item["quantity"])
+    _check_subtotal(lines, "items")
+    cart = Cart.objects.create(currency=currency)
+    for line in lines:
+        line.cart = cart
+    cart.set_lines(CartItem.objects.bulk_create(lines))
+    return cart
 
 
 def cart_item_add(
@@ -105,10 +112,19 @@ def cart_item_add(
 ) -> Cart:
     with transaction.atomic():
         cart = _lock_editable(cart_id)
-        _add_line(cart, sku=sku, name=name, unit_price=unit_price, quantity=quantity)
-        _check_subtotal(cart, "quantity")
+        lines = cart.lines
+        line = _same_line(lines, sku, unit_price)
+        if line is None:
+            line = CartItem(cart=cart, sku=sku, name=name, unit_price=unit_price, quantity=quantity)
+            _check_subtotal([*lines, line], "quantity")
+            line.save(force_insert=True)
+            cart.set_lines([*lines, line])
+        else:
+            line.quantity = _merged_quantity(line, quantity)
+            _check_subtotal(lines, "quantity")
+            line.save(update_fields=["quantity"])
         _touch(cart)
-    return cart_get(cart_id=cart.id)
+    return cart
 
 
 def cart_item_update(*, cart_id: object, item_id: object, quantity: int) -> Cart:
@@ -117,10 +133,10 @@ def cart_item_update(*, cart_id: object, item_id: object, quantity: int) -> Cart
         item = _item(cart, item_id)
         _ensure_editable(cart)
         item.quantity = quantity
+        _check_subtotal(cart.lines, "quantity")
         item.save(update_fields=["quantity"])
-        _check_subtotal(cart, "quantity")
         _touch(cart)
-    return cart_get(cart_id=cart.id)
+    return cart
 
 
 def cart_item_remove(*, cart_id: object, item_id: object) -> Cart:
@@ -129,13 +145,14 @@ def cart_item_remove(*, cart_id: object, item_id: object) -> Cart:
         item = _item(cart, item_id)
         _ensure_editable(cart)
         item.delete()
+        cart.set_lines([line for line in cart.lines if line is not item])
         _touch(cart)
-    return cart_get(cart_id=cart.id)
+    return cart
 
 
 def _item(cart: Cart, item_id: object) -> CartItem:
     pk = parse_uuid(item_id)
-    item = cart.items.filter(pk=pk).first() if pk else None
+    item = next((line for line in cart.lines if line.pk == pk), None) if pk else None
     if item is None:
         raise ItemNotFound(f"The cart has no item with the id {str(item_id)[:64]!r}.")
     return item
@@ -144,18 +161,19 @@ def _item(cart: Cart, item_id: object) -> CartItem:
 # -- discounts ------------------------------------------------------------------------
 
 
-def _release_quietly(cart: Cart, discount_client: DiscountClient) -> bool:
-    """Give back a redemption the cart may hold; on failure log it and go on.
+def _release_quietly(cart_id: object, code: str, discount_client: DiscountClient) -> bool:
+    """Give back a use of ``code`` the cart may hold; on failure log it and go on.
 
-    Returns whether discount_service confirmed the release.
+    Returns whether discount_service confirmed the release. Called outside any
+    transaction.
     """
     try:
-        discount_client.release(cart.discount_code, str(cart.id))
+        discount_client.release(code, str(cart_id))
     except DiscountServiceUnavailable:
         logger.error(
             "could not release discount %s held by cart %s; release it at discount_service",
-            cart.discount_code,
-            cart.id,
+            code,
+            cart_id,
         )
         return False
     return True
@@ -172,33 +190,50 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
         value=discount.value,
         currency=discount.currency if discount.kind == "fixed" else None,
     )
+    replaced = ""
     with transaction.atomic():
         cart = _lock_editable(cart_id)
         pricing.check_discount_currency(applied, cart.currency)
         if cart.redemption_held and cart.discount_code != discount.code:
-            _release_quietly(cart, discount_client)
+            replaced = cart.discount_code
             cart.redemption_held = False
         cart.discount_code = discount.code
         cart.discount_kind = applied.kind
         cart.discount_value = applied.value
         cart.discount_currency = applied.currency or ""
         cart.save()
-    return cart_get(cart_id=cart.id)
+    if replaced:
+        _release_quietly(cart.id, replaced, discount_client)
+    return cart
 
 
 def cart_discount_remove(*, cart_id: object, discount_client: DiscountClient) -> Cart:
     with transaction.atomic():
         cart = _lock_editable(cart_id)
-        if cart.redemption_held and cart.discount_code:
-            _release_quietly(cart, discount_client)
+        held = cart.discount_code if cart.redemption_held else ""
         cart.redemption_held = False
         cart.discount_code = cart.discount_kind = cart.discount_currency = ""
         cart.discount_value = None
         cart.save()
-    return cart_get(cart_id=cart.id)
+    if held:
+        _release_quietly(cart.id, held, discount_client)
+    return cart
 
 
 # -- checkout ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What one checkout attempt charges: fixed when it starts, the same on every retry."""
+
+    cart_id: object
+    number: int
+    code: str
+    total: Decimal
+    currency: str
+    reference: str
+    idempotency_key: str
 
 
 def cart_checkout(
@@ -206,113 +241,139 @@ def cart_checkout(
 ) -> Cart:
     """Redeem the discount, charge the total, record the outcome. See README "Checkout".
 
-    Two transactions, each holding the cart's row lock:
+    Three short transactions around the two provider calls, none open during a call:
 
-    1. begin: start attempt n+1 (or resume the unresolved attempt n), redeem the
-       discount, and COMMIT "attempt n is unresolved" before any money moves, so
-       that neither a crash nor an error can make the attempt number be reused
-       for a different amount;
-    2. settle: charge the unresolved attempt's total under its Idempotency-Key
-       and record the outcome. Whoever holds the lock settles the attempt that
-       is unresolved (same key, same amount, whichever request started it); a
-       request that finds nothing unresolved returns the cart as settled by a
-       concurrent checkout. One attempt, one charge.
+    1. redeem the cart's code (idempotent per cart) unless the unresolved attempt
+       being resumed already holds it;
+    2. begin: under the row lock, start attempt n+1 (or resume the unresolved
+       attempt n) and COMMIT "attempt n is unresolved" with its amount fixed by
+       the (now frozen) cart, before any money moves, so that neither a crash nor
+       an error can make the attempt number be reused for a different amount;
+    3. charge attempt n under its Idempotency-Key. Concurrent checkouts that
+       resume the same attempt send the same key and amount, and payment_service
+       answers them with the one payment;
+    4. settle: under the row lock, record the outcome only if attempt n is still
+       the unresolved one (a concurrent checkout may have recorded it already).
+       One attempt, one charge.
     """
-    paid = _checkout_begin(cart_id=cart_id, discount_client=discount_client)
-    if paid is not None:
-        return paid
-    return _checkout_settle(
-        cart_id=cart_id, discount_client=discount_client, payment_client=payment_client
-    )
+    for _ in range(3):
+        cart = cart_get(cart_id=cart_id)
+        if cart.payment_status == PaymentStatus.PAID:
+            return cart
+        if not cart.lines:
+            raise CartEmpty()
+        code = cart.discount_code
+        redeemed = False
+        # Resuming an attempt whose redemption was confirmed: it is still held (the
+        # cart cannot change meanwhile), and the discount may have expired since.
+        if code and not (cart.attempt_unresolved and cart.redemption_held):
+            try:
+                discount_client.redeem(code, str(cart.id))  # a refusal changes nothing
+            except DiscountServiceUnavailable:
+                # A redemption may be held now; releases will clean it up.
+                Cart.objects.filter(pk=cart.pk, discount_code=code).update(redemption_held=True)
+                raise
+            redeemed = True
+        begun = _checkout_begin(cart_id=cart.id, code=code, redeemed=redeemed)
+        if isinstance(begun, Cart):
+            return begun  # paid meanwhile by a concurrent checkout
+        if begun is not None:
+            return _checkout_charge(
+                attempt=begun, discount_client=discount_client, payment_client=payment_client
+            )
+        # The code changed while we redeemed it: give that use back and look again.
+        _release_quietly(cart.id, code, discount_client)
+    raise CartNotEditable("The cart kept changing during checkout; try again.")
 
 
-def _checkout_begin(*, cart_id: object, discount_client: DiscountClient) -> Cart | None:
-    """Start or resume an attempt; returns the cart only if it is already paid."""
-    failure: DiscountServiceUnavailable | None = None
+def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt | Cart | None:
+    """Start or resume the attempt; the paid cart, or None if the code changed meanwhile."""
     with transaction.atomic():
         cart = _lock(cart_id)
         if cart.payment_status == PaymentStatus.PAID:
-            return cart_get(cart_id=cart.id)
-        if not cart.items.exists():
+            return cart
+        if cart.discount_code != code:
+            return None
+        if not cart.lines:
             raise CartEmpty()
-        resuming = cart.attempt_unresolved
-        # Resuming an attempt whose redemption was confirmed: it is still held (the
-        # cart cannot change meanwhile), and the discount may have expired since.
-        if cart.discount_code and not (resuming and cart.redemption_held):
-            try:
-                discount_client.redeem(cart.discount_code, str(cart.id))
-            except DiscountRefused:
-                raise  # rolls back: the cart stays as it was, the attempt is not counted
-            except DiscountServiceUnavailable as exc:
-                failure = exc  # a redemption may be held now; releases will clean it up
+        if redeemed:
             cart.redemption_held = True
-        if failure is None and not resuming:
+        if not cart.attempt_unresolved:
             cart.checkout_attempt += 1
             cart.attempt_unresolved = True
             cart.payment_status = PaymentStatus.PENDING
         cart.save()
-    if failure is not None:
-        raise failure  # after the commit, so what we learnt is kept
-    return None
+        return _Attempt(
+            cart_id=cart.pk,
+            number=cart.checkout_attempt,
+            code=cart.discount_code,
+            total=cart.totals().total,
+            currency=cart.currency,
+            reference=cart.payment_reference,
+            idempotency_key=cart.idempotency_key,
+        )
 
 
-def _checkout_settle(
-    *,
-    cart_id: object,
-    discount_client: DiscountClient,
-    payment_client: PaymentClient,
+def _checkout_charge(
+    *, attempt: _Attempt, discount_client: DiscountClient, payment_client: PaymentClient
 ) -> Cart:
-    """Settle the unresolved attempt; the cart as this request left it (read under the lock)."""
-    failure: PaymentServiceUnavailable | None = None
+    payment = None
+    if attempt.total != 0:  # payment_service refuses 0: a fully discounted cart is paid as is
+        # PaymentServiceUnavailable: the outcome is unknown, the attempt stays unresolved,
+        # and the next checkout repeats it with the same key and amount.
+        payment = payment_client.charge(
+            reference=attempt.reference,
+            amount=attempt.total,
+            currency=attempt.currency,
+            idempotency_key=attempt.idempotency_key,
+        )
+    cart, release = _checkout_settle(attempt=attempt, payment=payment)
+    # Cleared only if no later attempt has re-redeemed the code since.
+    if (
+        release
+        and _release_quietly(cart.id, attempt.code, discount_client)
+        and Cart.objects.filter(
+            pk=cart.pk, checkout_attempt=attempt.number, payment_status=PaymentStatus.FAILED
+        ).update(redemption_held=False)
+    ):
+        cart.redemption_held = False
+    return cart
+
+
+def _checkout_settle(*, attempt: _Attempt, payment: Payment | None) -> tuple[Cart, bool]:
+    """Record the attempt's outcome; the cart (read under the lock) and whether to release."""
     with transaction.atomic():
-        cart = _lock(cart_id)
-        if not cart.attempt_unresolved:
-            # A concurrent checkout settled the attempt while we waited for the lock.
-            return cart_get(cart_id=cart.id)
-        total = cart.totals().total
-        if total == 0:
-            # payment_service refuses an amount of 0: a fully discounted cart is paid as is.
+        cart = _lock(attempt.cart_id)
+        if cart.checkout_attempt != attempt.number or not cart.attempt_unresolved:
+            # A concurrent checkout settled the attempt while we waited.
+            cart.lines  # noqa: B018 - read under the lock: later changes stay out of our answer
+            return cart, False
+        cart.attempt_unresolved = False
+        release = False
+        if payment is None:
             cart.payment_status = PaymentStatus.PAID
             cart.last_payment_id = cart.last_payment_status = cart.last_payment_decline_code = ""
-            cart.attempt_unresolved = False
         else:
-            try:
-                payment = payment_client.charge(
-                    reference=cart.payment_reference,
-                    amount=total,
-                    currency=cart.currency,
-                    idempotency_key=cart.idempotency_key,
+            if payment.amount != attempt.total or payment.currency != attempt.currency:
+                logger.error(
+                    "payment %s of cart %s is %s %s, expected %s %s",
+                    payment.id,
+                    cart.id,
+                    payment.amount,
+                    payment.currency,
+                    attempt.total,
+                    attempt.currency,
                 )
-            except PaymentServiceUnavailable as exc:
-                # Outcome unknown: the attempt stays unresolved and the next checkout
-                # repeats it with the same key and amount.
-                failure = exc
+            cart.last_payment_id = payment.id
+            cart.last_payment_status = payment.status
+            cart.last_payment_decline_code = payment.decline_code or ""
+            if payment.status == "succeeded":
+                cart.payment_status = PaymentStatus.PAID
             else:
-                if payment.amount != total or payment.currency != cart.currency:
-                    logger.error(
-                        "payment %s of cart %s is %s %s, expected %s %s",
-                        payment.id,
-                        cart.id,
-                        payment.amount,
-                        payment.currency,
-                        total,
-                        cart.currency,
-                    )
-                cart.last_payment_id = payment.id
-                cart.last_payment_status = payment.status
-                cart.last_payment_decline_code = payment.decline_code or ""
-                cart.attempt_unresolved = False
-                if payment.status == "succeeded":
-                    cart.payment_status = PaymentStatus.PAID
-                else:
-                    cart.payment_status = PaymentStatus.FAILED
-                    # Give the discount's use back; if that fails the next checkout
-                    # re-redeems idempotently, so keep going.
-                    if cart.discount_code and cart.redemption_held:
-                        cart.redemption_held = not _release_quietly(cart, discount_client)
+                # Give the discount's use back (after the commit); if that fails the
+                # next checkout re-redeems idempotently, so keep going.
+                cart.payment_status = PaymentStatus.FAILED
+                release = bool(cart.discount_code and cart.redemption_held)
         cart.save()
-        # Read under the lock: a checkout started after ours must not show up in our answer.
-        settled = cart_get(cart_id=cart.id)
-    if failure is not None:
-        raise failure
-    return settled
+        cart.lines  # noqa: B018 - read under the lock, see above
+    return cart, release

@@ -1,8 +1,5 @@
 """WSGI entry point: `gunicorn -c python:servicekit.gunicorn_conf config.wsgi`."""
 
-import os
+from servicekit.wsgi import application as _application
 
-from django.core.wsgi import get_wsgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+application = _application("config.settings")

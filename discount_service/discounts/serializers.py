@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
+from servicekit.drf import FieldsOnceMixin
 from servicekit.fields import CurrencyField, MoneyField
 
 from .domain import CODE_RULE, Status, Terms, is_valid_code, normalise_code, terms_errors
@@ -69,7 +70,7 @@ class CodeField(StrictCharField):
         return code
 
 
-class DiscountSerializer(serializers.ModelSerializer):
+class DiscountSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     value = MoneyField()
     status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)
 
@@ -185,7 +186,7 @@ class RedemptionCreateSerializer(serializers.Serializer):
     cart_id = StrictUUIDField()
 
 
-class RedemptionSerializer(serializers.ModelSerializer):
+class RedemptionSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     code = serializers.CharField(source="discount.code", read_only=True)
 
     class Meta:

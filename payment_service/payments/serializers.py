@@ -8,6 +8,7 @@ from decimal import Decimal
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
+from servicekit.drf import FieldsOnceMixin
 from servicekit.fields import CurrencyField, MoneyField
 
 from .errors import IdempotencyKeyMissing
@@ -25,7 +26,7 @@ class PaymentCreateSerializer(serializers.Serializer):
     currency = CurrencyField()
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     amount = MoneyField()
 
     class Meta:

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, pagination, parsers, renderers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -143,3 +145,36 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if errors:
             raise exceptions.ValidationError(errors)
         return super().paginate_queryset(queryset, request, view)
+
+
+class FieldsOnceMixin:
+    """An output serializer whose fields are built once per class, not once per response.
+
+    DRF deep-copies (and, for a ModelSerializer, rebuilds from the model) every
+    field each time a serializer is instantiated; on a small hot response that
+    is most of the CPU. The fields of an output serializer hold no per-request
+    state, so the first instance's bound fields serve every later one. The
+    output is DRF's own ``Serializer.to_representation``, field for field; only
+    for serializers without context-dependent fields (no hyperlinks, no
+    ``SerializerMethodField`` reading ``self.context``).
+    """
+
+    _plan: tuple | None = None
+
+    def to_representation(self, instance):
+        cls = type(self)
+        plan = cls.__dict__.get("_plan")
+        if plan is None:
+            plan = tuple(
+                (f.field_name, f.get_attribute, f.to_representation) for f in self._readable_fields
+            )
+            cls._plan = plan
+        ret = {}
+        for name, get_attribute, represent in plan:
+            try:
+                attribute = get_attribute(instance)
+            except SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            ret[name] = None if check is None else represent(attribute)
+        return ret

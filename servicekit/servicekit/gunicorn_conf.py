@@ -12,8 +12,11 @@ from servicekit.settings import logging_config
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Import the app (and warm it up, see servicekit.wsgi) once in the master: workers fork
+# ready, so no request pays for the imports.
+preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 # Several services run side by side; the control socket in $HOME would collide.

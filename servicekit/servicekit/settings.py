@@ -102,6 +102,26 @@ def _secret_key() -> str:
     return value
 
 
+def sqlite_options() -> dict:
+    """SQLite (the embedded default) tuned for a multi-process server.
+
+    * IMMEDIATE: SQLite has no row locks, so every transaction takes the write lock
+      up front; read-check-write sequences are serialised instead of failing with
+      "database is locked" when a reader tries to upgrade. Transactions are short
+      (no HTTP call inside one), so the wait is short too.
+    * WAL: readers never wait for the writer, and the writer never waits for readers.
+    * synchronous=NORMAL: in WAL mode a commit is durable against a process crash and
+      costs no fsync; only a power loss can lose the last commits (fine for the local
+      default; PostgreSQL is what production runs).
+    * timeout (busy_timeout): how long a writer waits for the lock before failing.
+    """
+    return {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_float("SQLITE_BUSY_TIMEOUT", 20.0),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+
 def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) -> dict:
     production = is_production()
     debug = env_bool("DEBUG", default=False)
@@ -123,10 +143,7 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         conn_health_checks=True,
     )
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        # SQLite (the local default) has no row locks: IMMEDIATE makes every transaction
-        # take the write lock up front, so read-check-write sequences are serialised there
-        # too, instead of failing with "database is locked" under concurrent requests.
-        database.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+        database.setdefault("OPTIONS", {}).update(sqlite_options())
 
     settings = {
         "SERVICE_NAME": service,

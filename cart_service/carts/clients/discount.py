@@ -14,12 +14,12 @@ from carts import errors
 from .http import (
     MalformedResponse,
     ProviderClient,
-    downstream_options,
     error_code,
     read_choice,
     read_datetime,
     read_money,
     read_str,
+    shared_client,
 )
 
 logger = logging.getLogger(__name__)
@@ -106,9 +106,9 @@ class DiscountClient(ProviderClient):
 
 
 def from_settings() -> DiscountClient:
-    """A client configured from Django settings (read now, not at import)."""
+    """This process's client, configured from Django settings (read now, not at import)."""
     from django.conf import settings
 
-    return DiscountClient(
-        settings.DISCOUNT_SERVICE_URL, settings.DISCOUNT_SERVICE_TOKEN, **downstream_options()
+    return shared_client(
+        DiscountClient, settings.DISCOUNT_SERVICE_URL, settings.DISCOUNT_SERVICE_TOKEN
     )

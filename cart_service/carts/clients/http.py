@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -174,6 +175,24 @@ class ProviderClient:
         if not isinstance(data, dict):
             raise self.fail(response, "body is not a JSON object")
         return data
+
+
+_shared: dict[tuple, ProviderClient] = {}
+
+
+def shared_client(cls: type[ProviderClient], base_url: str, token: str) -> ProviderClient:
+    """One client per provider and configuration per process, so one pool of keep-alive
+    connections: a new ``requests.Session`` per call would open a new TCP connection per
+    call and rebuild its adapters. Keyed by the process id too, so that a forked worker
+    never reuses its parent's sockets. ``requests.Session`` is safe to share between the
+    threads of a worker for plain requests like these (no cookies, no auth handlers).
+    """
+    options = downstream_options()
+    key = (cls, base_url, token, os.getpid(), *sorted(options.items()))
+    client = _shared.get(key)
+    if client is None:
+        client = _shared.setdefault(key, cls(base_url, token, **options))
+    return client
 
 
 def downstream_options() -> dict[str, float | int]:

@@ -12,11 +12,11 @@ from servicekit.money import format_money
 from .http import (
     MalformedResponse,
     ProviderClient,
-    downstream_options,
     error_code,
     read_choice,
     read_money,
     read_str,
+    shared_client,
 )
 
 logger = logging.getLogger(__name__)
@@ -111,9 +111,9 @@ class PaymentClient(ProviderClient):
 
 
 def from_settings() -> PaymentClient:
-    """A client configured from Django settings (read now, not at import)."""
+    """This process's client, configured from Django settings (read now, not at import)."""
     from django.conf import settings
 
-    return PaymentClient(
-        settings.PAYMENT_SERVICE_URL, settings.PAYMENT_SERVICE_TOKEN, **downstream_options()
+    return shared_client(
+        PaymentClient, settings.PAYMENT_SERVICE_URL, settings.PAYMENT_SERVICE_TOKEN
     )
