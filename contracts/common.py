@@ -29,9 +29,15 @@ WRONG_TOKEN = "not-a-valid-token"
 # The pacts, each named <consumer>-<provider>.json; the provider name is checked
 # against the file's own "provider" before anything is verified (the CLI does not).
 PACTS = {
-    "discount_service": ["cart_service-discount_service.json"],
-    "payment_service": ["cart_service-payment_service.json"],
-    "cart_service": ["storefront-cart_service.json"],
+    "discount_service": [
+        "cart_service-discount_service.json",
+        "admin_console-discount_service.json",
+    ],
+    "payment_service": [
+        "cart_service-payment_service.json",
+        "admin_console-payment_service.json",
+    ],
+    "cart_service": ["storefront-cart_service.json", "admin_console-cart_service.json"],
 }
 SERVICE_OF = {"discount_service": "discount", "payment_service": "payment", "cart_service": "cart"}
 
