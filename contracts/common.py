@@ -6,6 +6,7 @@ what the mock server answers and what the verifier replays.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from pact.match.matcher import AndMatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 PACTS_DIR = ROOT / "pacts"
+PACT_BIN = str(Path(os.environ.get("PACT_BIN", ROOT / ".venv" / "bin" / "pact")))
 
 # The development tokens (servicekit.settings.DEV_TOKENS). Valid interactions send
 # them as the example value under a regex matcher: the verifier replays the example,
