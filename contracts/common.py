@@ -6,6 +6,7 @@ what the mock server answers and what the verifier replays.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from pact.match.matcher import AndMatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 PACTS_DIR = ROOT / "pacts"
+PACT_BIN = str(Path(os.environ.get("PACT_BIN", ROOT / ".venv" / "bin" / "pact")))
 
 # The development tokens (servicekit.settings.DEV_TOKENS). Valid interactions send
 # them as the example value under a regex matcher: the verifier replays the example,
@@ -29,9 +31,15 @@ WRONG_TOKEN = "not-a-valid-token"
 # The pacts, each named <consumer>-<provider>.json; the provider name is checked
 # against the file's own "provider" before anything is verified (the CLI does not).
 PACTS = {
-    "discount_service": ["cart_service-discount_service.json"],
-    "payment_service": ["cart_service-payment_service.json"],
-    "cart_service": ["storefront-cart_service.json"],
+    "discount_service": [
+        "cart_service-discount_service.json",
+        "admin_console-discount_service.json",
+    ],
+    "payment_service": [
+        "cart_service-payment_service.json",
+        "admin_console-payment_service.json",
+    ],
+    "cart_service": ["storefront-cart_service.json", "admin_console-cart_service.json"],
 }
 SERVICE_OF = {"discount_service": "discount", "payment_service": "payment", "cart_service": "cart"}
 
@@ -44,15 +52,34 @@ PROBLEM_JSON = "application/problem+json"
 
 class _Money(AndMatcher):
     """pact-python's AndMatcher leaves the example out of the integration JSON, so
-    the mock server would answer null; this one carries it."""
+    the mock server would answer null; this one carries it, using only the public
+    constructor and ``to_integration_json`` (no private attribute)."""
+
+    def __init__(self, example: str) -> None:
+        super().__init__(match.str(example), match.regex(example, regex=MONEY_RE), value=example)
+        self.example = example
 
     def to_integration_json(self) -> dict:
-        return {**super().to_integration_json(), "value": self._value}
+        return {**super().to_integration_json(), "value": self.example}
 
 
 def money(example: str):
     """A money string: JSON string type AND two fraction digits (a number 10.25 fails)."""
-    return _Money(match.str(example), match.regex(example, regex=MONEY_RE))
+    return _Money(example)
+
+
+def _check_money_matcher() -> None:
+    """Fail at import, not with a puzzling mock-server answer, if pact-python's shape changes."""
+    got = money("1.00").to_integration_json()
+    rules = got.get("pact:matcher:type")
+    if got.get("value") != "1.00" or not isinstance(rules, list) or len(rules) != 2:
+        raise ImportError(
+            "contracts.common.money: pact-python's AndMatcher integration JSON changed "
+            f"(got {got!r}); re-check _Money against the installed pact-python"
+        )
+
+
+_check_money_matcher()
 
 
 def timestamp(example: str = "2026-01-01T00:00:00Z"):

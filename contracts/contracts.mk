@@ -15,8 +15,8 @@ pacts-check: install ## Regenerate the pacts twice; fail if not deterministic or
 verify-pacts: install ## pact verifier CLI against each provider started for real (PROVIDER=name for one)
 	$(PY) contracts/verify_cli.py $(PROVIDER)
 
-test-contracts: install pacts-check ## Consumer tests, pact diff, and pytest verification of the providers
-	$(PY) -m pytest -q contracts/provider
+test-contracts: install pacts-check ## Consumer tests, pact diff, broker command lines, pytest verification of the providers
+	$(PY) -m pytest -q contracts/unit contracts/provider
 
 contracts-teeth: install ## Break each provider on purpose (in a copy): verification must fail
 	$(PY) contracts/teeth.py $(PROVIDER)

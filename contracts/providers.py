@@ -11,7 +11,6 @@ what the stand-ins answer is exactly what those providers are verified to answer
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -22,12 +21,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from contracts.common import PACTS_DIR, ROOT, SERVICE_OF, TOKENS
+from contracts.common import PACT_BIN, PACTS_DIR, ROOT, SERVICE_OF, TOKENS
 from scripts import stack as stack_module
 from scripts.pgcluster import free_port
 from scripts.stack import Service, Stack
 
-PACT_BIN = str(Path(os.environ.get("PACT_BIN", ROOT / ".venv" / "bin" / "pact")))
 # Short downstream budgets: a stub that has no matching interaction answers at once.
 DOWNSTREAM = {
     "DOWNSTREAM_CONNECT_TIMEOUT": "1.0",

@@ -237,7 +237,7 @@ def verify_copy(provider: str, root: Path, workdir: Path) -> tuple[bool, str]:
     report = workdir / "report.json"
     with running_provider(provider, root=root, workdir=workdir) as running:
         result = subprocess.run(
-            verifier_command(running, files=files, report=report, publish=False),
+            verifier_command(running, files=files, report=report),
             capture_output=True,
             text=True,
             timeout=600,

@@ -100,9 +100,3 @@ class DiscountServiceUnavailable(ServiceUnavailable):
 class PaymentServiceUnavailable(ServiceUnavailable):
     code, title = "payment_service_unavailable", "Payment service unavailable"
     default_detail = "The payment service did not answer usefully; try again later."
-
-
-class PaymentNotFound(NotFound):
-    """payment_service has no such payment (only raised by PaymentClient.get)."""
-
-    code, title = "payment_not_found", "Payment not found"

@@ -8,13 +8,19 @@ from django.conf import settings
 
 from carts.models import MAX_QUANTITY, Cart, CartItem, PaymentStatus
 from servicekit.money import MoneyError, parse_money
-from servicekit.provider_states import Params, ProviderStates, StateError, require
+from servicekit.provider_states import Params, ProviderStates, StateError
 
 states = ProviderStates()
 
+# What a consumer gets when it names a state without params (documented in README).
+DEFAULT_CART_ID = uuid.UUID("11111111-1111-4111-8111-111111111111")
+DEFAULT_PAID_CART_ID = uuid.UUID("33333333-3333-4333-8333-333333333333")
 
-def _cart_id(params: Params) -> uuid.UUID:
-    raw = require(params, "id")
+
+def _cart_id(params: Params, default: uuid.UUID) -> uuid.UUID:
+    raw = params.get("id")
+    if raw is None:
+        return default
     try:
         return uuid.UUID(str(raw))
     except ValueError:
@@ -67,7 +73,7 @@ def _fresh_cart(cart_id: uuid.UUID, currency: str, items: list[dict], **fields) 
 
 @states.setup("a cart exists")
 def _cart_exists(params: Params) -> dict:
-    cart = _fresh_cart(_cart_id(params), _currency(params), _items(params))
+    cart = _fresh_cart(_cart_id(params, DEFAULT_CART_ID), _currency(params), _items(params))
     # The first item's id (by sku) lets a consumer address an item the state created.
     first = cart.items.order_by("sku").first()
     return {"id": str(cart.id), **({"item_id": str(first.id)} if first else {})}
@@ -75,14 +81,18 @@ def _cart_exists(params: Params) -> dict:
 
 @states.setup("no cart exists")
 def _no_cart(params: Params) -> dict:
-    cart_id = _cart_id(params)
+    """Without ``id``, no cart at all exists afterwards."""
+    if params.get("id") is None:
+        Cart.objects.all().delete()
+        return {}
+    cart_id = _cart_id(params, DEFAULT_CART_ID)
     Cart.objects.filter(pk=cart_id).delete()
     return {"id": str(cart_id)}
 
 
 @states.setup("a paid cart exists")
 def _paid_cart(params: Params) -> dict:
-    cart_id = _cart_id(params)
+    cart_id = _cart_id(params, DEFAULT_PAID_CART_ID)
     items = _items(params) or [
         {"sku": "MUG-1", "name": "Mug", "unit_price": parse_money("7.50"), "quantity": 2}
     ]

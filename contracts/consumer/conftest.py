@@ -19,10 +19,10 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _pact_fixture(consumer: str, provider: str):
+def _pact_fixture(consumer: str, provider: str, specification: str = "V4"):
     @pytest.fixture
     def fixture(request):
-        pact = Pact(consumer, provider).with_specification("V4")
+        pact = Pact(consumer, provider).with_specification(specification)
         yield pact
         # Only a test that passed contributes its interaction to the contract.
         report = getattr(request.node, "rep_call", None)
@@ -35,3 +35,7 @@ def _pact_fixture(consumer: str, provider: str):
 discount_pact = _pact_fixture("cart_service", "discount_service")
 payment_pact = _pact_fixture("cart_service", "payment_service")
 storefront_pact = _pact_fixture("storefront", "cart_service")
+# The admin console writes V3 pacts on purpose: the providers must verify either spec.
+admin_discount_pact = _pact_fixture("admin_console", "discount_service", "V3")
+admin_cart_pact = _pact_fixture("admin_console", "cart_service", "V3")
+admin_payment_pact = _pact_fixture("admin_console", "payment_service", "V3")

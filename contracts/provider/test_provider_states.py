@@ -32,6 +32,12 @@ EXISTS = {
         None,
     ),
 }
+# Where each "exists" state named without params puts its resource (README defaults).
+DEFAULT_PATHS = {
+    "discount_service": "/api/discounts/SAVE10/",
+    "payment_service": "/api/payments/22222222-2222-4222-8222-222222222222/",
+    "cart_service": "/api/carts/11111111-1111-4111-8111-111111111111/",
+}
 BAD_PARAMS = {
     "discount_service": ("a discount exists", {"code": "STATES10", "value": "ten"}),
     "payment_service": ("a payment exists", {"id": "not-a-uuid"}),
@@ -76,3 +82,24 @@ def test_teardown_leaves_nothing_behind(provider):
     after = requests.get(provider.url + path, headers=headers, timeout=10)
     assert after.status_code == 404, after.text
     assert after.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_an_interaction_without_a_state_sets_up_and_tears_down_nothing(provider):
+    # What the verifier sends for an interaction that names no provider state.
+    for action in ("setup", "teardown"):
+        response = post_state(provider, "", {}, action=action)
+        assert response.status_code == 200, response.text
+        assert response.json() == {}
+
+
+def test_the_exists_state_works_without_params(provider):
+    state, _, _, token = EXISTS[provider.name]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    assert post_state(provider, state, {}).status_code == 200
+
+    response = requests.get(
+        provider.url + DEFAULT_PATHS[provider.name], headers=headers, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    assert post_state(provider, state, {}, action="teardown").status_code == 200

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from servicekit.money import MoneyError, parse_money
-from servicekit.provider_states import Params, ProviderStates, StateError, require
+from servicekit.provider_states import Params, ProviderStates, StateError
 
 from .domain import (
     CODE_RULE,
@@ -31,6 +31,10 @@ from .models import Discount, Redemption
 from .serializers import DiscountSerializer
 
 states = ProviderStates()
+# What a consumer gets when it names a state without params (documented in README);
+# the cart id is cart_service's default cart.
+DEFAULT_CODE = "SAVE10"
+DEFAULT_CART_ID = "11111111-1111-4111-8111-111111111111"
 # Bounds the redemption rows a state creates.
 MAX_STATE_COUNT = 10_000
 DISCOUNT_PARAMS = (
@@ -69,8 +73,8 @@ def a_discount_is_redeemed_by_a_cart(params: Params) -> dict:
 
     With discount params, ``times_redeemed`` counts this cart's redemption too.
     """
-    cart_id = _uuid(require(params, "cart_id"), "cart_id")
-    code = _code(require(params, "code"))
+    cart_id = _uuid(params.get("cart_id", DEFAULT_CART_ID), "cart_id")
+    code = _code(params.get("code", DEFAULT_CODE))
     discount = Discount.objects.filter(code=code).first()
     if discount is None or any(name in params for name in DISCOUNT_PARAMS):
         others = _int(params.get("times_redeemed", 1), "times_redeemed", minimum=1) - 1
@@ -94,7 +98,7 @@ def remove_everything() -> None:
 
 
 def _put_discount(params: Params) -> Discount:
-    code = _code(require(params, "code"))
+    code = _code(params.get("code", DEFAULT_CODE))
     now = timezone.now()
     kind = params.get("kind", Kind.PERCENT.value)
     if kind not in {k.value for k in Kind}:

@@ -18,6 +18,10 @@ from .serializers import PaymentSerializer, render_payment
 states = ProviderStates()
 
 _PAYMENT_PARAMS = {"id", "idempotency_key", "reference", "amount", "currency", "status"}
+# What a consumer gets when it names the state without params (documented in README):
+# a fixed id to address, and the reference cart_service gives its default cart.
+DEFAULT_PAYMENT_ID = uuid.UUID("22222222-2222-4222-8222-222222222222")
+DEFAULT_REFERENCE = "cart:11111111-1111-4111-8111-111111111111"
 
 
 @states.setup("payments can be taken")
@@ -33,7 +37,7 @@ def _a_payment_exists(params: Params) -> dict:
     if unknown:
         raise StateError(f"Unknown params {sorted(unknown)}; known: {sorted(_PAYMENT_PARAMS)}.")
     payment_id = _uuid(params.get("id"))
-    reference = _text(params, "reference", default=f"cart:{uuid.uuid4()}")
+    reference = _text(params, "reference", default=DEFAULT_REFERENCE)
     amount = _amount(params.get("amount", "10.00"))
     currency = params.get("currency", "USD")
     if currency not in settings.CURRENCIES:
@@ -90,7 +94,7 @@ def _teardown() -> None:
 
 def _uuid(value: object) -> uuid.UUID:
     if value is None:
-        return uuid.uuid4()
+        return DEFAULT_PAYMENT_ID
     try:
         return uuid.UUID(str(value))
     except ValueError:

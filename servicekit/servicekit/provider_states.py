@@ -13,6 +13,13 @@ A service declares its states in its own ``provider_states.py``::
 The endpoint is mounted only when ``PACT_PROVIDER_STATES=1`` (never in
 production settings). It answers 400, never 5xx, for an unknown state or bad
 params: the Pact verifier retries a 5xx for minutes.
+
+What the verifier sends (pact_verifier, checked with the CLI): for an interaction
+without a state one setup and one teardown with ``"state": ""``; for several states
+one setup per state in order, the request, then one teardown per state in the same
+order. Hence an empty state sets nothing up, and teardown is an idempotent reset:
+the first state's teardown removes everything (the request has already been made),
+the later ones find nothing left and still answer 200.
 """
 
 from __future__ import annotations
@@ -58,12 +65,17 @@ class ProviderStates:
         return sorted(self._setups)
 
     def run(self, state: str, action: str, params: Params) -> dict:
-        if state not in self._setups:
+        """``state`` "" is an interaction without a state: nothing of its own to set up."""
+        if state and state not in self._setups:
             raise StateError(f"Unknown provider state {state!r}; known: {self.names}.")
         with transaction.atomic():
             if action == "teardown":
+                # Also for "": rows a stateless interaction created (a POST) must not
+                # leak into the next interaction.
                 if self._teardown:
                     self._teardown()
+                return {}
+            if not state:
                 return {}
             return self._setups[state](params) or {}
 
@@ -79,10 +91,10 @@ class ProviderStates:
                 )
             if not isinstance(body, dict):
                 return _bad("The body must be a JSON object.")
-            state, params = body.get("state"), body.get("params") or {}
+            state, params = body.get("state") or "", body.get("params") or {}
             action = body.get("action") or "setup"
-            if not isinstance(state, str) or not state:
-                return _bad("'state' (a string) is required.")
+            if not isinstance(state, str):
+                return _bad("'state' must be a string.")
             if action not in ("setup", "teardown"):
                 return _bad("'action' must be 'setup' or 'teardown'.")
             if not isinstance(params, dict):

@@ -125,6 +125,10 @@ def test_health_answers_live_and_ready(client):
 
 @pytest.mark.django_db
 class TestProviderStates:
+    @pytest.fixture(autouse=True)
+    def _nothing_made(self):
+        urls.made.clear()
+
     def test_setup_runs_the_named_state_with_its_params(self, client):
         response = post(
             client, "/_pact/provider-states", {"state": "a thing exists", "params": {"name": "x"}}
@@ -144,15 +148,47 @@ class TestProviderStates:
 
         assert urls.made == []
 
+    @pytest.mark.parametrize("body", [{}, {"state": ""}, {"state": None, "params": {}}])
+    def test_an_interaction_without_a_state_sets_up_nothing(self, client, body):
+        post(client, "/_pact/provider-states", {"state": "a thing exists", "params": {"name": "x"}})
+
+        response = post(client, "/_pact/provider-states", body)
+
+        assert (response.status_code, response.json()) == (200, {})
+        assert urls.made == ["x"]
+
+    def test_teardown_without_a_state_removes_what_the_interaction_left(self, client):
+        urls.made.append("made by a POST of the interaction")
+
+        response = post(client, "/_pact/provider-states", {"state": "", "action": "teardown"})
+
+        assert response.status_code == 200
+        assert urls.made == []
+
+    def test_several_states_set_up_in_order_and_all_torn_down(self, client):
+        # The verifier's sequence for one interaction with two states.
+        first = {"state": "a thing exists", "params": {"name": "a"}}
+        second = {"state": "a thing exists", "params": {"name": "b"}}
+        assert post(client, "/_pact/provider-states", first).status_code == 200
+        assert post(client, "/_pact/provider-states", second).status_code == 200
+        assert urls.made == ["a", "b"]
+
+        for body in (first, second):
+            response = post(client, "/_pact/provider-states", {**body, "action": "teardown"})
+            assert response.status_code == 200, response.content
+
+        assert urls.made == []
+
     @pytest.mark.parametrize(
         ("body", "says"),
         [
             ({"state": "no such state"}, "no such state"),
+            ({"state": "no such state", "action": "teardown"}, "no such state"),
             ({"state": "a thing exists", "params": {}}, "name"),
             ({"state": "a broken state"}, "oops"),
             ({"state": "a picky state"}, "size must be positive"),
             ({"state": "a thing exists", "action": "explode"}, "action"),
-            ({"params": {}}, "state"),
+            ({"state": 7}, "state"),
             ({"state": "a thing exists", "params": [1]}, "params"),
             ([1, 2], "object"),
         ],

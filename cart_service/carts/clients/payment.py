@@ -67,14 +67,6 @@ class PaymentClient(ProviderClient):
             )
         raise self.fail(response, f"unexpected HTTP {response.status_code}")
 
-    def get(self, payment_id: str) -> Payment:
-        response = self.request("GET", self.url("api", "payments", payment_id), idempotent=True)
-        if response.status_code == 200:
-            return self._payment(response, self.body(response))
-        if response.status_code == 404 and error_code(response) == "payment_not_found":
-            raise errors.PaymentNotFound()
-        raise self.fail(response, f"unexpected HTTP {response.status_code}")
-
     def list_by_reference(self, reference: str) -> list[Payment]:
         """Every payment carrying this reference, following the pages."""
         payments: list[Payment] = []

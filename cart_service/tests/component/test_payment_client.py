@@ -151,15 +151,6 @@ def test_client_errors_from_payment_service_are_logged_not_retried(client, mocke
     assert "payment_service answered" in caplog.text
 
 
-def test_get_reads_a_payment_and_maps_not_found(client, mocked):
-    mocked.get(f"{BASE}/api/payments/{PAYMENT['id']}/", json=PAYMENT)
-    mocked.get(f"{BASE}/api/payments/nope/", json={"code": "payment_not_found"}, status=404)
-
-    assert client.get(PAYMENT["id"]).amount == Decimal("13.50")
-    with pytest.raises(errors.PaymentNotFound):
-        client.get("nope")
-
-
 def test_list_by_reference_follows_the_pages(client, mocked):
     second = {**PAYMENT, "id": "p-2"}
     mocked.get(

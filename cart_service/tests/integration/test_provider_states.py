@@ -67,6 +67,32 @@ def test_a_paid_cart_exists_has_an_item_and_a_succeeded_payment(api):
     assert Decimal(body["total"]) > 0
 
 
+def test_states_without_params_use_the_documented_default_ids(api):
+    assert state(api, "a cart exists").json() == {"id": "11111111-1111-4111-8111-111111111111"}
+    paid = state(api, "a paid cart exists").json()
+
+    assert paid["id"] == "33333333-3333-4333-8333-333333333333"
+    assert api.get(f"/api/carts/{paid['id']}/").json()["payment_status"] == "paid"
+    pending = api.get("/api/carts/11111111-1111-4111-8111-111111111111/").json()
+    assert pending["payment_status"] == "pending"
+
+
+def test_no_cart_exists_without_an_id_removes_every_cart(api):
+    CartFactory.create_batch(2)
+
+    assert state(api, "no cart exists").status_code == 200
+    assert Cart.objects.count() == 0
+
+
+def test_two_carts_for_one_interaction_are_both_set_up(api):
+    other = "7e57ca27-0000-4000-8000-000000000002"
+
+    state(api, "a cart exists", {"id": CART_ID})
+    state(api, "a cart exists", {"id": other, "currency": "EUR"})
+
+    assert set(Cart.objects.values_list("id", flat=True)) == {uuid.UUID(CART_ID), uuid.UUID(other)}
+
+
 def test_teardown_deletes_every_cart(api):
     CartItemFactory.create_batch(3)
     state(api, "a paid cart exists", {"id": CART_ID})
@@ -84,7 +110,6 @@ def test_unknown_state_is_400_naming_it(api):
 @pytest.mark.parametrize(
     ("name", "params"),
     [
-        ("a cart exists", {}),
         ("a cart exists", {"id": "not-a-uuid"}),
         ("a cart exists", {"id": CART_ID, "currency": "XYZ"}),
         ("a cart exists", {"id": CART_ID, "items": "mug"}),
@@ -93,7 +118,7 @@ def test_unknown_state_is_400_naming_it(api):
             "a cart exists",
             {"id": CART_ID, "items": [{"sku": "A", "unit_price": "1.00", "quantity": 0}]},
         ),
-        ("no cart exists", {}),
+        ("no cart exists", {"id": "nope"}),
         ("a paid cart exists", {"id": 5}),
     ],
 )

@@ -140,6 +140,24 @@ class TestStates:
         discount = Discount.objects.get()
         assert (discount.value, discount.times_redeemed) == (Decimal("15.00"), 1)
 
+    def test_states_without_params_use_the_documented_defaults(self, anon, service):
+        assert setup(anon, "a discount exists").json()["code"] == "SAVE10"
+        assert service.get("/api/discounts/SAVE10/").json()["status"] == "active"
+
+        assert setup(anon, "a discount is redeemed by a cart").status_code == 200
+
+        redemption = Redemption.objects.get()
+        assert (redemption.discount.code, str(redemption.cart_id)) == (
+            "SAVE10",
+            "11111111-1111-4111-8111-111111111111",
+        )
+
+    def test_two_discounts_for_one_interaction_are_both_set_up(self, anon):
+        setup(anon, "a discount exists", code="SAVE10")
+        setup(anon, "a discount exists", code="FIVEOFF", kind="fixed", value="5.00")
+
+        assert sorted(Discount.objects.values_list("code", flat=True)) == ["FIVEOFF", "SAVE10"]
+
     def test_teardown_leaves_nothing_behind(self, anon):
         setup(anon, "a discount is redeemed by a cart", code="SAVE10", cart_id=str(uuid.uuid4()))
         setup(anon, "a discount exists", code="OTHER", times_redeemed=2)
@@ -159,9 +177,9 @@ class TestStates:
     @pytest.mark.parametrize(
         ("state", "params"),
         [
-            ("a discount exists", {}),
             ("a discount exists", {"code": "x"}),
             ("a discount exists", {"code": 12}),
+            ("a discount exists", {"code": None}),
             ("a discount exists", {"code": "SAVE10", "value": "abc"}),
             ("a discount exists", {"code": "SAVE10", "value": "150"}),
             ("a discount exists", {"code": "SAVE10", "kind": "weird"}),
@@ -173,9 +191,7 @@ class TestStates:
             ("a discount exists", {"code": "SAVE10", "max_redemptions": 1, "times_redeemed": 2}),
             ("a discount exists", {"code": "SAVE10", "times_redeemed": -1}),
             ("a discount exists", {"code": "SAVE10", "is_active": "maybe"}),
-            ("a discount is redeemed by a cart", {"code": "SAVE10"}),
             ("a discount is redeemed by a cart", {"code": "SAVE10", "cart_id": "nope"}),
-            ("a discount is redeemed by a cart", {"cart_id": str(uuid.uuid4())}),
         ],
     )
     def test_bad_params_are_400_and_change_nothing(self, anon, state, params):

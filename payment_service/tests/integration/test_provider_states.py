@@ -43,9 +43,19 @@ class TestProviderStates:
             "succeeded",
             None,
         )
-        assert payment.reference.startswith("cart:")
+        assert (str(payment.id), payment.reference) == (
+            "22222222-2222-4222-8222-222222222222",
+            "cart:11111111-1111-4111-8111-111111111111",
+        )
         assert response.json() == api.get(f"/api/payments/{payment.id}/").json()
         assert IdempotencyKey.objects.count() == 0
+
+    def test_two_payments_for_one_interaction_are_both_set_up(self, anon, api):
+        state(anon, "a payment exists")
+        state(anon, "a payment exists", {"id": PAYMENT_ID, "amount": "25.00"})
+
+        listed = api.get("/api/payments/?reference=cart:11111111-1111-4111-8111-111111111111")
+        assert sorted(p["status"] for p in listed.json()["results"]) == ["declined", "succeeded"]
 
     def test_a_payment_exists_with_every_param(self, anon, api):
         params = {

@@ -1,0 +1,130 @@
+"""The admin console's HTTP client: one small class over the three public APIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+# (connect, read) seconds: an operator waits a little, never forever.
+TIMEOUT = (3.05, 10.0)
+
+
+@dataclass(frozen=True)
+class Service:
+    url: str
+    token: str | None = None
+
+
+@dataclass
+class ConsoleError(Exception):
+    """A problem+json answer: ``code`` is what the console branches on."""
+
+    status: int
+    code: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status} {self.code}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class DiscountRow:
+    code: str
+    kind: str
+    value: Decimal
+    status: str
+    times_redeemed: int
+
+
+@dataclass(frozen=True)
+class CartRow:
+    id: str
+    total: Decimal
+    payment_status: str
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    id: str
+    reference: str
+    amount: Decimal
+    status: str
+
+
+class AdminConsole:
+    def __init__(
+        self,
+        *,
+        discounts: Service | None = None,
+        carts: Service | None = None,
+        payments: Service | None = None,
+    ) -> None:
+        self._services = {"discounts": discounts, "carts": carts, "payments": payments}
+        self._session = requests.Session()
+
+    def list_discounts(self, *, active: bool | None = None, search: str = "") -> list[DiscountRow]:
+        params = {"search": search} if search else {}
+        if active is not None:
+            params["is_active"] = "true" if active else "false"
+        page = self._call("discounts", "GET", "/api/discounts/", params=params)
+        return [_discount(d) for d in page["results"]]
+
+    def create_discount(
+        self, *, code: str, kind: str, value: Decimal, description: str = ""
+    ) -> DiscountRow:
+        body = {"code": code, "kind": kind, "value": f"{value:.2f}", "description": description}
+        return _discount(self._call("discounts", "POST", "/api/discounts/", json=body))
+
+    def deactivate_discount(self, code: str) -> DiscountRow:
+        body = {"is_active": False}
+        return _discount(self._call("discounts", "PATCH", f"/api/discounts/{code}/", json=body))
+
+    def find_discount(self, code: str) -> DiscountRow | None:
+        try:
+            return _discount(self._call("discounts", "GET", f"/api/discounts/{code}/"))
+        except ConsoleError as exc:
+            if exc.code == "discount_not_found":
+                return None
+            raise
+
+    def list_carts(self, *, page_size: int = 20) -> tuple[int, list[CartRow]]:
+        """(how many carts exist, the first page of them)."""
+        page = self._call("carts", "GET", "/api/carts/", params={"page_size": str(page_size)})
+        rows = [CartRow(c["id"], Decimal(c["total"]), c["payment_status"]) for c in page["results"]]
+        return page["count"], rows
+
+    def find_payment(self, payment_id: str) -> PaymentRow | None:
+        try:
+            p = self._call("payments", "GET", f"/api/payments/{payment_id}/")
+        except ConsoleError as exc:
+            if exc.code == "payment_not_found":
+                return None
+            raise
+        return PaymentRow(p["id"], p["reference"], Decimal(p["amount"]), p["status"])
+
+    def _call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        target = self._services[service]
+        if target is None:
+            raise ValueError(f"the console has no {service} service configured")
+        headers = {"Accept": "application/json"}
+        if target.token:
+            headers["Authorization"] = f"Bearer {target.token}"
+        response = self._session.request(
+            method, target.url.rstrip("/") + path, headers=headers, timeout=TIMEOUT, **kwargs
+        )
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {}
+            raise ConsoleError(
+                response.status_code, problem.get("code", "unknown"), problem.get("detail", "")
+            )
+        return response.json()
+
+
+def _discount(d: dict) -> DiscountRow:
+    return DiscountRow(d["code"], d["kind"], Decimal(d["value"]), d["status"], d["times_redeemed"])

@@ -1,0 +1,213 @@
+"""admin_console → the three services, driven through contracts/admin_console's client.
+
+Spec V3. Written from API.md alone, so the states are named as a stranger would:
+often without params (the providers' documented defaults), several on one
+interaction, or none at all.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from pact import match
+
+from contracts.admin_console.client import AdminConsole, ConsoleError, Service
+from contracts.common import PROBLEM_JSON, TOKENS, bearer, money, problem, timestamp
+
+CODE_RE = r"^[A-Z0-9_-]{3,32}$"
+STATUS_RE = r"^(active|scheduled|expired|inactive|exhausted)$"
+# The providers' documented defaults for states named without params.
+DEFAULT_CART_ID = "11111111-1111-4111-8111-111111111111"
+DEFAULT_PAID_CART_ID = "33333333-3333-4333-8333-333333333333"
+DEFAULT_PAYMENT_ID = "22222222-2222-4222-8222-222222222222"
+
+
+def discount_body(code: str, *, kind: str = "percent", value: str = "10.00", status=None):
+    return {
+        "code": match.regex(code, regex=CODE_RE),
+        "kind": match.regex(kind, regex=r"^(percent|fixed)$"),
+        "value": money(value),
+        "status": status or match.regex("active", regex=STATUS_RE),
+        "times_redeemed": match.int(0),
+        "created_at": timestamp(),
+    }
+
+
+def console(srv, service: str, token: str | None) -> AdminConsole:
+    return AdminConsole(**{service: Service(str(srv.url), token)})
+
+
+ADMIN = TOKENS["DISCOUNT_ADMIN_TOKEN"]
+
+
+def test_lists_active_discounts_by_code_prefix(admin_discount_pact):
+    (
+        admin_discount_pact.upon_receiving("an admin lists the active discounts starting SAVE")
+        .given("a discount exists", code="SAVE10")
+        .given("a discount exists", code="SAVE20", kind="fixed", value="20.00")
+        .with_request("GET", "/api/discounts/")
+        .with_query_parameter("search", "SAVE")
+        .with_query_parameter("is_active", "true")
+        .with_header("Authorization", bearer(ADMIN))
+        .will_respond_with(200)
+        .with_body(
+            {
+                "count": match.int(2),
+                # Two examples (the mock answers both); every element typed like the first.
+                "results": match.like(
+                    [discount_body("SAVE10"), discount_body("SAVE20", kind="fixed", value="20.00")],
+                    min=2,
+                ),
+            },
+            content_type="application/json",
+        )
+    )
+    with admin_discount_pact.serve() as srv:
+        rows = console(srv, "discounts", ADMIN).list_discounts(active=True, search="SAVE")
+    assert sorted(r.code for r in rows) == ["SAVE10", "SAVE20"]
+    assert {r.status for r in rows} == {"active"}
+
+
+def test_creates_a_discount(admin_discount_pact):
+    (
+        admin_discount_pact.upon_receiving("an admin creates a percent discount")
+        .with_request("POST", "/api/discounts/")
+        .with_header("Authorization", bearer(ADMIN))
+        .with_body(
+            {
+                "code": "WINTER25",
+                "kind": "percent",
+                "value": "25.00",
+                "description": "Winter sale",
+            },
+            content_type="application/json",
+        )
+        .will_respond_with(201)
+        .with_body(discount_body("WINTER25", value="25.00"), content_type="application/json")
+    )
+    with admin_discount_pact.serve() as srv:
+        row = console(srv, "discounts", ADMIN).create_discount(
+            code="WINTER25", kind="percent", value=Decimal("25"), description="Winter sale"
+        )
+    assert (row.code, row.value, row.times_redeemed) == ("WINTER25", Decimal("25.00"), 0)
+
+
+def test_deactivates_the_default_discount(admin_discount_pact):
+    (
+        admin_discount_pact.upon_receiving("an admin deactivates a discount")
+        .given("a discount exists")  # no params: the provider's default code, SAVE10
+        .with_request("PATCH", "/api/discounts/SAVE10/")
+        .with_header("Authorization", bearer(ADMIN))
+        .with_body({"is_active": False}, content_type="application/json")
+        .will_respond_with(200)
+        .with_body(discount_body("SAVE10", status="inactive"), content_type="application/json")
+    )
+    with admin_discount_pact.serve() as srv:
+        row = console(srv, "discounts", ADMIN).deactivate_discount("SAVE10")
+    assert row.status == "inactive"
+
+
+def test_an_unknown_code_is_not_found(admin_discount_pact):
+    (
+        admin_discount_pact.upon_receiving("an admin looks up a code nobody created")
+        .with_request("GET", "/api/discounts/NOSUCH1/")
+        .with_header("Authorization", bearer(ADMIN))
+        .will_respond_with(404)
+        .with_body(problem(404, "discount_not_found"), content_type=PROBLEM_JSON)
+    )
+    with admin_discount_pact.serve() as srv:
+        assert console(srv, "discounts", ADMIN).find_discount("NOSUCH1") is None
+
+
+CART_ADMIN = TOKENS["CART_ADMIN_TOKEN"]
+
+
+def cart_row(cart_id: str, total: str, payment_status: str) -> dict:
+    return {
+        "id": match.uuid(cart_id),
+        "total": money(total),
+        "payment_status": match.regex(payment_status, regex=r"^(pending|paid|failed)$"),
+    }
+
+
+def test_lists_carts_of_every_payment_status(admin_cart_pact):
+    (
+        admin_cart_pact.upon_receiving("an admin lists the carts")
+        .given("a cart exists")  # defaults: an empty pending cart
+        .given("a paid cart exists")  # defaults: another cart, paid
+        .with_request("GET", "/api/carts/")
+        .with_query_parameter("page_size", "10")
+        .with_header("Authorization", bearer(CART_ADMIN))
+        .will_respond_with(200)
+        .with_body(
+            {
+                "count": match.int(2),
+                "results": match.like(
+                    [
+                        cart_row(DEFAULT_PAID_CART_ID, "15.00", "paid"),
+                        cart_row(DEFAULT_CART_ID, "0.00", "pending"),
+                    ],
+                    min=2,
+                ),
+            },
+            content_type="application/json",
+        )
+    )
+    with admin_cart_pact.serve() as srv:
+        count, rows = console(srv, "carts", CART_ADMIN).list_carts(page_size=10)
+    assert count == 2
+    assert {r.payment_status for r in rows} == {"pending", "paid"}
+
+
+def test_listing_carts_needs_the_admin_token(admin_cart_pact):
+    (
+        admin_cart_pact.upon_receiving("a request for the carts without a token")
+        .with_request("GET", "/api/carts/")
+        .with_query_parameter("page_size", "10")
+        .will_respond_with(401)
+        .with_body(problem(401, "not_authenticated"), content_type=PROBLEM_JSON)
+    )
+    with admin_cart_pact.serve() as srv, pytest.raises(ConsoleError) as refused:
+        console(srv, "carts", None).list_carts(page_size=10)
+    assert refused.value.code == "not_authenticated"
+
+
+PAYMENTS = TOKENS["PAYMENT_SERVICE_TOKEN"]
+
+
+def test_looks_up_a_payment(admin_payment_pact):
+    (
+        admin_payment_pact.upon_receiving("an operator looks up a payment")
+        .given("a payment exists")  # defaults: payment 2222…, 10.00 USD, succeeded
+        .with_request("GET", f"/api/payments/{DEFAULT_PAYMENT_ID}/")
+        .with_header("Authorization", bearer(PAYMENTS))
+        .will_respond_with(200)
+        .with_body(
+            {
+                "id": match.uuid(DEFAULT_PAYMENT_ID),
+                "reference": match.str(f"cart:{DEFAULT_CART_ID}"),
+                "amount": money("10.00"),
+                "status": match.regex("succeeded", regex=r"^(succeeded|declined)$"),
+                "created_at": timestamp(),
+            },
+            content_type="application/json",
+        )
+    )
+    with admin_payment_pact.serve() as srv:
+        payment = console(srv, "payments", PAYMENTS).find_payment(DEFAULT_PAYMENT_ID)
+    assert payment is not None
+    assert (payment.id, payment.amount) == (DEFAULT_PAYMENT_ID, Decimal("10.00"))
+
+
+def test_an_unknown_payment_is_not_found(admin_payment_pact):
+    missing = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+    (
+        admin_payment_pact.upon_receiving("an operator looks up a payment that does not exist")
+        .with_request("GET", f"/api/payments/{missing}/")
+        .with_header("Authorization", bearer(PAYMENTS))
+        .will_respond_with(404)
+        .with_body(problem(404, "payment_not_found"), content_type=PROBLEM_JSON)
+    )
+    with admin_payment_pact.serve() as srv:
+        assert console(srv, "payments", PAYMENTS).find_payment(missing) is None
