@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from carts import pricing
 from carts.clients.discount import DiscountClient
@@ -28,7 +29,7 @@ from carts.errors import (
     ItemNotFound,
 )
 from carts.models import MAX_QUANTITY, Cart, CartItem, PaymentStatus
-from carts.selectors import cart_get, parse_uuid
+from carts.selectors import cart_for_checkout, cart_get, parse_uuid
 from servicekit.money import MAX_AMOUNT
 
 logger = logging.getLogger(__name__)
@@ -227,7 +228,7 @@ def cart_discount_remove(*, cart_id: object, discount_client: DiscountClient) ->
 class _Attempt:
     """What one checkout attempt charges: fixed when it starts, the same on every retry."""
 
-    cart_id: object
+    cart: Cart  # as locked by the begin step, with its lines
     number: int
     code: str
     total: Decimal
@@ -241,7 +242,7 @@ def cart_checkout(
 ) -> Cart:
     """Redeem the discount, charge the total, record the outcome. See README "Checkout".
 
-    Three short transactions around the two provider calls, none open during a call:
+    Short writes around the two provider calls, no transaction open during a call:
 
     1. redeem the cart's code (idempotent per cart) unless the unresolved attempt
        being resumed already holds it;
@@ -252,15 +253,14 @@ def cart_checkout(
     3. charge attempt n under its Idempotency-Key. Concurrent checkouts that
        resume the same attempt send the same key and amount, and payment_service
        answers them with the one payment;
-    4. settle: under the row lock, record the outcome only if attempt n is still
-       the unresolved one (a concurrent checkout may have recorded it already).
-       One attempt, one charge.
+    4. settle: record the outcome only if attempt n is still the unresolved one (a
+       concurrent checkout may have recorded it already). One attempt, one charge.
     """
     for _ in range(3):
-        cart = cart_get(cart_id=cart_id)
+        cart = cart_for_checkout(cart_id=cart_id)
         if cart.payment_status == PaymentStatus.PAID:
             return cart
-        if not cart.lines:
+        if not cart.has_items:
             raise CartEmpty()
         code = cart.discount_code
         redeemed = False
@@ -304,7 +304,7 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
             cart.payment_status = PaymentStatus.PENDING
         cart.save()
         return _Attempt(
-            cart_id=cart.pk,
+            cart=cart,
             number=cart.checkout_attempt,
             code=cart.discount_code,
             total=cart.totals().total,
@@ -327,10 +327,14 @@ def _checkout_charge(
             currency=attempt.currency,
             idempotency_key=attempt.idempotency_key,
         )
-    cart, release = _checkout_settle(attempt=attempt, payment=payment)
-    # Cleared only if no later attempt has re-redeemed the code since.
+    cart, settled_here = _checkout_settle(attempt=attempt, payment=payment)
+    if not settled_here:
+        return cart  # a concurrent checkout recorded it, and gives the use back if needed
+    # A decline gives the discount's use back; if that fails the next checkout re-redeems
+    # idempotently, so keep going. Cleared only if no later attempt re-redeemed it.
     if (
-        release
+        cart.payment_status == PaymentStatus.FAILED
+        and cart.redemption_held
         and _release_quietly(cart.id, attempt.code, discount_client)
         and Cart.objects.filter(
             pk=cart.pk, checkout_attempt=attempt.number, payment_status=PaymentStatus.FAILED
@@ -341,39 +345,44 @@ def _checkout_charge(
 
 
 def _checkout_settle(*, attempt: _Attempt, payment: Payment | None) -> tuple[Cart, bool]:
-    """Record the attempt's outcome; the cart (read under the lock) and whether to release."""
-    with transaction.atomic():
-        cart = _lock(attempt.cart_id)
-        if cart.checkout_attempt != attempt.number or not cart.attempt_unresolved:
-            # A concurrent checkout settled the attempt while we waited.
-            cart.lines  # noqa: B018 - read under the lock: later changes stay out of our answer
-            return cart, False
-        cart.attempt_unresolved = False
-        release = False
-        if payment is None:
-            cart.payment_status = PaymentStatus.PAID
-            cart.last_payment_id = cart.last_payment_status = cart.last_payment_decline_code = ""
-        else:
-            if payment.amount != attempt.total or payment.currency != attempt.currency:
-                logger.error(
-                    "payment %s of cart %s is %s %s, expected %s %s",
-                    payment.id,
-                    cart.id,
-                    payment.amount,
-                    payment.currency,
-                    attempt.total,
-                    attempt.currency,
-                )
-            cart.last_payment_id = payment.id
-            cart.last_payment_status = payment.status
-            cart.last_payment_decline_code = payment.decline_code or ""
-            if payment.status == "succeeded":
-                cart.payment_status = PaymentStatus.PAID
-            else:
-                # Give the discount's use back (after the commit); if that fails the
-                # next checkout re-redeems idempotently, so keep going.
-                cart.payment_status = PaymentStatus.FAILED
-                release = bool(cart.discount_code and cart.redemption_held)
-        cart.save()
-        cart.lines  # noqa: B018 - read under the lock, see above
-    return cart, release
+    """Record the attempt's outcome if it is still unresolved; the cart, and whether we did.
+
+    One conditional UPDATE: the attempt number and ``attempt_unresolved`` in its WHERE
+    clause decide between concurrent settlers, so no lock is needed. The answer is the
+    cart from the begin step (it cannot change while the attempt is unresolved) with the
+    outcome applied. A settler that lost the race holds the same payment (same key), so
+    its answer is the same outcome, and a checkout started after ours stays out of it.
+    """
+    cart = attempt.cart
+    outcome = {
+        "attempt_unresolved": False,
+        "payment_status": PaymentStatus.PAID,
+        "last_payment_id": "",
+        "last_payment_status": "",
+        "last_payment_decline_code": "",
+        "updated_at": timezone.now(),
+    }
+    if payment is not None:
+        if payment.amount != attempt.total or payment.currency != attempt.currency:
+            logger.error(
+                "payment %s of cart %s is %s %s, expected %s %s",
+                payment.id,
+                cart.id,
+                payment.amount,
+                payment.currency,
+                attempt.total,
+                attempt.currency,
+            )
+        outcome.update(
+            last_payment_id=payment.id,
+            last_payment_status=payment.status,
+            last_payment_decline_code=payment.decline_code or "",
+        )
+        if payment.status != "succeeded":
+            outcome["payment_status"] = PaymentStatus.FAILED
+    settled = Cart.objects.filter(
+        pk=cart.pk, checkout_attempt=attempt.number, attempt_unresolved=True
+    ).update(**outcome)
+    for field, value in outcome.items():
+        setattr(cart, field, value)
+    return cart, bool(settled)

@@ -58,29 +58,32 @@ def payment_create(
     fingerprint = request_fingerprint(reference=reference, amount=amount, currency=currency)
     lock_timeout = timedelta(seconds=settings.PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT)
     for _ in range(_MAX_ROUNDS):
-        row = IdempotencyKey.objects.filter(key=idempotency_key).first()
-        record = None
-        if row is not None:
+        # Most keys are new: try the claim first and read the key only when it exists.
+        token = _key_claim(key=idempotency_key, fingerprint=fingerprint)
+        if token is None:
+            row = IdempotencyKey.objects.filter(key=idempotency_key).first()
+            if row is None:
+                continue  # the claim was released meanwhile: claim again
             record = KeyRecord(
                 fingerprint=row.fingerprint,
                 completed=row.state == IdempotencyKey.State.COMPLETED,
                 updated_at=row.updated_at,
             )
-        decision = idempotency_decide(
-            record=record, fingerprint=fingerprint, now=timezone.now(), lock_timeout=lock_timeout
-        )
-        if decision is Decision.REPLAY:
-            return StoredResponse(row.response_status, bytes(row.response_body), replayed=True)
-        if decision is Decision.REUSED:
-            raise IdempotencyKeyReused()
-        if decision is Decision.IN_USE:
-            raise IdempotencyKeyInUse()
-        if decision is Decision.CLAIM:
-            token = _key_claim(key=idempotency_key, fingerprint=fingerprint)
-        else:
+            decision = idempotency_decide(
+                record=record,
+                fingerprint=fingerprint,
+                now=timezone.now(),
+                lock_timeout=lock_timeout,
+            )
+            if decision is Decision.REPLAY:
+                return StoredResponse(row.response_status, bytes(row.response_body), replayed=True)
+            if decision is Decision.REUSED:
+                raise IdempotencyKeyReused()
+            if decision is Decision.IN_USE:
+                raise IdempotencyKeyInUse()
             token = _key_take_over(row=row)
-        if token is None:
-            continue  # another request moved first: look again
+            if token is None:
+                continue  # another request moved first: look again
         return _charge(
             key=idempotency_key,
             token=token,

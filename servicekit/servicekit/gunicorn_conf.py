@@ -17,6 +17,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Import the app (and warm it up, see servicekit.wsgi) once in the master: workers fork
 # ready, so no request pays for the imports.
 preload_app = True
+if worker_class == "gevent":
+    # Before the preloaded app imports anything: psycopg picks a cooperative wait
+    # function only if select is already patched when it is imported.
+    from gevent import monkey
+
+    monkey.patch_all()
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 # Several services run side by side; the control socket in $HOME would collide.

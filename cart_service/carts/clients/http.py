@@ -58,7 +58,12 @@ class ProviderClient:
         self.retries = max(0, retries)
         self.backoff = max(0.0, backoff)
         self.time_budget = time_budget
-        self.session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            # Calls between services go straight to the configured URL: no proxy from the
+            # environment, no .netrc (and no looking them up on every call).
+            session.trust_env = False
+        self.session = session
         # Tests may replace these to observe or skip the waiting.
         self._sleep: Callable[[float], None] = time.sleep
         self._clock: Callable[[], float] = time.monotonic
