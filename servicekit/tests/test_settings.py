@@ -102,3 +102,27 @@ def test_booleans_and_lists_are_parsed_strictly(monkeypatch):
     monkeypatch.setenv("FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured, match="FLAG"):
         env_bool("FLAG", default=False)
+
+
+@pytest.mark.parametrize("value", ["development", "test", "", " development "])
+def test_only_the_development_values_get_development_defaults(monkeypatch, value):
+    settings = settings_with(monkeypatch, DJANGO_ENV=value)
+
+    assert settings["PRODUCTION"] is False
+    assert settings["SECRET_KEY"] == "dev-insecure-secret-key-only-for-local-runs"
+
+
+@pytest.mark.parametrize(
+    "value", ["prod", "staging", "Production", "PRODUCTION", "dev", "local", "production2", "1"]
+)
+def test_an_unknown_environment_refuses_to_start_naming_the_variable(monkeypatch, value):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ENV must be one of"):
+        settings_with(monkeypatch, DJANGO_ENV=value, PACT_PROVIDER_STATES="1")
+
+
+def test_an_unknown_environment_gets_no_development_token(monkeypatch):
+    monkeypatch.setenv("DJANGO_ENV", "staging")
+    monkeypatch.delenv("CART_ADMIN_TOKEN", raising=False)
+
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ENV"):
+        env_token("CART_ADMIN_TOKEN")
