@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem
+from servicekit.codes import normalise_code
 from servicekit.fields import CurrencyField, MoneyField
 
 # -- input ------------------------------------------------------------------------------
@@ -29,8 +30,8 @@ class DiscountIn(serializers.Serializer):
     code = serializers.CharField(max_length=64)
 
     def validate_code(self, value: str) -> str:
-        # discount_service normalises codes the same way; asking canonically keeps logs tidy.
-        return value.strip().upper()
+        # The rule discount_service applies too: Unicode never turns into an ASCII code.
+        return normalise_code(value)
 
 
 # -- output -----------------------------------------------------------------------------
