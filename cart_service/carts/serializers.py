@@ -27,7 +27,8 @@ class CartCreateIn(serializers.Serializer):
 
 
 class DiscountIn(serializers.Serializer):
-    code = serializers.CharField(max_length=64)
+    # normalise_code trims; DRF's trim would also drop Unicode spaces (U+00A0 ...).
+    code = serializers.CharField(max_length=64, trim_whitespace=False)
 
     def validate_code(self, value: str) -> str:
         # The rule discount_service applies too: Unicode never turns into an ASCII code.

@@ -79,6 +79,21 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from exc
 
 
+RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate such as ``30/hour``: (requests, period in seconds). Periods: second to day."""
+    raw = (_raw(name) or default).strip()
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name} must look like 30/hour (a positive count per second, minute, hour or day), "
+            f"not {raw!r}."
+        )
+    return int(count), RATE_PERIODS[period]
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = _raw(name)
     if raw is None:
