@@ -52,8 +52,8 @@ for db in ("discount", "payment", "cart"):
             superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
         outcome, ok = f"connected (superuser: {superuser})", db == own and not superuser
     except psycopg.OperationalError as exc:
-        outcome = "refused: " + str(exc).strip().splitlines()[-1]
-        ok = db != own and "permission denied" in outcome
+        outcome = "refused: " + " ".join(str(exc).split())[-120:]
+        ok = db != own and "permission denied for database" in str(exc)
     print(f"compose-e2e: role {url.username} -> database {db}: {outcome}", "ok" if ok else "WRONG")
     failed |= not ok
 sys.exit(1 if failed else 0)
