@@ -10,7 +10,7 @@ PGCLUSTER := $(PY) scripts/pgcluster.py run $(foreach s,$(SERVICES),--db $(s))
 
 export PACT_DO_NOT_TRACK := true
 
-.PHONY: help install run test lint test-sqlite test-postgres clean
+.PHONY: help install run test lint test-sqlite test-postgres clean scan-iac
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -50,6 +50,18 @@ test-postgres: install ## Each service's suite, concurrency tests included, on a
 	  echo "== $${s}_service (PostgreSQL)"; \
 	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(PY) -m pytest -q) || exit 1; \
 	done'
+
+CHECKOV_VERSION := 3.3.30
+CHECKOV := $(CURDIR)/.tools/checkov/bin/checkov
+
+$(CHECKOV):
+	python3 -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet --disable-pip-version-check "checkov==$(CHECKOV_VERSION)"
+
+scan-iac: $(CHECKOV) ## checkov on the Dockerfiles and the GitHub workflow (pinned, under .tools/)
+	$(CHECKOV) --version
+	$(CHECKOV) --quiet --compact --skip-download --framework dockerfile github_actions \
+	  -d . --skip-path .venv --skip-path .tools
 
 include contracts/contracts.mk e2e/e2e.mk bench/bench.mk
 

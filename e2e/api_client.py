@@ -26,6 +26,8 @@ class ApiError(Exception):
     status: int
     code: str
     body: dict[str, Any]
+    # What a client acts on besides the body, e.g. Retry-After of a 429.
+    retry_after: str | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.body.get('detail', '')}"
@@ -72,7 +74,12 @@ class _Client:
                 body = response.json()
             except ValueError:
                 body = {"detail": response.text[:500]}
-            raise ApiError(response.status_code, str(body.get("code", "unknown")), body)
+            raise ApiError(
+                response.status_code,
+                str(body.get("code", "unknown")),
+                body,
+                retry_after=response.headers.get("Retry-After"),
+            )
         if response.status_code == 204 or not response.content:
             return None
         return response.json()

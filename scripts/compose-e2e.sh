@@ -36,5 +36,35 @@ set -e
 echo "compose-e2e: stack up and suite run in $((SECONDS - run_started))s (total $((SECONDS - started))s), exit $rc"
 if [ "$rc" -ne 0 ]; then
   "${compose[@]}" logs --no-color --tail 80 discount payment cart || true
+  exit "$rc"
 fi
+
+# Each service's own credentials (its DATABASE_URL, in its own image) open its database,
+# as a role that is no superuser, and are refused by the other two databases.
+isolation_check='
+import os, sys, psycopg
+from urllib.parse import urlsplit
+url = urlsplit(os.environ["DATABASE_URL"])
+own, failed = url.path.strip("/"), False
+for db in ("discount", "payment", "cart"):
+    try:
+        with psycopg.connect(url._replace(path="/" + db).geturl(), connect_timeout=10) as conn:
+            superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+        outcome, ok = f"connected (superuser: {superuser})", db == own and not superuser
+    except psycopg.OperationalError as exc:
+        outcome = "refused: " + " ".join(str(exc).split())[-120:]
+        ok = db != own and "permission denied for database" in str(exc)
+    print(f"compose-e2e: role {url.username} -> database {db}: {outcome}", "ok" if ok else "WRONG")
+    failed |= not ok
+sys.exit(1 if failed else 0)
+'
+"${compose[@]}" up -d db >/dev/null
+for _ in $(seq 30); do
+  "${compose[@]}" exec -T db pg_isready -q -U checkout && break
+  sleep 1
+done
+for service in discount payment cart; do
+  "${compose[@]}" run --rm --no-deps -T "$service" python -c "$isolation_check" || rc=1
+done
+echo "compose-e2e: database isolation $([ "$rc" -eq 0 ] && echo held || echo FAILED)"
 exit "$rc"

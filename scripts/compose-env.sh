@@ -5,6 +5,9 @@ rand() { python3 -c "import secrets; print(secrets.token_urlsafe($1))"; }
 cat <<ENV
 SECRET_KEY=$(rand 48)
 POSTGRES_PASSWORD=$(rand 24)
+DISCOUNT_DB_PASSWORD=$(rand 24)
+PAYMENT_DB_PASSWORD=$(rand 24)
+CART_DB_PASSWORD=$(rand 24)
 DISCOUNT_ADMIN_TOKEN=$(rand 24)
 DISCOUNT_SERVICE_TOKEN=$(rand 24)
 PAYMENT_SERVICE_TOKEN=$(rand 24)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from carts import selectors, services
 from carts.clients import discount, payment
 from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, QuantityIn
+from carts.throttle import CodeAttemptsThrottled
 from servicekit.auth import BearerTokenAuthentication, roles_allowed
 from servicekit.drf import PageNumberPagination
 from servicekit.schema import problem_response
@@ -23,8 +24,8 @@ NOT_FOUND = _problem("cart_not_found")
 NOT_EDITABLE = _problem("cart_not_editable (paid, or a checkout is being settled)")
 INVALID = _problem("validation_error / malformed_request")
 DISCOUNT_REFUSED = _problem(
-    "discount_not_found, discount_expired, discount_not_started, discount_inactive, "
-    "discount_exhausted, discount_currency_mismatch"
+    "discount_not_found (also for a code that has not started), discount_expired, "
+    "discount_inactive, discount_exhausted, discount_currency_mismatch"
 )
 
 
@@ -130,7 +131,7 @@ class CartItemDetailApi(PublicApi):
         return Response(CartOut(cart).data)
 
 
-class CartDiscountApi(PublicApi):
+class CartDiscountApi(CodeAttemptsThrottled, PublicApi):
     @extend_schema(
         operation_id="carts_discount_apply",
         auth=[],
@@ -141,6 +142,7 @@ class CartDiscountApi(PublicApi):
             404: NOT_FOUND,
             409: NOT_EDITABLE,
             422: DISCOUNT_REFUSED,
+            429: _problem("throttled: too many refused codes from this address or for this cart"),
             503: _problem("discount_service_unavailable"),
         },
     )

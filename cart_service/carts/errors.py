@@ -53,11 +53,6 @@ class DiscountExpired(DiscountRefused):
     default_detail = "The discount has expired."
 
 
-class DiscountNotStarted(DiscountRefused):
-    code, title = "discount_not_started", "Discount not started"
-    default_detail = "The discount is not valid yet."
-
-
 class DiscountInactive(DiscountRefused):
     code, title = "discount_inactive", "Discount inactive"
     default_detail = "The discount has been deactivated."
@@ -75,17 +70,14 @@ class DiscountCurrencyMismatch(DiscountRefused):
 
 DISCOUNT_REFUSALS: dict[str, type[DiscountRefused]] = {
     cls.code: cls
-    for cls in (
-        DiscountNotFound,
-        DiscountExpired,
-        DiscountNotStarted,
-        DiscountInactive,
-        DiscountExhausted,
-    )
+    for cls in (DiscountNotFound, DiscountExpired, DiscountInactive, DiscountExhausted)
 }
+# A promotion that has not started yet is not revealed to anonymous callers: to them it
+# is a code that does not exist (what a guesser would otherwise learn from trying codes).
+DISCOUNT_REFUSALS["discount_not_started"] = DiscountNotFound
 # A discount's computed status, when it is not "active", and the refusal it means.
 DISCOUNT_STATUS_REFUSALS: dict[str, type[DiscountRefused]] = {
-    "scheduled": DiscountNotStarted,
+    "scheduled": DiscountNotFound,
     "expired": DiscountExpired,
     "inactive": DiscountInactive,
     "exhausted": DiscountExhausted,

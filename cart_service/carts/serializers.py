@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem
+from servicekit.codes import normalise_code
 from servicekit.fields import CurrencyField, MoneyField
 from servicekit.money import format_money
 
@@ -27,11 +28,12 @@ class CartCreateIn(serializers.Serializer):
 
 
 class DiscountIn(serializers.Serializer):
-    code = serializers.CharField(max_length=64)
+    # normalise_code trims; DRF's trim would also drop Unicode spaces (U+00A0 ...).
+    code = serializers.CharField(max_length=64, trim_whitespace=False)
 
     def validate_code(self, value: str) -> str:
-        # discount_service normalises codes the same way; asking canonically keeps logs tidy.
-        return value.strip().upper()
+        # The rule discount_service applies too: Unicode never turns into an ASCII code.
+        return normalise_code(value)
 
 
 # -- output -----------------------------------------------------------------------------

@@ -2,7 +2,14 @@
 
 from pathlib import Path
 
-from servicekit.settings import base_settings, env_float, env_int, env_token, env_url
+from servicekit.settings import (
+    base_settings,
+    env_float,
+    env_int,
+    env_rate,
+    env_token,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +33,13 @@ DOWNSTREAM_READ_TIMEOUT = env_float("DOWNSTREAM_READ_TIMEOUT", 3.0)
 DOWNSTREAM_RETRIES = env_int("DOWNSTREAM_RETRIES", 2)
 DOWNSTREAM_BACKOFF = env_float("DOWNSTREAM_BACKOFF", 0.2)
 DOWNSTREAM_TIME_BUDGET = env_float("DOWNSTREAM_TIME_BUDGET", 8.0)
+
+# Refused discount-code attempts allowed per client address and per cart (carts.throttle),
+# counted in the database so all workers and replicas share them.
+CART_CODE_ATTEMPTS_PER_ADDRESS = env_rate("CART_CODE_ATTEMPTS_PER_ADDRESS", "30/hour")
+CART_CODE_ATTEMPTS_PER_CART = env_rate("CART_CODE_ATTEMPTS_PER_CART", "10/hour")
+# How many proxies in front append to X-Forwarded-For; 0: the client is REMOTE_ADDR.
+CART_TRUSTED_PROXIES = env_int("CART_TRUSTED_PROXIES", 0)
 
 # PATCH /items/{id}/ requires its one field; document it as such, not as a partial body.
 SPECTACULAR_SETTINGS["COMPONENT_SPLIT_PATCH"] = False  # noqa: F821 - set by base_settings

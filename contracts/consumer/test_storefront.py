@@ -224,6 +224,26 @@ def test_apply_a_discount_code(storefront_pact):
     assert cart["discount"]["code"] == "SAVE10"
 
 
+@pytest.mark.parametrize(
+    ("code", "what"),
+    [("NOPE10", "an unknown discount code"), ("LATER10", "a discount code not started yet")],
+)
+def test_an_unknown_or_unreleased_code_is_one_refusal(storefront_pact, code, what):
+    # NOPE10 and LATER10 are the unknown and the scheduled discount of cart_service's own
+    # discount pact: the storefront cannot tell them apart, so unreleased promotions stay hidden.
+    (
+        storefront_pact.upon_receiving(f"a request to apply {what}")
+        .given("a cart exists", id=CART_ID, currency="USD", items=[MUGS])
+        .with_request("PUT", f"/api/carts/{CART_ID}/discount/")
+        .with_body({"code": code}, content_type="application/json")
+        .will_respond_with(422)
+        .with_body(problem(422, "discount_not_found"), content_type=PROBLEM_JSON)
+    )
+    with storefront_pact.serve() as srv, pytest.raises(ApiError) as raised:
+        client(srv).apply_discount(CART_ID, code)
+    assert (raised.value.status, raised.value.code) == (422, "discount_not_found")
+
+
 def test_remove_the_discount(storefront_pact):
     (
         storefront_pact.upon_receiving("a request to remove the discount")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-CODE_PATTERN = re.compile(r"^[A-Z0-9_-]{3,32}$")
-CODE_RULE = "3 to 32 characters of A-Z, 0-9, '-' and '_'."
+# One rule for codes, written in servicekit and shared with cart_service.
+from servicekit.codes import CODE_RULE, is_valid_code, normalise_code  # noqa: F401
+
 MAX_PERCENT = Decimal("100")
 
 
@@ -24,21 +24,6 @@ class Status(enum.StrEnum):
     INACTIVE = "inactive"
     EXHAUSTED = "exhausted"
     ACTIVE = "active"
-
-
-def normalise_code(raw: str) -> str:
-    """Trim surrounding blanks and upper-case, so `` save10 `` and ``SAVE10`` are one code.
-
-    Only ASCII is upper-cased: the dotless i upper-cases to ``"I"``, and a code must not match
-    through such a mapping.
-    """
-    text = raw.strip()
-    return text.upper() if text.isascii() else text
-
-
-def is_valid_code(code: str) -> bool:
-    """Whether an already normalised code has the allowed shape."""
-    return bool(CODE_PATTERN.match(code))
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ class CodeField(StrictCharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 100)
+        # normalise_code trims; DRF's trim would also drop Unicode spaces (U+00A0 ...).
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data) -> str:

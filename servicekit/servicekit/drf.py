@@ -14,7 +14,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from .errors import ProblemError, problem
+from .errors import ProblemError, client_fault, problem
 
 logger = logging.getLogger(__name__)
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -72,6 +72,11 @@ def problem_response(body: dict[str, object], headers: dict[str, str] | None = N
 
 def exception_handler(exc, context) -> Response | None:
     """Render every error as problem+json; unexpected ones as a bare 500 problem."""
+    # Errors are JSON whatever the view renders otherwise (the schema view's YAML, the
+    # docs' HTML): the renderer content negotiation picked for the view would be used.
+    if request := context.get("request"):
+        request.accepted_renderer = renderers.JSONRenderer()
+        request.accepted_media_type = PROBLEM_CONTENT_TYPE
     if isinstance(exc, ProblemError):
         return problem_response(exc.as_problem())
     if isinstance(exc, Http404):
@@ -89,6 +94,8 @@ def exception_handler(exc, context) -> Response | None:
             headers["Retry-After"] = str(int(wait))
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return problem_response(problem(exc.status_code, code, title, detail), headers)
+    if body := client_fault(exc):
+        return problem_response(body)
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
     return problem_response(
         problem(
@@ -108,6 +115,8 @@ class DecimalJSONParser(parsers.JSONParser):
             data = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise exceptions.ParseError("The body is nested too deeply.") from None
         return data
 
 

@@ -7,6 +7,10 @@ that the catalogue of a service's errors reads in one place (its ``errors.py``).
 
 from __future__ import annotations
 
+import logging
+
+logger = logging.getLogger(__name__)
+
 
 class ProblemError(Exception):
     """Base of every error that reaches a client as problem+json."""
@@ -54,3 +58,25 @@ def problem(status: int, code: str, title: str, detail: str, **extra: object) ->
     }
     body.update(extra)
     return body
+
+
+def client_fault(exc: BaseException) -> dict[str, object] | None:
+    """The problem for an exception the client's request caused; None for a server fault.
+
+    A ``RecursionError`` while a request is handled comes from parsing what the client
+    sent (deeply nested JSON); it is logged at WARNING, so a real recursion bug still shows.
+    """
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exc, RequestDataTooBig):
+        logger.info("refused a request body over %s bytes", settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        detail = f"The body is larger than {limit} bytes."
+        return problem(413, "payload_too_large", "Payload too large", detail)
+    if isinstance(exc, RecursionError):
+        logger.warning("refused a request whose handling recursed too deeply: %s", exc)
+        return problem(
+            400, "malformed_request", "Malformed request body", "The body is nested too deeply."
+        )
+    return None

@@ -6,10 +6,14 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+# Only ASCII blanks are trimmed: Unicode spaces in a value are not "surrounding blanks".
+ASCII_BLANKS = " \t\r\n"
 # 12 digits with 2 decimals: up to 9,999,999,999.99, the column size of every amount.
 MAX_DIGITS = 12
 MAX_AMOUNT = Decimal("9999999999.99")
-_MONEY_STRING = re.compile(r"^-?\d+(\.\d{1,2})?$")
+# ASCII digits only: \d would also take Arabic-Indic or fullwidth digits, which Decimal
+# reads as their ASCII values.
+_MONEY_STRING = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?", re.ASCII)
 
 
 class MoneyError(ValueError):
@@ -25,8 +29,8 @@ def parse_money(value: object) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise MoneyError('Enter an amount such as "12.50".')
     if isinstance(value, str):
-        text = value.strip()
-        if not _MONEY_STRING.match(text):
+        text = value.strip(ASCII_BLANKS)
+        if not _MONEY_STRING.fullmatch(text):
             raise MoneyError('Enter an amount with at most two decimal places, such as "12.50".')
         amount = Decimal(text)
     elif isinstance(value, int):
@@ -43,6 +47,8 @@ def parse_money(value: object) -> Decimal:
         amount = amount.quantize(CENT)
     except InvalidOperation as exc:
         raise MoneyError("Enter a valid amount.") from exc
+    if amount.is_zero():
+        amount = amount.copy_abs()  # "-0.00" would be stored and shown with its sign
     if abs(amount) > MAX_AMOUNT:
         raise MoneyError(f"Enter an amount of at most {MAX_AMOUNT}.")
     return amount

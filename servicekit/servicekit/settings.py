@@ -25,8 +25,24 @@ DEV_TOKENS = {
 }
 
 
+# Only these values get development defaults; anything else that is not "production"
+# (a typo, "prod", "staging") refuses to start rather than run with development secrets.
+DEVELOPMENT_ENVS = frozenset({"development", "test"})
+PRODUCTION_ENV = "production"
+
+
+def django_env() -> str:
+    """``DJANGO_ENV``: ``production``, ``development`` or ``test``; unset means development."""
+    raw = _raw("DJANGO_ENV")
+    value = "development" if raw is None else raw.strip()
+    if value != PRODUCTION_ENV and value not in DEVELOPMENT_ENVS:
+        known = ", ".join(sorted({PRODUCTION_ENV, *DEVELOPMENT_ENVS}))
+        raise ImproperlyConfigured(f"DJANGO_ENV must be one of {known}, not {raw!r}.")
+    return value
+
+
 def is_production() -> bool:
-    return os.environ.get("DJANGO_ENV", "development").strip().lower() == "production"
+    return django_env() == PRODUCTION_ENV
 
 
 # An empty variable counts as unset everywhere (`FOO=` in an env file means "the default").
@@ -61,6 +77,21 @@ def env_float(name: str, default: float) -> float:
         return default if raw is None else float(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from exc
+
+
+RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate such as ``30/hour``: (requests, period in seconds). Periods: second to day."""
+    raw = (_raw(name) or default).strip()
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name} must look like 30/hour (a positive count per second, minute, hour or day), "
+            f"not {raw!r}."
+        )
+    return int(count), RATE_PERIODS[period]
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -161,10 +192,11 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         ],
         "MIDDLEWARE": [
             "servicekit.request_id.RequestIdMiddleware",
+            "servicekit.middleware.ProblemMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
+            # No CsrfViewMiddleware: see SILENCED_SYSTEM_CHECKS.
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ],
         "ROOT_URLCONF": "config.urls",
@@ -225,8 +257,12 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         "CSRF_COOKIE_SECURE": production,
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
         "X_FRAME_OPTIONS": "DENY",
-        # Plain HTTP between services inside a private network, TLS at the edge.
-        "SILENCED_SYSTEM_CHECKS": [] if ssl_redirect else ["security.W008"],
+        # W003 (no CsrfViewMiddleware): the APIs authenticate by bearer token only, never
+        # by cookie or session, so a cross-site request carries no credential and CSRF
+        # protection has nothing to protect; the middleware only answered 403 HTML pages
+        # to unsafe methods on the plain views (health, provider states).
+        # W008 (no SSL redirect): plain HTTP between services in a private network.
+        "SILENCED_SYSTEM_CHECKS": ["security.W003", *([] if ssl_redirect else ["security.W008"])],
     }
     return settings
 
@@ -235,7 +271,10 @@ def logging_config(service: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "servicekit.request_id.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "servicekit.request_id.RequestIdFilter"},
+            "mask_ids": {"()": "servicekit.request_id.MaskIdsFilter"},
+        },
         "formatters": {
             "line": {
                 "format": f"%(asctime)s %(levelname)s service={service} "
@@ -252,7 +291,7 @@ def logging_config(service: str) -> dict:
         "root": {"handlers": ["console"], "level": (_raw("LOG_LEVEL") or "INFO").upper()},
         "loggers": {
             # The access line comes from servicekit.request_id; Django's own would repeat it.
-            "django.request": {"level": "ERROR"},
+            "django.request": {"level": "ERROR", "filters": ["mask_ids"]},
             "django.server": {"level": "WARNING"},
         },
     }

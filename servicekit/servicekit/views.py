@@ -6,6 +6,7 @@ import logging
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.views.decorators.http import require_safe
 
 from .drf import PROBLEM_CONTENT_TYPE
 from .errors import problem
@@ -19,10 +20,12 @@ def problem_json(status: int, code: str, title: str, detail: str) -> JsonRespons
     )
 
 
+@require_safe
 def health_live(request):
     return JsonResponse({"status": "ok"})
 
 
+@require_safe
 def health_ready(request):
     try:
         with connection.cursor() as cursor:

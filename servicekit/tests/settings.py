@@ -3,7 +3,10 @@
 SECRET_KEY = "servicekit-tests"
 ALLOWED_HOSTS = ["testserver"]
 INSTALLED_APPS = ["rest_framework"]
-MIDDLEWARE = ["servicekit.request_id.RequestIdMiddleware"]
+MIDDLEWARE = [
+    "servicekit.request_id.RequestIdMiddleware",
+    "servicekit.middleware.ProblemMiddleware",
+]
 ROOT_URLCONF = "tests.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 USE_TZ = True

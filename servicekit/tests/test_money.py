@@ -59,3 +59,25 @@ def test_rounding_is_half_up_to_cents(amount, cents):
 def test_money_is_written_with_two_decimals():
     assert format_money(Decimal("3")) == "3.00"
     assert format_money(Decimal("13.5")) == "13.50"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "\u0661\u0660.\u0665\u0660",  # Arabic-Indic digits: Decimal reads 10.50
+        "\uff11\uff10.\uff10\uff10",  # fullwidth digits: Decimal reads 10.00
+        "\u0967\u0966.\u0966\u0966",  # Devanagari digits
+        "10.5\u0660",
+        "\u00a010.00",
+        "10.00\u3000",
+        "1_000.00",
+    ],
+)
+def test_only_ascii_digits_are_money(given):
+    with pytest.raises(MoneyError):
+        parse_money(given)
+
+
+@pytest.mark.parametrize("given", ["-0.00", "-0", Decimal("-0.0"), 0])
+def test_negative_zero_is_plain_zero(given):
+    assert format_money(parse_money(given)) == "0.00"

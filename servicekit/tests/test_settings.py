@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from servicekit.settings import base_settings, env_bool, env_list, env_token
+from servicekit.settings import base_settings, env_bool, env_list, env_rate, env_token
 
 GOOD_SECRET = "x" * 20 + "y" * 20 + "z" * 20
 
@@ -102,3 +102,44 @@ def test_booleans_and_lists_are_parsed_strictly(monkeypatch):
     monkeypatch.setenv("FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured, match="FLAG"):
         env_bool("FLAG", default=False)
+
+
+@pytest.mark.parametrize("value", ["development", "test", "", " development "])
+def test_only_the_development_values_get_development_defaults(monkeypatch, value):
+    settings = settings_with(monkeypatch, DJANGO_ENV=value)
+
+    assert settings["PRODUCTION"] is False
+    assert settings["SECRET_KEY"] == "dev-insecure-secret-key-only-for-local-runs"
+
+
+@pytest.mark.parametrize(
+    "value", ["prod", "staging", "Production", "PRODUCTION", "dev", "local", "production2", "1"]
+)
+def test_an_unknown_environment_refuses_to_start_naming_the_variable(monkeypatch, value):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ENV must be one of"):
+        settings_with(monkeypatch, DJANGO_ENV=value, PACT_PROVIDER_STATES="1")
+
+
+def test_an_unknown_environment_gets_no_development_token(monkeypatch):
+    monkeypatch.setenv("DJANGO_ENV", "staging")
+    monkeypatch.delenv("CART_ADMIN_TOKEN", raising=False)
+
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ENV"):
+        env_token("CART_ADMIN_TOKEN")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("30/hour", (30, 3600)), ("5/minute", (5, 60)), ("", (10, 86400))]
+)
+def test_rates_are_a_count_per_period(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_RATE", raw)
+
+    assert env_rate("SOME_RATE", "10/day") == expected
+
+
+@pytest.mark.parametrize("raw", ["30", "0/hour", "-1/hour", "30/fortnight", "thirty/hour", "30/h"])
+def test_a_malformed_rate_names_the_variable(monkeypatch, raw):
+    monkeypatch.setenv("SOME_RATE", raw)
+
+    with pytest.raises(ImproperlyConfigured, match="SOME_RATE"):
+        env_rate("SOME_RATE", "10/day")

@@ -88,7 +88,7 @@ def test_applying_another_code_replaces_the_first(api, cart, mocked):
 @pytest.mark.parametrize(
     ("status", "code"),
     [
-        ("scheduled", "discount_not_started"),
+        ("scheduled", "discount_not_found"),  # an unreleased promotion is not revealed
         ("expired", "discount_expired"),
         ("inactive", "discount_inactive"),
         ("exhausted", "discount_exhausted"),

@@ -52,3 +52,12 @@ def test_production_refuses_unsafe_configuration(tmp_path, env, message):
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_production_refuses_one_token_for_both_roles(tmp_path):
+    same = {**PRODUCTION, "DISCOUNT_SERVICE_TOKEN": PRODUCTION["DISCOUNT_ADMIN_TOKEN"]}
+
+    result = manage("check", tmp_path=tmp_path, **same)
+
+    assert result.returncode != 0
+    assert "DISCOUNT_ADMIN_TOKEN must differ from DISCOUNT_SERVICE_TOKEN" in result.stderr

@@ -1,8 +1,10 @@
 """Discount codes: normalised (trimmed, upper-cased), then 3-32 of A-Z 0-9 - _."""
 
 import pytest
+from rest_framework import serializers
 
 from discounts.domain import is_valid_code, normalise_code
+from discounts.serializers import CodeField
 
 
 @pytest.mark.parametrize(
@@ -26,3 +28,9 @@ def test_valid_codes(code):
 @pytest.mark.parametrize("code", ["AB", "A" * 33, "SAVE 10", "SAVE.10", "SAVE10!", "", "ÄBC"])
 def test_invalid_codes(code):
     assert not is_valid_code(code)
+
+
+@pytest.mark.parametrize("raw", ["\u00a0SAVE10", "SAVE10\u3000", "\u017fAVE10", "SAVE\uff11\uff10"])
+def test_the_serializer_refuses_unicode_look_alikes(raw):
+    with pytest.raises(serializers.ValidationError):
+        CodeField().to_internal_value(raw)
