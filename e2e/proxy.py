@@ -52,20 +52,28 @@ class DelayingProxy:
         except OSError:
             client.close()  # upstream down: the caller sees the connection close, as with no proxy
             return
-        delay = self.delay
-        threading.Thread(target=self._pipe, args=(client, upstream, 0.0), daemon=True).start()
-        self._pipe(upstream, client, delay)
+        # Connections are kept alive and reused, so the delay is read per answer, not per
+        # connection: the first bytes upstream sends after each request wait ``delay``.
+        asked = threading.Event()
+        threading.Thread(
+            target=self._pipe, args=(client, upstream, asked, False), daemon=True
+        ).start()
+        self._pipe(upstream, client, asked, True)
 
-    def _pipe(self, source: socket.socket, sink: socket.socket, delay: float) -> None:
-        first = True
+    def _pipe(
+        self, source: socket.socket, sink: socket.socket, asked: threading.Event, answers: bool
+    ) -> None:
         try:
             while True:
                 data = source.recv(65536)
                 if not data:
                     break
-                if first and delay:
-                    time.sleep(delay)
-                first = False
+                if not answers:
+                    asked.set()
+                elif asked.is_set():
+                    asked.clear()
+                    if self.delay:
+                        time.sleep(self.delay)
                 sink.sendall(data)
         except OSError:
             pass

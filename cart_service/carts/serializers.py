@@ -6,14 +6,15 @@ from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem
 from servicekit.codes import normalise_code
-from servicekit.fields import CurrencyField, MoneyField
+from servicekit.fields import CurrencyField, MoneyField, StrictIntegerField
 from servicekit.money import format_money
 
 # -- input ------------------------------------------------------------------------------
 
 
 class QuantityIn(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    # A JSON integer: DRF's IntegerField would read "2", and int() reads any Unicode digits.
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
 class ItemIn(QuantityIn):

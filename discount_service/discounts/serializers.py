@@ -8,7 +8,13 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from servicekit.drf import FieldsOnceMixin
-from servicekit.fields import CurrencyField, MoneyField
+from servicekit.fields import (
+    CurrencyField,
+    MoneyField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
 
 from .domain import CODE_RULE, Status, Terms, is_valid_code, normalise_code, terms_errors
 from .models import Discount, Redemption
@@ -25,35 +31,6 @@ FROZEN_FIELDS = (
     "status",
     "created_at",
 )
-
-
-class StrictCharField(serializers.CharField):
-    """A string, and only a string (DRF's CharField would turn 123 into "123")."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer; no strings, booleans or fractions."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON true or false; no "yes", 1 or "true"."""
-
-    default_error_messages = {"invalid": "Must be true or false."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
 
 
 class CodeField(StrictCharField):

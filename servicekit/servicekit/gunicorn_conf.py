@@ -8,6 +8,7 @@ processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds
 import os
 from pathlib import Path
 
+from servicekit import gunicorn_hooks
 from servicekit.settings import logging_config
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -29,6 +30,11 @@ graceful_timeout = 10
 control_socket_disable = True
 # The access line is written by servicekit's middleware, with the request id.
 accesslog = None
+logger_class = "servicekit.gunicorn_hooks.ServiceLogger"
+# Requests gunicorn cannot parse are answered problem+json too, never an HTML page.
+gunicorn_hooks.install()
+# Each worker touches a heartbeat file on every request: keep it in memory, not on disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - not a temp file we name
 errorlog = "-"
 # gunicorn's own lines in the services' format: service=… request_id=- (no request yet).
 _logging = logging_config(os.environ.get("SERVICE_NAME") or Path.cwd().name)
