@@ -23,26 +23,23 @@ def cart_list() -> QuerySet[Cart]:
 
 def cart_get(*, cart_id: object) -> Cart:
     """The cart; its items are read when first used. CartNotFound also for non-UUID ids."""
-    pk = parse_uuid(cart_id)
-    cart = Cart.objects.filter(pk=pk).first() if pk else None
-    if cart is None:
-        raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.")
-    return cart
+    return _get(Cart.objects, cart_id)
 
 
 def cart_for_checkout(*, cart_id: object) -> Cart:
     """The cart, with ``has_items`` read in the same statement (checkout needs no more)."""
+    carts = Cart.objects.annotate(has_items=Exists(CartItem.objects.filter(cart=OuterRef("pk"))))
+    return _get(carts, cart_id)
+
+
+def _get(carts: QuerySet[Cart], cart_id: object) -> Cart:
     pk = parse_uuid(cart_id)
-    cart = (
-        Cart.objects.annotate(has_items=Exists(CartItem.objects.filter(cart=OuterRef("pk"))))
-        .filter(pk=pk)
-        .first()
-        if pk
-        else None
-    )
-    if cart is None:
-        raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.")
-    return cart
+    try:
+        if pk is None:
+            raise Cart.DoesNotExist
+        return carts.get(pk=pk)
+    except Cart.DoesNotExist:
+        raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.") from None
 
 
 def cart_exists(*, cart_id: object) -> bool:

@@ -34,16 +34,35 @@ from servicekit.money import MAX_AMOUNT
 
 logger = logging.getLogger(__name__)
 
+# What each write changes, so that its UPDATE names only those columns.
+DISCOUNT_FIELDS = [
+    "discount_code",
+    "discount_kind",
+    "discount_value",
+    "discount_currency",
+    "redemption_held",
+    "updated_at",
+]
+ATTEMPT_FIELDS = [
+    "checkout_attempt",
+    "attempt_unresolved",
+    "payment_status",
+    "redemption_held",
+    "updated_at",
+]
+
 # -- helpers --------------------------------------------------------------------
 
 
 def _lock(cart_id: object) -> Cart:
     """The cart row, locked until the surrounding transaction ends."""
     pk = parse_uuid(cart_id)
-    cart = Cart.objects.select_for_update().filter(pk=pk).first() if pk else None
-    if cart is None:
-        raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.")
-    return cart
+    try:
+        if pk is None:
+            raise Cart.DoesNotExist
+        return Cart.objects.select_for_update().get(pk=pk)
+    except Cart.DoesNotExist:
+        raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.") from None
 
 
 def _ensure_editable(cart: Cart) -> None:
@@ -202,7 +221,7 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
         cart.discount_kind = applied.kind
         cart.discount_value = applied.value
         cart.discount_currency = applied.currency or ""
-        cart.save()
+        cart.save(update_fields=DISCOUNT_FIELDS)
     if replaced:
         _release_quietly(cart.id, replaced, discount_client)
     return cart
@@ -215,7 +234,7 @@ def cart_discount_remove(*, cart_id: object, discount_client: DiscountClient) ->
         cart.redemption_held = False
         cart.discount_code = cart.discount_kind = cart.discount_currency = ""
         cart.discount_value = None
-        cart.save()
+        cart.save(update_fields=DISCOUNT_FIELDS)
     if held:
         _release_quietly(cart.id, held, discount_client)
     return cart
@@ -302,7 +321,7 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
             cart.checkout_attempt += 1
             cart.attempt_unresolved = True
             cart.payment_status = PaymentStatus.PENDING
-        cart.save()
+        cart.save(update_fields=ATTEMPT_FIELDS)
         return _Attempt(
             cart=cart,
             number=cart.checkout_attempt,

@@ -59,3 +59,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run `make test-postgres`"))
+
+
+def statements(queries: int, transactions: int = 0) -> int:
+    """The statements Django logs in a test for ``queries`` and ``transactions`` atomic blocks.
+
+    A test runs inside a transaction, so each atomic block of the code is a savepoint:
+    ``SAVEPOINT`` and ``RELEASE SAVEPOINT`` are logged with the queries, on every backend.
+    """
+    return queries + 2 * transactions

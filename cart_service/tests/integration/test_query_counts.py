@@ -1,0 +1,114 @@
+"""SQL statements per request on every endpoint of the checkout flow, pinned.
+
+A cart is read once per request and written in one short transaction; a change that
+adds a query to the hot path fails here (bench/run.py shows what each one costs).
+"""
+
+from decimal import Decimal
+
+import pytest
+import responses
+
+from servicekit.testing import statements
+from tests.factories import CartFactory, CartItemFactory
+
+pytestmark = pytest.mark.django_db
+
+DISCOUNTS = "http://127.0.0.1:8001/api/discounts"
+PAYMENTS = "http://127.0.0.1:8003/api/payments/"
+ITEM = {"sku": "MUG-1", "name": "Mug", "unit_price": "7.50", "quantity": 2}
+
+
+@pytest.fixture
+def providers():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.get(
+            f"{DISCOUNTS}/SAVE10/",
+            json={
+                "code": "SAVE10",
+                "kind": "percent",
+                "value": "10.00",
+                "currency": None,
+                "status": "active",
+            },
+        )
+        rsps.post(
+            f"{DISCOUNTS}/SAVE10/redemptions/",
+            status=201,
+            json={"code": "SAVE10", "cart_id": "x", "created_at": "2026-01-01T00:00:00Z"},
+        )
+        rsps.post(
+            PAYMENTS,
+            status=201,
+            json={
+                "id": "0b6f3c1e-0000-4000-8000-000000000001",
+                "reference": "cart:x",
+                "amount": "13.50",
+                "currency": "USD",
+                "status": "succeeded",
+                "decline_code": None,
+                "created_at": "2026-01-01T00:00:00Z",
+            },
+        )
+        yield rsps
+
+
+@pytest.fixture
+def cart():
+    cart = CartFactory()
+    CartItemFactory(cart=cart, unit_price=Decimal("7.50"), quantity=2)
+    return cart
+
+
+def test_creating_a_cart_with_items(api, django_assert_num_queries):
+    # INSERT the cart, INSERT its items (one statement for all), in one transaction
+    with django_assert_num_queries(statements(2, transactions=1)):
+        response = api.post(
+            "/api/carts/", {"currency": "USD", "items": [ITEM, ITEM]}, format="json"
+        )
+    assert response.status_code == 201
+
+
+def test_reading_a_cart(api, cart, django_assert_num_queries):
+    with django_assert_num_queries(statements(2)):  # the cart, its items
+        assert api.get(f"/api/carts/{cart.id}/").status_code == 200
+
+
+def test_adding_an_item(api, cart, django_assert_num_queries):
+    # lock the cart, read its items, INSERT the item, touch the cart
+    with django_assert_num_queries(statements(4, transactions=1)):
+        response = api.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "NEW"}, format="json")
+    assert response.status_code == 201
+
+
+def test_changing_a_quantity(api, cart, django_assert_num_queries):
+    item = cart.items.get()
+    with django_assert_num_queries(statements(4, transactions=1)):
+        response = api.patch(
+            f"/api/carts/{cart.id}/items/{item.id}/", {"quantity": 3}, format="json"
+        )
+    assert response.status_code == 200
+
+
+def test_applying_a_code(api, cart, providers, django_assert_num_queries):
+    # the throttle's counters, the cart (refuse early), then lock, UPDATE, and the items
+    with django_assert_num_queries(statements(5, transactions=1)):
+        response = api.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
+    assert response.status_code == 200
+
+
+def test_checking_out(api, cart, providers, django_assert_num_queries):
+    api.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
+
+    # the cart with "has items"; begin: lock, items, UPDATE; settle: one conditional UPDATE
+    with django_assert_num_queries(statements(5, transactions=1)):
+        response = api.post(f"/api/carts/{cart.id}/checkout/")
+    assert response.json()["payment_status"] == "paid"
+
+
+def test_checking_out_a_paid_cart_again(api, cart, providers, django_assert_num_queries):
+    api.post(f"/api/carts/{cart.id}/checkout/")
+
+    with django_assert_num_queries(statements(2)):  # the cart, its items: nothing else
+        response = api.post(f"/api/carts/{cart.id}/checkout/")
+    assert response.json()["payment_status"] == "paid"
