@@ -168,12 +168,22 @@ def pct(values: list[float], p: float) -> float:
 
 
 def hot_read(url: str, pids: list[int], seconds: float, headers: dict | None = None) -> dict:
+    """The median of three wrk rounds, each on fresh connections.
+
+    gunicorn's workers each accept what they can, so where wrk's keep-alive connections
+    land differs from one round to the next (all on one worker leaves a core idle); the
+    median round is the figure, and every round is kept in the report.
+    """
     wrk(url, seconds=2, headers=headers)  # warm every worker up
-    before = sum(tree_cpu_seconds(p) for p in pids)
-    result = wrk(url, seconds=seconds, headers=headers)
-    cpu = sum(tree_cpu_seconds(p) for p in pids) - before
-    result["server_cpu_ms_per_request"] = cpu * 1000 / max(1, result["requests"])
-    return result
+    rounds = []
+    for _ in range(3):
+        before = sum(tree_cpu_seconds(p) for p in pids)
+        result = wrk(url, seconds=max(2.0, seconds / 3), headers=headers)
+        cpu = sum(tree_cpu_seconds(p) for p in pids) - before
+        result["server_cpu_ms_per_request"] = cpu * 1000 / max(1, result["requests"])
+        rounds.append(result)
+    median = sorted(rounds, key=lambda r: r["rps"])[1]
+    return {**median, "rounds_rps": [round(r["rps"]) for r in rounds]}
 
 
 def flow_run(stack: Stack, clients: int, seconds: float) -> dict:
@@ -357,15 +367,17 @@ def markdown(report: dict) -> str:
         "",
         "## Hot read: `GET /api/discounts/{code}/`, wrk, 8 connections",
         "",
-        "| server | req/s | p50 ms | p90 ms | p99 ms | CPU ms/req | x floor |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| floor (bare Django) | {floor['rps']:.0f} | {floor['p50_ms']:.2f} | {floor['p90_ms']:.2f} "
-        f"| {floor['p99_ms']:.2f} | {floor['server_cpu_ms_per_request']:.2f} | 1.00 |",
+        "| server | req/s (median of 3 rounds) | rounds | p50 ms | p90 ms | p99 ms | CPU ms/req "
+        "| x floor |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| floor (bare Django) | {floor['rps']:.0f} | {_rounds(floor)} | {floor['p50_ms']:.2f} "
+        f"| {floor['p90_ms']:.2f} | {floor['p99_ms']:.2f} | {floor['server_cpu_ms_per_request']:.2f} "
+        "| 1.00 |",
     ]
     for db in report["databases"]:
         h = db["hot_read"]
         lines.append(
-            f"| discount_service ({db['database']}) | {h['rps']:.0f} | {h['p50_ms']:.2f} "
+            f"| discount_service ({db['database']}) | {h['rps']:.0f} | {_rounds(h)} | {h['p50_ms']:.2f} "
             f"| {h['p90_ms']:.2f} | {h['p99_ms']:.2f} | {h['server_cpu_ms_per_request']:.2f} "
             f"| {h['rps'] / floor['rps']:.2f} |"
         )
@@ -414,6 +426,10 @@ def markdown(report: dict) -> str:
     for row in report["targets"]:
         lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else 'NO'} |")
     return "\n".join(lines) + "\n"
+
+
+def _rounds(result: dict) -> str:
+    return " / ".join(str(r) for r in result["rounds_rps"])
 
 
 def targets(report: dict) -> list[dict]:
