@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from carts import pricing
+from servicekit.db import CompiledLookup
 
 MAX_QUANTITY = 999
 
@@ -93,7 +94,9 @@ class Cart(models.Model):
         """
         lines = self.__dict__.get("_lines")
         if lines is None:
-            lines = self.__dict__["_lines"] = list(self.items.all())
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("items")
+            lines = list(prefetched) if prefetched is not None else _lines_of(self.pk)
+            self.__dict__["_lines"] = lines
         return lines
 
     def set_lines(self, lines: list[CartItem]) -> None:
@@ -132,3 +135,7 @@ class CartItem(models.Model):
     @property
     def line_total(self):
         return pricing.line_total(self.unit_price, self.quantity)
+
+
+# A cart's items, read on nearly every request: compiled once (servicekit.db).
+_lines_of = CompiledLookup(lambda: CartItem.objects.all(), "cart")

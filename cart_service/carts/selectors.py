@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from carts.errors import CartNotFound
 from carts.models import Cart, CartItem
+from servicekit.db import CompiledLookup
 
 
 def parse_uuid(value: object) -> uuid.UUID | None:
@@ -23,23 +24,30 @@ def cart_list() -> QuerySet[Cart]:
 
 def cart_get(*, cart_id: object) -> Cart:
     """The cart; its items are read when first used. CartNotFound also for non-UUID ids."""
-    return _get(Cart.objects, cart_id)
+    return _get(_by_id, cart_id)
 
 
 def cart_for_checkout(*, cart_id: object) -> Cart:
     """The cart, with ``has_items`` read in the same statement (checkout needs no more)."""
-    carts = Cart.objects.annotate(has_items=Exists(CartItem.objects.filter(cart=OuterRef("pk"))))
-    return _get(carts, cart_id)
+    return _get(_for_checkout, cart_id)
 
 
-def _get(carts: QuerySet[Cart], cart_id: object) -> Cart:
+# Read on nearly every request: compiled once (servicekit.db).
+_by_id = CompiledLookup(lambda: Cart.objects.order_by(), "pk")
+_for_checkout = CompiledLookup(
+    lambda: Cart.objects.order_by().annotate(
+        has_items=Exists(CartItem.objects.filter(cart=OuterRef("pk")))
+    ),
+    "pk",
+)
+
+
+def _get(lookup: CompiledLookup[Cart], cart_id: object) -> Cart:
     pk = parse_uuid(cart_id)
-    try:
-        if pk is None:
-            raise Cart.DoesNotExist
-        return carts.get(pk=pk)
-    except Cart.DoesNotExist:
-        raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.") from None
+    found = lookup(pk) if pk is not None else []
+    if not found:
+        raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.")
+    return found[0]
 
 
 def cart_exists(*, cart_id: object) -> bool:

@@ -1,0 +1,50 @@
+"""The compiled hot-path reads (servicekit.db.CompiledLookup) read what the ORM reads."""
+
+from decimal import Decimal
+
+import pytest
+from django.forms.models import model_to_dict
+
+from carts import selectors
+from carts.errors import CartNotFound
+from carts.models import Cart
+from tests.factories import CartFactory, CartItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(obj) -> dict:
+    return {f.name: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_a_cart_read_by_id_equals_the_orms_row():
+    cart = CartFactory(percent_discount=True)
+
+    assert fields(selectors.cart_get(cart_id=str(cart.id))) == fields(Cart.objects.get(pk=cart.pk))
+
+
+def test_the_checkout_read_knows_whether_the_cart_has_items():
+    empty, full = CartFactory(), CartFactory()
+    CartItemFactory(cart=full)
+
+    assert not selectors.cart_for_checkout(cart_id=empty.id).has_items  # 0 on SQLite
+    assert bool(selectors.cart_for_checkout(cart_id=full.id).has_items) is True
+
+
+def test_a_carts_lines_are_its_items_in_the_stored_order():
+    cart = CartFactory()
+    for sku in ("C", "A", "B"):
+        CartItemFactory(cart=cart, sku=sku, unit_price=Decimal("1.25"), quantity=3)
+    other = CartFactory()
+    CartItemFactory(cart=other)
+
+    lines = selectors.cart_get(cart_id=cart.id).lines
+
+    assert [model_to_dict(i) for i in lines] == [model_to_dict(i) for i in cart.items.all()]
+    assert [i.unit_price for i in lines] == [Decimal("1.25")] * 3
+
+
+@pytest.mark.parametrize("cart_id", ["not-a-uuid", "00000000-0000-4000-8000-000000000000"])
+def test_an_unknown_cart_is_not_found(cart_id):
+    with pytest.raises(CartNotFound):
+        selectors.cart_get(cart_id=cart_id)
