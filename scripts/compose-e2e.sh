@@ -5,10 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 
+build_args=()
 if ! docker info >/dev/null 2>&1; then
   bash scripts/containers/setup-podman.sh >/dev/null
   export DOCKER_HOST=unix:///run/podman/podman.sock
   bash scripts/containers/build-standin-images.sh
+  # The files name the official images by digest; a local stand-in has another digest,
+  # so it is named by its tag instead.
+  build_args=(--build-arg PYTHON_IMAGE=docker.io/library/python:3.11-slim)
+  export POSTGRES_IMAGE=docker.io/library/postgres:15
 fi
 
 # Fresh secrets for this run, and host ports that do not collide with `make run`.
@@ -26,7 +31,7 @@ trap cleanup EXIT
 cleanup
 
 echo "compose-e2e: building images"
-"${compose[@]}" build
+"${compose[@]}" build "${build_args[@]}"
 echo "compose-e2e: images built in $((SECONDS - started))s; starting the stack"
 run_started=$SECONDS
 set +e
