@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem
@@ -26,6 +27,15 @@ class ItemIn(QuantityIn):
 class CartCreateIn(serializers.Serializer):
     currency = CurrencyField()
     items = ItemIn(many=True, required=False)
+
+    def to_internal_value(self, data):
+        # Refused before each item is validated: a huge list must cost nothing.
+        items = data.get("items") if isinstance(data, dict) else None
+        if isinstance(items, list) and len(items) > settings.CART_MAX_LINES:
+            raise serializers.ValidationError(
+                {"items": [f"A cart holds at most {settings.CART_MAX_LINES} lines."]}
+            )
+        return super().to_internal_value(data)
 
 
 class DiscountIn(serializers.Serializer):

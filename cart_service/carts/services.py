@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -87,6 +88,11 @@ def _check_subtotal(lines: list[CartItem], field: str) -> None:
         raise CartInvalid(field, f"The cart's subtotal would exceed {MAX_AMOUNT}.")
 
 
+def _check_line_count(count: int) -> None:
+    if count > settings.CART_MAX_LINES:
+        raise CartInvalid("items", f"A cart holds at most {settings.CART_MAX_LINES} lines.")
+
+
 def _merged_quantity(item: CartItem, quantity: int) -> int:
     merged = item.quantity + quantity
     if merged > MAX_QUANTITY:
@@ -119,6 +125,7 @@ def cart_create(*, currency: str, items: list[dict] | None = None) -> Cart:
             lines.append(CartItem(**item))
         else:
             line.quantity = _merged_quantity(line, item["quantity"])
+    _check_line_count(len(lines))
     _check_subtotal(lines, "items")
     cart = Cart.objects.create(currency=currency)
     for line in lines:
@@ -135,6 +142,7 @@ def cart_item_add(
         lines = cart.lines
         line = _same_line(lines, sku, unit_price)
         if line is None:
+            _check_line_count(len(lines) + 1)
             line = CartItem(cart=cart, sku=sku, name=name, unit_price=unit_price, quantity=quantity)
             _check_subtotal([*lines, line], "quantity")
             line.save(force_insert=True)

@@ -41,5 +41,8 @@ CART_CODE_ATTEMPTS_PER_CART = env_rate("CART_CODE_ATTEMPTS_PER_CART", "10/hour")
 # How many proxies in front append to X-Forwarded-For; 0: the client is REMOTE_ADDR.
 CART_TRUSTED_PROXIES = env_int("CART_TRUSTED_PROXIES", 0)
 
+# At most this many lines (distinct sku and unit price) in a cart, and items in one POST.
+CART_MAX_LINES = env_int("CART_MAX_LINES", 100)
+
 # PATCH /items/{id}/ requires its one field; document it as such, not as a partial body.
 SPECTACULAR_SETTINGS["COMPONENT_SPLIT_PATCH"] = False  # noqa: F821 - set by base_settings

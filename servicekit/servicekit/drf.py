@@ -7,6 +7,7 @@ import logging
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import OperationalError as DjangoOperationalError
 from django.http import Http404
 from rest_framework import exceptions, pagination, parsers, renderers
 from rest_framework.fields import SkipField
@@ -56,6 +57,13 @@ def _flatten(detail, path: str = "") -> dict[str, list[str]]:
     return out
 
 
+def is_lock_timeout(exc: BaseException) -> bool:
+    """A lock wait that ran out of DB_LOCK_TIMEOUT: PostgreSQL's lock_not_available
+    (SQLSTATE 55P03) or SQLite's "database is locked" after its busy timeout."""
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == "55P03" or "database is locked" in str(exc)
+
+
 def validation_problem(errors: object) -> dict[str, object]:
     return problem(
         400,
@@ -83,6 +91,17 @@ def exception_handler(exc, context) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, DjangoOperationalError) and is_lock_timeout(exc):
+        logger.warning("gave up waiting for a database lock: %s", exc)
+        return problem_response(
+            problem(
+                409,
+                "resource_busy",
+                "Resource busy",
+                "Another request is changing this resource; try again.",
+            ),
+            {"Retry-After": "1"},
+        )
     if isinstance(exc, exceptions.ValidationError):
         return problem_response(validation_problem(exc.detail))
     if isinstance(exc, exceptions.APIException):

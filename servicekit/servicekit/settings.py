@@ -133,7 +133,7 @@ def _secret_key() -> str:
     return value
 
 
-def sqlite_options() -> dict:
+def sqlite_options(lock_timeout: float) -> dict:
     """SQLite (the embedded default) tuned for a multi-process server.
 
     * IMMEDIATE: SQLite has no row locks, so every transaction takes the write lock
@@ -144,11 +144,12 @@ def sqlite_options() -> dict:
     * synchronous=NORMAL: in WAL mode a commit is durable against a process crash and
       costs no fsync; only a power loss can lose the last commits (fine for the local
       default; PostgreSQL is what production runs).
-    * timeout (busy_timeout): how long a writer waits for the lock before failing.
+    * timeout (busy_timeout): how long a writer waits for the lock before failing
+      (``DB_LOCK_TIMEOUT``; the request then answers 409 ``resource_busy``).
     """
     return {
         "transaction_mode": "IMMEDIATE",
-        "timeout": env_float("SQLITE_BUSY_TIMEOUT", 20.0),
+        "timeout": lock_timeout,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
@@ -173,8 +174,15 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
+    # No request waits without bound for a lock another one holds (a frozen or slow
+    # process): past DB_LOCK_TIMEOUT seconds it answers 409 resource_busy (servicekit.drf).
+    lock_timeout = env_float("DB_LOCK_TIMEOUT", 5.0)
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("OPTIONS", {}).update(sqlite_options())
+        database.setdefault("OPTIONS", {}).update(sqlite_options(lock_timeout))
+    elif database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["options"] = (
+            f"-c lock_timeout={int(lock_timeout * 1000)}"
+        )
 
     settings = {
         "SERVICE_NAME": service,

@@ -143,3 +143,16 @@ def test_a_malformed_rate_names_the_variable(monkeypatch, raw):
 
     with pytest.raises(ImproperlyConfigured, match="SOME_RATE"):
         env_rate("SOME_RATE", "10/day")
+
+
+def test_lock_waits_are_bounded_on_both_databases(monkeypatch):
+    from servicekit.settings import base_settings
+
+    monkeypatch.setenv("DB_LOCK_TIMEOUT", "2.5")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db:5432/x")
+    pg = base_settings(service="s", base_dir=Path("/tmp"), apps=[], title="t")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/x.sqlite3")
+    lite = base_settings(service="s", base_dir=Path("/tmp"), apps=[], title="t")
+
+    assert pg["DATABASES"]["default"]["OPTIONS"]["options"] == "-c lock_timeout=2500"
+    assert lite["DATABASES"]["default"]["OPTIONS"]["timeout"] == 2.5
