@@ -14,6 +14,7 @@ address in turn. So, for the requests sent inside ``deadline(at)``:
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -61,10 +62,8 @@ def _cut(watch: Watch) -> None:
     for conn in list(watch.connections):
         sock = conn.sock
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):  # already closed
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed
 
 
 def _remaining() -> float | None:
