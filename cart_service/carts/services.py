@@ -197,7 +197,7 @@ def _item(cart: Cart, item_id: object) -> CartItem:
 # -- discount uses owed back -------------------------------------------------------------
 
 
-def _owe_release(cart: Cart, code: str) -> None:
+def owe_release(cart: Cart, code: str) -> None:
     """Record that the cart's use of ``code`` is to be given back.
 
     Called inside the transaction that stops needing the use, with the cart row locked
@@ -265,7 +265,7 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
         cart = _lock_editable(cart_id)
         pricing.check_discount_currency(applied, cart.currency)
         if cart.redemption_held and cart.discount_code != discount.code:
-            _owe_release(cart, cart.discount_code)
+            owe_release(cart, cart.discount_code)
         cart.discount_code = discount.code
         cart.discount_kind = applied.kind
         cart.discount_value = applied.value
@@ -280,7 +280,7 @@ def cart_discount_remove(*, cart_id: object, discount_client: DiscountClient) ->
     with transaction.atomic():
         cart = _lock_editable(cart_id)
         if cart.redemption_held:
-            _owe_release(cart, cart.discount_code)
+            owe_release(cart, cart.discount_code)
         cart.discount_code = cart.discount_kind = cart.discount_currency = ""
         cart.discount_value = None
         cart.save(update_fields=DISCOUNT_FIELDS)
