@@ -15,34 +15,15 @@ from carts.errors import (
     PaymentServiceUnavailable,
 )
 from carts.models import Cart, CartItem, OwedRelease
-from tests.factories import CartFactory, CartItemFactory
-from tests.fakes import FakeDiscountClient, FakePaymentClient
+from tests.factories import CartFactory, cart_with
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def discounts():
-    client = FakeDiscountClient()
-    client.add("SAVE10", "percent", "10.00")
-    return client
-
-
-@pytest.fixture
-def payments():
-    return FakePaymentClient()
 
 
 def checkout(cart, discounts, payments):
     return services.cart_checkout(
         cart_id=cart.id, discount_client=discounts, payment_client=payments
     )
-
-
-def cart_with(total="15.00", **traits):
-    cart = CartFactory(**traits)
-    CartItemFactory(cart=cart, unit_price=Decimal(total), quantity=1)
-    return cart
 
 
 def test_checkout_charges_the_total_and_marks_the_cart_paid(discounts, payments):

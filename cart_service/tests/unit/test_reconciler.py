@@ -11,28 +11,9 @@ from carts import services
 from carts.errors import DiscountServiceUnavailable, PaymentMismatch, PaymentServiceUnavailable
 from carts.models import Cart, OwedRelease
 from carts.reconciler import reconcile_pass
-from tests.factories import CartFactory, CartItemFactory
-from tests.fakes import FakeDiscountClient, FakePaymentClient
+from tests.factories import cart_with
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def discounts():
-    client = FakeDiscountClient()
-    client.add("SAVE10", "percent", "10.00")
-    return client
-
-
-@pytest.fixture
-def payments():
-    return FakePaymentClient()
-
-
-def cart_with(total="15.00", **traits):
-    cart = CartFactory(**traits)
-    CartItemFactory(cart=cart, unit_price=Decimal(total), quantity=1)
-    return cart
 
 
 def checkout(cart, discounts, payments):
