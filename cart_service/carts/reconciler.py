@@ -90,7 +90,10 @@ def reconcile_pass(
 
 
 def _stale_attempts(cutoff: datetime) -> models.QuerySet[Cart]:
-    return Cart.objects.filter(attempt_unresolved=True, attempt_started_at__lt=cutoff)
+    # Attempts begun before attempt_started_at existed count from the cart's last change.
+    return Cart.objects.filter(attempt_unresolved=True).filter(
+        Q(attempt_started_at__lt=cutoff) | Q(attempt_started_at__isnull=True, updated_at__lt=cutoff)
+    )
 
 
 def _claim(queryset: models.QuerySet, now: datetime) -> list:
@@ -121,7 +124,7 @@ def _settle(
     """Finish the cart's unresolved attempt if payment_service can tell its outcome."""
     attempt = services.attempt_of(cart)
     payment, refused = None, None
-    age = (now - cart.attempt_started_at).total_seconds()
+    age = (now - (cart.attempt_started_at or cart.updated_at)).total_seconds()
     try:
         if attempt.total == 0:
             pass  # nothing to charge: a fully discounted cart is paid as is

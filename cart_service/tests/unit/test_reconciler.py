@@ -48,6 +48,19 @@ def test_a_charge_whose_answer_was_lost_ends_paid_with_its_payment(discounts, pa
     assert done["settled_paid"] == 1
 
 
+def test_an_attempt_begun_before_its_start_was_recorded_is_settled_too(discounts, payments):
+    cart = cart_with("15.00")
+    payments.lost_responses = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+    Cart.objects.filter(pk=cart.pk).update(attempt_started_at=None)  # as before migration 0003
+
+    a_pass(discounts, payments)
+
+    assert Cart.objects.get(pk=cart.pk).payment_status == "paid"
+    assert len(payments.charged) == 1
+
+
 def test_a_young_attempt_is_left_to_the_shopper(discounts, payments):
     cart = cart_with("15.00")
     payments.lost_responses = 1
