@@ -1,8 +1,11 @@
 # End-to-end, compose and load targets (included by the root Makefile).
-.PHONY: e2e load compose-e2e compose-env fuzz-api
+.PHONY: e2e chaos load compose-e2e compose-env fuzz-api
 
 e2e: install ## The end-to-end journeys against a process stack (throwaway PostgreSQL, gunicorn)
 	$(PY) -m pytest e2e -q
+
+chaos: install ## Shoppers for a minute while providers freeze and cart workers die; then every cart is checked
+	$(PY) e2e/chaos.py --duration 60
 
 load: install ## A bounded headless Locust run (10 users, 30 s) against the process stack; reports/
 	$(PY) e2e/load/run.py --users 10 --spawn-rate 5 --duration 30s

@@ -23,9 +23,19 @@ DOWNSTREAM = {
 
 
 class ProcessStack:
-    """The running system in process mode, with handles for the fault journeys."""
+    """The running system in process mode, with handles for the fault journeys.
 
-    def __init__(self, tmp: Path, *, downstream: dict[str, str] | None = None) -> None:
+    ``reconcile`` (e.g. ``{"CART_RECONCILE_AFTER": "3", "CART_RECONCILE_INTERVAL": "1"}``)
+    also runs cart_service's reconciler as a process, with those settings.
+    """
+
+    def __init__(
+        self,
+        tmp: Path,
+        *,
+        downstream: dict[str, str] | None = None,
+        reconcile: dict[str, str] | None = None,
+    ) -> None:
         self.cluster = Cluster(databases=("discount", "payment", "cart"))
         ports = {name: free_port() for name in ("discount", "payment", "cart")}
         self.proxy = DelayingProxy(("127.0.0.1", ports["payment"]))
@@ -38,8 +48,10 @@ class ProcessStack:
                 "cart": {
                     **(DOWNSTREAM if downstream is None else downstream),
                     "PAYMENT_SERVICE_URL": f"http://127.0.0.1:{self.proxy.port}",
+                    **(reconcile or {}),
                 },
             },
+            reconciler=reconcile is not None,
         )
 
     def start(self) -> ProcessStack:
@@ -60,4 +72,4 @@ class ProcessStack:
         return self.stack.url(name)
 
     def log(self, name: str) -> str:
-        return (self.log_dir / f"{name}_service.log").read_text(errors="replace")
+        return self.stack.log_path(name).read_text(errors="replace")

@@ -3,6 +3,9 @@
 
     python scripts/stack.py run           # what `make run` does: SQLite, ports 8001-8003
 
+With ``reconciler=True`` cart_service's reconciler (``manage.py reconcile_checkouts
+--loop``) runs beside them as a process of its own, named ``reconciler``.
+
 ``Stack`` is also what the end-to-end fixture and the provider verification use,
 with PostgreSQL URLs, other ports, and one service stopped or restarted at will.
 """
@@ -10,6 +13,7 @@ with PostgreSQL URLs, other ports, and one service stopped or restarted at will.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -40,6 +44,10 @@ SERVICES = {
     "cart": Service("cart", 8002),
     "payment": Service("payment", 8003),
 }
+# Processes that are not web services: their command, and the service whose code,
+# settings and database they use.
+WORKERS = {"reconciler": ("cart", ["manage.py", "reconcile_checkouts", "--loop"])}
+GUNICORN = ["-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf", "config.wsgi"]
 
 
 @dataclass
@@ -58,6 +66,7 @@ class Stack:
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     log_dir: Path | None = None
     only: tuple[str, ...] = ("discount", "payment", "cart")
+    reconciler: bool = False
     host: str = "127.0.0.1"
     ready_timeout: float = 30.0
     _procs: dict[str, subprocess.Popen] = field(default_factory=dict, init=False)
@@ -67,6 +76,8 @@ class Stack:
         return f"http://{self.host}:{self.ports[name]}"
 
     def environment(self, name: str) -> dict[str, str]:
+        if name in WORKERS:
+            return self.environment(WORKERS[name][0])
         env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
@@ -81,7 +92,13 @@ class Stack:
         return env
 
     def log_path(self, name: str) -> Path | None:
-        return self.log_dir / f"{name}_service.log" if self.log_dir else None
+        filename = f"{name}.log" if name in WORKERS else f"{name}_service.log"
+        return self.log_dir / filename if self.log_dir else None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Everything this stack starts: the services, then the reconciler if asked for."""
+        return self.only + (("reconciler",) if self.reconciler and "cart" in self.only else ())
 
     def migrate(self, name: str) -> None:
         subprocess.run(
@@ -92,25 +109,28 @@ class Stack:
         )
 
     def start(self, name: str | None = None, *, migrate: bool = True) -> Stack:
-        for svc in [name] if name else self.only:
-            self._check_port_free(svc)
-        for svc in [name] if name else self.only:
-            if migrate:
+        names = [name] if name else list(self.names)
+        for svc in names:
+            if svc not in WORKERS:
+                self._check_port_free(svc)
+        for svc in names:
+            if migrate and svc not in WORKERS:
                 self.migrate(svc)
             out = None
             if self.log_dir:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
                 out = open(self.log_path(svc), "ab")  # noqa: SIM115 - closed in stop()
                 self._logs[svc] = out
+            service, command = WORKERS.get(svc, (svc, GUNICORN))
             self._procs[svc] = subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf", "config.wsgi"],
-                cwd=SERVICES[svc].dir,
+                [PYTHON, *command],
+                cwd=SERVICES[service].dir,
                 env=self.environment(svc),
                 stdout=out,
                 stderr=subprocess.STDOUT if out else None,
                 start_new_session=True,  # Ctrl-C reaches us, and we stop the services in order
             )
-        for svc in [name] if name else self.only:
+        for svc in names:
             self.wait_ready(svc)
         return self
 
@@ -124,6 +144,8 @@ class Stack:
                 )
 
     def wait_ready(self, name: str) -> None:
+        if name in WORKERS:
+            return  # nothing to ask; it logs its first pass, and run_forever watches it
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             proc = self._procs[name]
@@ -143,6 +165,8 @@ class Stack:
         for svc in names:
             proc = self._procs.get(svc)
             if proc and proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGCONT)  # a frozen process cannot stop
                 proc.send_signal(signal.SIGTERM)
         for svc in names:
             proc = self._procs.pop(svc, None)
@@ -156,6 +180,35 @@ class Stack:
             if log:
                 log.close()
 
+    # -- faults, for the end-to-end and chaos runs ------------------------------------
+
+    def freeze(self, name: str) -> None:
+        """SIGSTOP the process and its workers: connections queue, nothing answers."""
+        os.killpg(self._procs[name].pid, signal.SIGSTOP)
+
+    def thaw(self, name: str) -> None:
+        os.killpg(self._procs[name].pid, signal.SIGCONT)
+
+    def workers(self, name: str) -> list[int]:
+        """The pids of a gunicorn's worker processes (its master's children)."""
+        pid = self._procs[name].pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return []
+        return [int(child) for child in children]
+
+    def kill_workers(self, name: str) -> list[int]:
+        """SIGKILL every worker of the service, mid-request; gunicorn starts new ones."""
+        killed = []
+        for pid in self.workers(name):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            except ProcessLookupError:
+                pass
+        return killed
+
     def __enter__(self) -> Stack:
         try:
             return self.start()
@@ -168,7 +221,7 @@ class Stack:
 
 
 def run_forever() -> int:
-    stack = Stack()
+    stack = Stack(reconciler=True)
 
     def _stop(signum, frame):
         raise KeyboardInterrupt
@@ -181,10 +234,11 @@ def run_forever() -> int:
         print("\nAll three services are up (Ctrl-C stops them):", flush=True)
         for name in ("discount", "cart", "payment"):
             print(f"  {name}_service  {stack.url(name)}/api/docs/", flush=True)
+        print("  reconciler        cart_service's manage.py reconcile_checkouts --loop", flush=True)
         print(flush=True)
         while all(p.poll() is None for p in stack._procs.values()):
             time.sleep(0.5)
-        print("A service exited; stopping the others.", file=sys.stderr)
+        print("A process exited; stopping the others.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass
@@ -192,7 +246,7 @@ def run_forever() -> int:
         print(f"make run: {exc}", file=sys.stderr)
         return 1
     finally:
-        print("\nStopping the services...", flush=True)
+        print("\nStopping the services and the reconciler...", flush=True)
         stack.stop()
         print("Stopped.", flush=True)
     return 0

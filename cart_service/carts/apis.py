@@ -173,7 +173,15 @@ class CartCheckoutApi(PublicApi):
         responses={
             200: CartOut,
             404: NOT_FOUND,
+            409: _problem(
+                "payment_mismatch: payment_service recorded a payment of another amount or "
+                "currency; the cart is held for an operator"
+            ),
             422: _problem("cart_empty, or a discount code above when the redemption is refused"),
+            502: _problem(
+                "payment_refused: payment_service refused the charge for good; nothing was "
+                "charged, the cart is failed and may be checked out again"
+            ),
             503: _problem(
                 "discount_service_unavailable, payment_service_unavailable; "
                 "checkout again to finish the same attempt"

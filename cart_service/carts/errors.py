@@ -92,3 +92,25 @@ class DiscountServiceUnavailable(ServiceUnavailable):
 class PaymentServiceUnavailable(ServiceUnavailable):
     code, title = "payment_service_unavailable", "Payment service unavailable"
     default_detail = "The payment service did not answer usefully; try again later."
+
+
+class PaymentKeyReused(PaymentServiceUnavailable):
+    """422 ``idempotency_key_reused``: the key holds another body; settled by the reference."""
+
+
+class PaymentRefused(ProblemError):
+    """payment_service refused the charge for good (a 4xx): nothing was charged."""
+
+    status, code, title = 502, "payment_refused", "Payment refused"
+    default_detail = (
+        "The payment service refused the charge, so nothing was charged; "
+        "the cart may be checked out again."
+    )
+
+
+class PaymentMismatch(Conflict):
+    code, title = "payment_mismatch", "Payment does not match the cart"
+    default_detail = (
+        "The payment service recorded a payment of another amount or currency than the "
+        "cart's total; the cart is held until an operator settles it."
+    )

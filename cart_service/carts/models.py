@@ -47,6 +47,21 @@ class Cart(models.Model):
     redemption_held = models.BooleanField(
         default=False, help_text="discount_service may hold a redemption of the code for this cart."
     )
+    attempt_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current attempt began (the reconciler's clock)."
+    )
+    releases_owed = models.BooleanField(
+        default=False, help_text="Uses of discounts this cart no longer needs are owed back."
+    )
+    checkout_problem = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="Set when an operator must act (payment_mismatch); the cart is frozen.",
+    )
+    reconcile_claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A reconciler works on this cart until then."
+    )
     last_payment_id = models.CharField(max_length=64, blank=True, default="")
     last_payment_status = models.CharField(max_length=16, blank=True, default="")
     last_payment_decline_code = models.CharField(max_length=64, blank=True, default="")
@@ -60,6 +75,25 @@ class Cart(models.Model):
             models.CheckConstraint(
                 condition=models.Q(payment_status__in=PaymentStatus.values),
                 name="cart_payment_status_valid",
+            ),
+        ]
+        # What the reconciler looks for on every pass; small, since most carts match neither.
+        indexes = [
+            models.Index(
+                fields=["attempt_started_at"],
+                condition=models.Q(attempt_unresolved=True),
+                name="cart_unresolved_attempts",
+            ),
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(redemption_held=True, attempt_unresolved=False)
+                & ~models.Q(payment_status="paid"),
+                name="cart_held_not_needed",
+            ),
+            models.Index(
+                fields=["updated_at"],
+                condition=~models.Q(checkout_problem=""),
+                name="cart_checkout_problems",
             ),
         ]
 
@@ -135,6 +169,29 @@ class CartItem(models.Model):
     @property
     def line_total(self):
         return pricing.line_total(self.unit_price, self.quantity)
+
+
+class OwedRelease(models.Model):
+    """A use of ``code`` that discount_service may hold for the cart and nobody needs.
+
+    Recorded in the same transaction that stops needing it (discount removed or replaced,
+    a decline, a checkout that stopped at the redeem step) and deleted only once
+    discount_service confirmed the release (204).
+    """
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="owed_releases")
+    code = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "code"], name="owed_release_once_per_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"release {self.code} of cart {self.cart_id}"
 
 
 # A cart's items, read on nearly every request: compiled once (servicekit.db).

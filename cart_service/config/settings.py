@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from servicekit.settings import (
     base_settings,
     env_float,
@@ -33,6 +35,32 @@ DOWNSTREAM_READ_TIMEOUT = env_float("DOWNSTREAM_READ_TIMEOUT", 3.0)
 DOWNSTREAM_RETRIES = env_int("DOWNSTREAM_RETRIES", 2)
 DOWNSTREAM_BACKOFF = env_float("DOWNSTREAM_BACKOFF", 0.2)
 DOWNSTREAM_TIME_BUDGET = env_float("DOWNSTREAM_TIME_BUDGET", 8.0)
+
+# The reconciler (manage.py reconcile_checkouts): it settles attempts unresolved for longer
+# than CART_RECONCILE_AFTER seconds and gives back uses nobody needs, every
+# CART_RECONCILE_INTERVAL seconds with --loop.
+CART_RECONCILE_AFTER = env_float("CART_RECONCILE_AFTER", 60.0)
+CART_RECONCILE_INTERVAL = env_float("CART_RECONCILE_INTERVAL", 30.0)
+# How long payment_service keeps an Idempotency-Key (its PAYMENT_IDEMPOTENCY_KEY_RETENTION;
+# at least 24 h). A replay is safe only while the key exists: after half of this the
+# reconciler only looks the payment up by reference, never charges again.
+PAYMENT_IDEMPOTENCY_KEY_RETENTION = env_float("PAYMENT_IDEMPOTENCY_KEY_RETENTION", 86400.0)
+CART_REPLAY_LIMIT = PAYMENT_IDEMPOTENCY_KEY_RETENTION / 2
+# A reconciler's claim on a cart or a release: longer than the calls it makes for it.
+CART_RECONCILE_LEASE = 3 * DOWNSTREAM_TIME_BUDGET + 10
+for _name in ("CART_RECONCILE_AFTER", "CART_RECONCILE_INTERVAL"):
+    if not 0 < globals()[_name] < 86400:
+        raise ImproperlyConfigured(f"{_name} must be a number of seconds between 0 and 86400.")
+# Attempts must be settled long before their keys can expire at payment_service: a pass
+# reaches every attempt within AFTER + INTERVAL (+ its own calls), so require a tenth.
+if CART_RECONCILE_AFTER + CART_RECONCILE_INTERVAL + CART_RECONCILE_LEASE > (
+    PAYMENT_IDEMPOTENCY_KEY_RETENTION / 10
+):
+    raise ImproperlyConfigured(
+        "CART_RECONCILE_AFTER + CART_RECONCILE_INTERVAL must stay far below the "
+        "Idempotency-Key retention of payment_service (a tenth of "
+        "PAYMENT_IDEMPOTENCY_KEY_RETENTION), so attempts are settled before keys expire."
+    )
 
 # Refused discount-code attempts allowed per client address and per cart (carts.throttle),
 # counted in the database so all workers and replicas share them.

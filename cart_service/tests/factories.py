@@ -39,3 +39,10 @@ class CartItemFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("word")
     unit_price = Decimal("7.50")
     quantity = 2
+
+
+def cart_with(total="15.00", **traits) -> Cart:
+    """A cart of one item at ``total`` (factory traits apply, e.g. percent_discount=True)."""
+    cart = CartFactory(**traits)
+    CartItemFactory(cart=cart, unit_price=Decimal(total), quantity=1)
+    return cart

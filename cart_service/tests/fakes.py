@@ -67,6 +67,9 @@ class FakePaymentClient:
 
     outages: int = 0  # the next N charges fail before reaching the provider
     lost_responses: int = 0  # the next N charges are taken but their answer is lost
+    refusals: int = 0  # the next N charges are refused for good (a 4xx): nothing charged
+    key_reused: int = 0  # the next N charges answer 422 idempotency_key_reused
+    overcharge: Decimal = Decimal("0")  # added to the amount taken: a payment that disagrees
     payments: dict[str, Payment] = field(default_factory=dict)  # by idempotency key
     bodies: dict[str, tuple] = field(default_factory=dict)
     calls: list[dict] = field(default_factory=list)
@@ -85,6 +88,12 @@ class FakePaymentClient:
             if self.outages:
                 self.outages -= 1
                 raise errors.PaymentServiceUnavailable()
+            if self.refusals:
+                self.refusals -= 1
+                raise errors.PaymentRefused()
+            if self.key_reused:
+                self.key_reused -= 1
+                raise errors.PaymentKeyReused()
             body = (reference, amount, currency)
             if idempotency_key in self.payments:
                 assert self.bodies[idempotency_key] == body, "idempotency_key_reused"
@@ -93,10 +102,11 @@ class FakePaymentClient:
                 self.payments[idempotency_key] = Payment(
                     id=str(uuid.uuid4()),
                     reference=reference,
-                    amount=amount,
+                    amount=amount + self.overcharge,
                     currency=currency,
                     status=status,
                     decline_code=None if status == "succeeded" else "insufficient_funds",
+                    created_at=datetime.now(UTC),
                 )
                 self.bodies[idempotency_key] = body
             if self.lost_responses:
@@ -104,6 +114,18 @@ class FakePaymentClient:
                 raise errors.PaymentServiceUnavailable()
             return self.payments[idempotency_key]
 
+    def list_by_reference(self, reference: str) -> list[Payment]:
+        with self.lock:
+            self.calls.append({"list": reference})
+            if self.outages:
+                self.outages -= 1
+                raise errors.PaymentServiceUnavailable()
+            return [p for p in self.payments.values() if p.reference == reference]
+
     @property
     def keys(self) -> list[str]:
-        return [call["idempotency_key"] for call in self.calls]
+        return [call["idempotency_key"] for call in self.calls if "idempotency_key" in call]
+
+    @property
+    def charged(self) -> list[Payment]:
+        return list(self.payments.values())

@@ -153,8 +153,9 @@ def test_a_key_reused_with_another_body_is_refused(payment_pact):
         .will_respond_with(422)
         .with_body(problem(422, "idempotency_key_reused"), content_type=PROBLEM_JSON)
     )
-    # The cart never does this; if it did it is a bug, and the outcome is "unavailable".
-    with payment_pact.serve() as srv, pytest.raises(errors.PaymentServiceUnavailable):
+    # The cart never does this; if it did it is a bug: checkout and the reconciler then
+    # settle the attempt by the payments listed under the reference.
+    with payment_pact.serve() as srv, pytest.raises(errors.PaymentKeyReused):
         charge(srv, "12.00", key=REUSED_KEY)
 
 

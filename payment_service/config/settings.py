@@ -31,3 +31,11 @@ except MoneyError as exc:
 PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT = env_float("PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT", 30.0)
 if not (math.isfinite(PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT) and PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT > 0):
     raise ImproperlyConfigured("PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT must be a number of seconds > 0.")
+
+# Idempotency-Keys are kept at least 24 hours (as Stripe does), then removed by
+# `manage.py purge_idempotency_keys`. cart_service settles its attempts long before.
+PAYMENT_IDEMPOTENCY_KEY_RETENTION = env_float("PAYMENT_IDEMPOTENCY_KEY_RETENTION", 86400.0)
+if not (
+    math.isfinite(PAYMENT_IDEMPOTENCY_KEY_RETENTION) and PAYMENT_IDEMPOTENCY_KEY_RETENTION >= 86400
+):
+    raise ImproperlyConfigured("PAYMENT_IDEMPOTENCY_KEY_RETENTION must be at least 86400 seconds.")

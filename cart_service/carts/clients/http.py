@@ -25,6 +25,8 @@ import requests
 from servicekit.errors import ProblemError
 from servicekit.request_id import outgoing_headers
 
+from .deadline import DeadlineAdapter, deadline
+
 logger = logging.getLogger(__name__)
 _MONEY = re.compile(r"^\d+\.\d{2}$")
 
@@ -63,6 +65,9 @@ class ProviderClient:
             # Calls between services go straight to the configured URL: no proxy from the
             # environment, no .netrc (and no looking them up on every call).
             session.trust_env = False
+            # Resolve, connect and read under the call's one wall-clock deadline.
+            for scheme in ("http://", "https://"):
+                session.mount(scheme, DeadlineAdapter())
         self.session = session
         # Tests may replace these to observe or skip the waiting.
         self._sleep: Callable[[float], None] = time.sleep
@@ -100,25 +105,34 @@ class ProviderClient:
             **outgoing_headers(),
             **(headers or {}),
         }
-        deadline = self._clock() + self.time_budget
+        deadline_at = self._clock() + self.time_budget
         tries = 1 + (self.retries if idempotent else 0)
         failure = "no attempt fitted in the time budget"
         for attempt in range(tries):
-            remaining = deadline - self._clock()
+            remaining = deadline_at - self._clock()
             if remaining <= 0:
                 break
             timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    json=json_body,
-                    headers=all_headers,
-                    params=params,
-                    timeout=timeout,
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                with deadline(time.monotonic() + remaining) as watch:
+                    response = self.session.request(
+                        method,
+                        url,
+                        json=json_body,
+                        headers=all_headers,
+                        params=params,
+                        timeout=timeout,
+                    )
+                    if watch.cut:  # the body may have been cut short
+                        raise requests.Timeout("the time budget ran out")
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 failure = f"{type(exc).__name__}: {exc}"
+                if self._clock() >= deadline_at:
+                    failure = f"time budget of {self.time_budget}s ran out ({failure})"
             except requests.RequestException as exc:
                 # Invalid URL and the like: a configuration problem, retrying cannot help.
                 logger.error("%s %s %s failed: %s", self.provider, method, url, exc)
@@ -138,7 +152,7 @@ class ProviderClient:
             )
             if attempt + 1 < tries:
                 delay = self.backoff * (2**attempt)
-                if self._clock() + delay >= deadline:
+                if self._clock() + delay >= deadline_at:
                     break
                 self._sleep(delay)
         logger.error("%s %s %s gave up: %s", self.provider, method, url, failure)

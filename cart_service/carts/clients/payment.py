@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from carts import errors
@@ -14,6 +15,7 @@ from .http import (
     ProviderClient,
     error_code,
     read_choice,
+    read_datetime,
     read_money,
     read_str,
     shared_client,
@@ -22,6 +24,9 @@ from .http import (
 logger = logging.getLogger(__name__)
 
 STATUSES = {"succeeded", "declined"}
+# 4xx answers that do not mean "refused for good": our token is wrong (an operator fixes it,
+# then the attempt is finished), a timeout, the key still in use, rate limiting.
+TRANSIENT = {401, 403, 408, 409, 429}
 # Follow at most this many pages of a listing; a cart has a handful of payments.
 MAX_PAGES = 20
 
@@ -34,6 +39,7 @@ class Payment:
     currency: str
     status: str
     decline_code: str | None
+    created_at: datetime | None = None  # read from listings, where attempts are told apart
 
 
 class PaymentClient(ProviderClient):
@@ -46,6 +52,8 @@ class PaymentClient(ProviderClient):
         """Take a payment. A decline is a payment (status "declined"), not an error.
 
         Retried safely: payment_service answers a repeated key with the original result.
+        PaymentRefused: a 4xx that means nothing was charged and repeating cannot help.
+        PaymentKeyReused: the key was used with another body (look the reference up).
         """
         response = self.request(
             "POST",
@@ -60,10 +68,15 @@ class PaymentClient(ProviderClient):
         )
         if response.status_code in (200, 201):
             return self._payment(response, self.body(response))
-        if response.status_code == 422 and error_code(response) == "idempotency_key_reused":
+        code = error_code(response)
+        if response.status_code == 422 and code == "idempotency_key_reused":
             # We never send one key with two bodies; if it happens it is our bug, logged loud.
-            raise self.fail(
-                response, f"idempotency key {idempotency_key!r} reused with another body"
+            self.fail(response, f"idempotency key {idempotency_key!r} reused with another body")
+            raise errors.PaymentKeyReused()
+        if 400 <= response.status_code < 500 and code and response.status_code not in TRANSIENT:
+            self.fail(response, f"charge refused for good (HTTP {response.status_code} {code})")
+            raise errors.PaymentRefused(
+                f"The payment service refused the charge ({code}); nothing was charged."
             )
         raise self.fail(response, f"unexpected HTTP {response.status_code}")
 
@@ -82,11 +95,11 @@ class PaymentClient(ProviderClient):
             results, url = page.get("results"), page.get("next")
             if not isinstance(results, list) or not (url is None or isinstance(url, str)):
                 raise self.fail(response, "not a page of payments")
-            payments.extend(self._payment(response, item) for item in results)
+            payments.extend(self._payment(response, item, listed=True) for item in results)
             params = None  # "next" carries the query
         return payments
 
-    def _payment(self, response, data: object) -> Payment:
+    def _payment(self, response, data: object, *, listed: bool = False) -> Payment:
         try:
             if not isinstance(data, dict):
                 raise MalformedResponse("a payment must be a JSON object")
@@ -97,6 +110,7 @@ class PaymentClient(ProviderClient):
                 currency=read_str(data, "currency"),
                 status=read_choice(data, "status", STATUSES),
                 decline_code=read_str(data, "decline_code", nullable=True),
+                created_at=read_datetime(data, "created_at") if listed else None,
             )
         except MalformedResponse as exc:
             raise self.fail(response, str(exc)) from None

@@ -139,16 +139,34 @@ def test_malformed_payment_bodies_are_unavailable(client, mocked, body):
         charge(client)
 
 
-@pytest.mark.parametrize("code", ["idempotency_key_reused", "validation_error"])
-def test_client_errors_from_payment_service_are_logged_not_retried(client, mocked, caplog, code):
-    status = 422 if code == "idempotency_key_reused" else 400
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        (422, "idempotency_key_reused", errors.PaymentKeyReused),
+        (400, "validation_error", errors.PaymentRefused),
+        (404, "not_found", errors.PaymentRefused),
+        (401, "not_authenticated", errors.PaymentServiceUnavailable),
+    ],
+)
+def test_client_errors_from_payment_service_are_logged_not_retried(
+    client, mocked, caplog, status, code, error
+):
     mocked.post(f"{BASE}/api/payments/", json={"code": code, "status": status}, status=status)
 
-    with pytest.raises(errors.PaymentServiceUnavailable):
+    with pytest.raises(error) as raised:
         charge(client)
 
     assert len(mocked.calls) == 1
-    assert "payment_service answered" in caplog.text
+    assert isinstance(raised.value, errors.PaymentRefused) == (error is errors.PaymentRefused)
+    assert "ERROR" in caplog.text
+
+
+def test_an_html_404_is_unavailable_not_a_refusal(client, mocked):
+    # a wrong base URL: nothing says payment_service refused anything
+    mocked.post(f"{BASE}/api/payments/", body="<html>not here</html>", status=404)
+
+    with pytest.raises(errors.PaymentServiceUnavailable):
+        charge(client)
 
 
 def test_list_by_reference_follows_the_pages(client, mocked):

@@ -10,37 +10,20 @@ from carts.errors import (
     CartNotEditable,
     DiscountExpired,
     DiscountServiceUnavailable,
+    PaymentMismatch,
+    PaymentRefused,
     PaymentServiceUnavailable,
 )
-from carts.models import Cart
-from tests.factories import CartFactory, CartItemFactory
-from tests.fakes import FakeDiscountClient, FakePaymentClient
+from carts.models import Cart, CartItem, OwedRelease
+from tests.factories import CartFactory, cart_with
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def discounts():
-    client = FakeDiscountClient()
-    client.add("SAVE10", "percent", "10.00")
-    return client
-
-
-@pytest.fixture
-def payments():
-    return FakePaymentClient()
 
 
 def checkout(cart, discounts, payments):
     return services.cart_checkout(
         cart_id=cart.id, discount_client=discounts, payment_client=payments
     )
-
-
-def cart_with(total="15.00", **traits):
-    cart = CartFactory(**traits)
-    CartItemFactory(cart=cart, unit_price=Decimal(total), quantity=1)
-    return cart
 
 
 def test_checkout_charges_the_total_and_marks_the_cart_paid(discounts, payments):
@@ -114,8 +97,27 @@ def test_failed_release_is_logged_and_the_decline_still_recorded(discounts, paym
     result = checkout(cart, discounts, payments)
 
     assert result.payment_status == "failed"
-    assert result.redemption_held  # still held: the next checkout re-redeems idempotently
-    assert "could not release discount SAVE10" in caplog.text
+    assert result.releases_owed
+    assert list(OwedRelease.objects.values_list("cart_id", "code")) == [(cart.id, "SAVE10")]
+    assert "release of SAVE10 for cart" in caplog.text
+
+
+def test_a_release_owed_is_given_back_before_the_code_is_redeemed_again(discounts, payments):
+    discounts.release_outages = 1
+    cart = cart_with("25.00", percent_discount=True)
+    checkout(cart, discounts, payments)  # declined; the release failed and is owed
+    item = cart.items.get()
+    services.cart_item_update(cart_id=cart.id, item_id=item.id, quantity=1)
+    CartItem.objects.filter(pk=item.pk).update(unit_price=Decimal("10.00"))
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    calls = [c[0] for c in discounts.calls if c[0] != "get"]
+    assert calls[-2:] == ["release", "redeem"]  # given back first, then held for the new attempt
+    assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
+    assert not OwedRelease.objects.exists()
+    assert not Cart.objects.get(pk=cart.pk).releases_owed
 
 
 def test_failed_cart_can_be_edited_and_checked_out_again_as_a_new_attempt(discounts, payments):
@@ -284,3 +286,53 @@ def test_checkout_keeps_the_rows_consistent(discounts, payments):
 
     assert Cart.objects.get(pk=cart.pk).checkout_attempt == 1
     assert len(payments.calls) == 1
+
+
+def test_a_refused_charge_fails_the_attempt_and_the_cart_can_be_checked_out_again(
+    discounts, payments, caplog
+):
+    payments.refusals = 1
+    cart = cart_with("15.00", percent_discount=True)
+
+    with pytest.raises(PaymentRefused):
+        checkout(cart, discounts, payments)
+
+    refused = Cart.objects.get(pk=cart.pk)
+    assert (refused.payment_status, refused.attempt_unresolved) == ("failed", False)
+    assert discounts.redemptions == {}  # the use is given back: nothing was bought
+    assert "ERROR" in caplog.text
+    result = checkout(cart, discounts, payments)
+    assert result.payment_status == "paid"
+    assert payments.keys == [f"cart-{cart.id}-attempt-1", f"cart-{cart.id}-attempt-2"]
+
+
+def test_a_payment_that_disagrees_with_the_cart_is_not_taken_as_paid(discounts, payments):
+    payments.overcharge = Decimal("1.00")
+    cart = cart_with("15.00")
+
+    with pytest.raises(PaymentMismatch):
+        checkout(cart, discounts, payments)
+
+    held = Cart.objects.get(pk=cart.pk)
+    assert held.payment_status == "pending"
+    assert held.checkout_problem == "payment_mismatch"
+    assert held.last_payment_id == payments.charged[0].id
+    with pytest.raises(PaymentMismatch):  # every later checkout says so, and charges nothing
+        checkout(cart, discounts, payments)
+    with pytest.raises(CartNotEditable):
+        services.cart_discount_remove(cart_id=cart.id, discount_client=discounts)
+    assert len(payments.keys) == 1
+
+
+def test_a_reused_key_is_settled_by_the_payment_listed_under_the_reference(discounts, payments):
+    cart = cart_with("15.00")
+    payments.lost_responses = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)  # charged, answer lost
+    payments.key_reused = 1
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert result.last_payment_id == payments.charged[0].id
+    assert {"list": f"cart:{cart.id}"} in payments.calls

@@ -1,0 +1,198 @@
+"""The reconciler: finishes what checkouts left behind, one pass at a time.
+
+A pass (``reconcile_pass``):
+
+1. settles every attempt unresolved for longer than ``after``: it repeats the same charge
+   (same Idempotency-Key and amount; payment_service replays the original outcome), or,
+   once the key may have expired at payment_service, looks the payment up by reference;
+2. turns every use a cart may hold but no longer needs (a checkout that stopped at the
+   redeem step, older than ``after``) into an owed release;
+3. gives back every owed release (deleted only on discount_service's 204);
+4. reports every cart held for an operator (``payment_mismatch``), on every pass.
+
+Work is claimed in short transactions (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+then a conditional UPDATE of a lease), and the HTTP calls run after they commit, so two
+reconcilers never work on one cart or one release at once. On SQLite there is no row
+locking: the database's single write lock serialises the claims and the conditional
+UPDATE decides. A provider that is down is a normal outcome: the work stays for the next
+pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from carts import services
+from carts.clients.discount import DiscountClient
+from carts.clients.payment import PaymentClient
+from carts.errors import PaymentRefused, PaymentServiceUnavailable
+from carts.models import Cart, OwedRelease, PaymentStatus
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100  # claimed per query; a pass loops until nothing is left to claim
+
+
+def reconcile_pass(
+    *,
+    discount_client: DiscountClient,
+    payment_client: PaymentClient,
+    after: float | None = None,
+    now: datetime | None = None,
+) -> Counter:
+    """One pass; what it did, by action."""
+    now = now or timezone.now()
+    after = settings.CART_RECONCILE_AFTER if after is None else after
+    cutoff = now - timedelta(seconds=after)
+    done: Counter = Counter()
+    claimed: set = set()
+    while batch := _claim(
+        _stale_attempts(cutoff).exclude(pk__in=claimed).prefetch_related("items"), now
+    ):
+        for cart in batch:
+            claimed.add(cart.pk)
+            done[_settle(cart, discount_client, payment_client, now)] += 1
+            Cart.objects.filter(pk=cart.pk).update(reconcile_claimed_until=None)
+    done["uses_owed"] += _owe_unneeded_uses(cutoff)
+    tried: set = set()
+    while batch := _claim(OwedRelease.objects.exclude(pk__in=tried), now):
+        for row in batch:
+            tried.add(row.pk)
+            released, _ = services.releases_give_back(
+                cart_id=row.cart_id, discount_client=discount_client, owed=[row]
+            )
+            if not released:
+                OwedRelease.objects.filter(pk=row.pk).update(claimed_until=None)
+            done["released" if released else "release_failed"] += 1
+    for cart in Cart.objects.exclude(checkout_problem="").order_by("updated_at"):
+        logger.error(
+            "cart %s is held (%s): payment %s does not match the cart's %s %s; "
+            "an operator must settle it",
+            cart.id,
+            cart.checkout_problem,
+            cart.last_payment_id,
+            cart.totals().total,
+            cart.currency,
+        )
+        done["held_for_operator"] += 1
+    logger.info(
+        "reconcile pass: %s",
+        ", ".join(f"{k}={v}" for k, v in sorted(done.items()) if v) or "nothing to do",
+    )
+    return done
+
+
+def _stale_attempts(cutoff: datetime) -> models.QuerySet[Cart]:
+    # Attempts begun before attempt_started_at existed count from the cart's last change.
+    return Cart.objects.filter(attempt_unresolved=True).filter(
+        Q(attempt_started_at__lt=cutoff) | Q(attempt_started_at__isnull=True, updated_at__lt=cutoff)
+    )
+
+
+def _claim(queryset: models.QuerySet, now: datetime) -> list:
+    """Take up to BATCH rows nobody works on, with a lease, in one short transaction."""
+    lease = settings.CART_RECONCILE_LEASE
+    free = Q(**{f"{_lease_field(queryset)}__isnull": True}) | Q(
+        **{f"{_lease_field(queryset)}__lt": now}
+    )
+    with transaction.atomic():
+        rows = list(queryset.filter(free).select_for_update(skip_locked=True)[:BATCH])
+        taken = [
+            row
+            for row in rows
+            if queryset.filter(free, pk=row.pk).update(
+                **{_lease_field(queryset): now + timedelta(seconds=lease)}
+            )
+        ]
+    return taken
+
+
+def _lease_field(queryset: models.QuerySet) -> str:
+    return "reconcile_claimed_until" if queryset.model is Cart else "claimed_until"
+
+
+def _settle(
+    cart: Cart, discount_client: DiscountClient, payment_client: PaymentClient, now: datetime
+) -> str:
+    """Finish the cart's unresolved attempt if payment_service can tell its outcome."""
+    attempt = services.attempt_of(cart)
+    payment, refused = None, None
+    age = (now - (cart.attempt_started_at or cart.updated_at)).total_seconds()
+    try:
+        if attempt.total == 0:
+            pass  # nothing to charge: a fully discounted cart is paid as is
+        elif age < settings.CART_REPLAY_LIMIT:
+            payment = services.attempt_charge(attempt=attempt, payment_client=payment_client)
+            if payment is None:
+                logger.warning("cart %s attempt %d: no payment yet", cart.id, attempt.number)
+                return "unresolved"
+        else:
+            # The key may be gone at payment_service: a replay could charge again. Only look.
+            payment = services.attempt_payment_by_reference(
+                attempt=attempt, payment_client=payment_client
+            )
+            if payment is None:
+                refused = PaymentRefused("No payment was taken before the key expired.")
+    except PaymentRefused as exc:
+        refused = exc
+    except PaymentServiceUnavailable:
+        logger.warning(
+            "cart %s attempt %d: payment_service cannot tell its outcome yet; next pass",
+            cart.id,
+            attempt.number,
+        )
+        return "unresolved"
+    settled, here = services.attempt_settle(
+        attempt=attempt, payment=payment, refused=refused, discount_client=discount_client
+    )
+    if not here:
+        return "settled_elsewhere"  # a checkout settled it meanwhile
+    outcome = settled.checkout_problem or (
+        "refused" if refused else str(PaymentStatus(settled.payment_status).value)
+    )
+    logger.info(
+        "settled cart %s attempt %d (begun %.0fs ago): %s, payment %s",
+        cart.id,
+        attempt.number,
+        age,
+        outcome,
+        settled.last_payment_id or "none",
+    )
+    return f"settled_{outcome}"
+
+
+def _owe_unneeded_uses(cutoff: datetime) -> int:
+    """Carts whose checkout stopped at the redeem step: the use they may hold becomes owed."""
+    owed = 0
+    while True:
+        with transaction.atomic():
+            carts = list(
+                Cart.objects.filter(
+                    redemption_held=True,
+                    attempt_unresolved=False,
+                    checkout_problem="",
+                    updated_at__lt=cutoff,
+                )
+                .exclude(payment_status=PaymentStatus.PAID)
+                .select_for_update(skip_locked=True)[:BATCH]
+            )
+            for cart in carts:
+                if cart.discount_code:
+                    services.owe_release(cart, cart.discount_code)
+                cart.redemption_held = False
+                cart.save(update_fields=["redemption_held", "releases_owed"])
+                logger.info(
+                    "cart %s stopped at the redeem step: its use of %s is owed back",
+                    cart.id,
+                    cart.discount_code,
+                )
+        owed += len(carts)
+        if len(carts) < BATCH:
+            return owed

@@ -1,0 +1,164 @@
+"""The reconciler's passes (carts.reconciler) with hand-written fake providers."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from carts import services
+from carts.errors import DiscountServiceUnavailable, PaymentMismatch, PaymentServiceUnavailable
+from carts.models import Cart, OwedRelease
+from carts.reconciler import reconcile_pass
+from tests.factories import cart_with
+
+pytestmark = pytest.mark.django_db
+
+
+def checkout(cart, discounts, payments):
+    return services.cart_checkout(
+        cart_id=cart.id, discount_client=discounts, payment_client=payments
+    )
+
+
+def a_pass(discounts, payments, *, later=120):
+    """A pass as if ``later`` seconds had gone by (CART_RECONCILE_AFTER is 60)."""
+    return reconcile_pass(
+        discount_client=discounts,
+        payment_client=payments,
+        now=timezone.now() + timedelta(seconds=later),
+    )
+
+
+def test_a_charge_whose_answer_was_lost_ends_paid_with_its_payment(discounts, payments):
+    cart = cart_with("15.00", percent_discount=True)
+    payments.lost_responses = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+
+    done = a_pass(discounts, payments)
+
+    paid = Cart.objects.get(pk=cart.pk)
+    assert paid.payment_status == "paid"
+    assert paid.last_payment_id == payments.charged[0].id
+    assert len(payments.charged) == 1
+    assert set(payments.keys) == {f"cart-{cart.id}-attempt-1"}
+    assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}  # the paid cart keeps it
+    assert done["settled_paid"] == 1
+
+
+def test_an_attempt_begun_before_its_start_was_recorded_is_settled_too(discounts, payments):
+    cart = cart_with("15.00")
+    payments.lost_responses = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+    Cart.objects.filter(pk=cart.pk).update(attempt_started_at=None)  # as before migration 0003
+
+    a_pass(discounts, payments)
+
+    assert Cart.objects.get(pk=cart.pk).payment_status == "paid"
+    assert len(payments.charged) == 1
+
+
+def test_a_young_attempt_is_left_to_the_shopper(discounts, payments):
+    cart = cart_with("15.00")
+    payments.lost_responses = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+
+    a_pass(discounts, payments, later=30)
+
+    assert Cart.objects.get(pk=cart.pk).attempt_unresolved
+    assert len(payments.keys) == 1
+
+
+def test_payment_service_down_is_retried_on_the_next_pass(discounts, payments, caplog):
+    cart = cart_with("25.00", percent_discount=True)  # 22.50: declined
+    payments.lost_responses = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+    payments.outages = 1
+
+    first = a_pass(discounts, payments)
+    second = a_pass(discounts, payments)
+
+    assert first["unresolved"] == 1
+    failed = Cart.objects.get(pk=cart.pk)
+    assert (failed.payment_status, failed.last_payment_status) == ("failed", "declined")
+    assert second["settled_failed"] == 1
+    assert discounts.redemptions == {}  # the declined cart's use was given back
+    assert "next pass" in caplog.text
+
+
+def test_an_owed_release_stays_recorded_until_discount_service_confirms_it(discounts, payments):
+    cart = cart_with("25.00", percent_discount=True)
+    discounts.release_outages = 2
+    checkout(cart, discounts, payments)  # declined; the release fails
+    services.cart_discount_remove(cart_id=cart.id, discount_client=discounts)  # fails again
+
+    assert list(OwedRelease.objects.values_list("code", flat=True)) == ["SAVE10"]
+    assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
+    done = a_pass(discounts, payments, later=0)
+
+    assert done["released"] == 1
+    assert discounts.redemptions == {}
+    assert not OwedRelease.objects.exists()
+    assert not Cart.objects.get(pk=cart.pk).releases_owed
+
+
+def test_a_use_held_by_a_checkout_that_stopped_at_the_redeem_step_is_given_back(
+    discounts, payments
+):
+    cart = cart_with("15.00", percent_discount=True)
+    discounts.redemptions[("SAVE10", str(cart.id))] = "held, but the answer was lost"
+    discounts.redeem_outages = 1
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+
+    a_pass(discounts, payments, later=30)  # younger than CART_RECONCILE_AFTER: the shopper's
+    assert discounts.redemptions
+    done = a_pass(discounts, payments)
+
+    assert (done["uses_owed"], done["released"]) == (1, 1)
+    assert discounts.redemptions == {}
+    assert payments.calls == []
+    assert checkout(cart, discounts, payments).payment_status == "paid"  # and may come back
+    assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
+
+
+def test_an_attempt_whose_key_may_have_expired_is_only_looked_up(discounts, payments, settings):
+    cart = cart_with("15.00")
+    payments.outages = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)  # nothing charged
+
+    a_pass(discounts, payments, later=settings.CART_REPLAY_LIMIT + 1)
+
+    failed = Cart.objects.get(pk=cart.pk)
+    assert (failed.payment_status, failed.attempt_unresolved) == ("failed", False)
+    assert len(payments.keys) == 1  # the checkout's own try: no charge after the limit
+
+
+def test_a_mismatched_payment_is_reported_on_every_pass(discounts, payments, caplog):
+    cart = cart_with("15.00")
+    payments.overcharge = Decimal("1.00")
+    with pytest.raises(PaymentMismatch):
+        checkout(cart, discounts, payments)
+
+    first, second = a_pass(discounts, payments), a_pass(discounts, payments)
+
+    assert first["held_for_operator"] == second["held_for_operator"] == 1
+    assert caplog.text.count(f"cart {cart.id} is held (payment_mismatch)") == 2
+    assert Cart.objects.get(pk=cart.pk).payment_status == "pending"
+
+
+def test_the_command_runs_one_pass(discounts, payments, monkeypatch, caplog):
+    from carts.clients import discount, payment
+
+    monkeypatch.setattr(discount, "from_settings", lambda: discounts)
+    monkeypatch.setattr(payment, "from_settings", lambda: payments)
+
+    call_command("reconcile_checkouts")
+
+    assert "reconcile pass: nothing to do" in caplog.text
