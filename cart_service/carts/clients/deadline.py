@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 import socket
 import threading
 import time
@@ -42,18 +43,62 @@ class Watch:
         self.cut = False
 
 
+class _Watchdog:
+    """One thread per process that cuts the calls whose deadline has passed.
+
+    A thread per call (``threading.Timer``) costs a thread start and stop on every
+    downstream request. This one sleeps until the earliest deadline among the calls in
+    flight (a handful: one per worker thread), so a call only registers and unregisters.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active: dict[Watch, float] = {}
+        self._wake_at = float("inf")
+        self._pid: int | None = None
+
+    def add(self, watch: Watch, at: float) -> None:
+        with self._cond:
+            if self._pid != os.getpid():  # lazily, and again in a forked worker
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="deadline-watchdog", daemon=True).start()
+            self._active[watch] = at
+            if at < self._wake_at:
+                self._cond.notify()
+
+    def remove(self, watch: Watch) -> None:
+        with self._cond:
+            self._active.pop(watch, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                now = time.monotonic()
+                due = [w for w, at in self._active.items() if at <= now]
+                for watch in due:
+                    del self._active[watch]
+                self._wake_at = min(self._active.values(), default=float("inf"))
+                if not due:
+                    timeout = None if self._wake_at == float("inf") else self._wake_at - now
+                    self._cond.wait(timeout)
+                    continue
+            for watch in due:
+                _cut(watch)
+
+
+_watchdog = _Watchdog()
+
+
 @contextmanager
 def deadline(at: float) -> Iterator[Watch]:
     """Bound every request this thread sends inside the block by ``at`` (time.monotonic)."""
     watch = Watch()
     _local.deadline, _local.connections = at, watch.connections
-    timer = threading.Timer(max(0.0, at - time.monotonic()), _cut, args=(watch,))
-    timer.daemon = True
-    timer.start()
+    _watchdog.add(watch, at)
     try:
         yield watch
     finally:
-        timer.cancel()
+        _watchdog.remove(watch)
         _local.deadline = _local.connections = None
 
 
