@@ -61,8 +61,8 @@ MUTATIONS = [
         (
             (
                 "discounts/serializers.py",
-                "class DiscountSerializer(serializers.ModelSerializer):\n    value = MoneyField()\n",
-                "class DiscountSerializer(serializers.ModelSerializer):\n"
+                "class DiscountSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n    value = MoneyField()\n",
+                "class DiscountSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n"
                 "    value = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)\n",
             ),
         ),
@@ -102,8 +102,8 @@ MUTATIONS = [
         (
             (
                 "payments/serializers.py",
-                "class PaymentSerializer(serializers.ModelSerializer):\n    amount = MoneyField()\n",
-                "class PaymentSerializer(serializers.ModelSerializer):\n    amount = MoneyField()\n"
+                "class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n    amount = MoneyField()\n",
+                "class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n    amount = MoneyField()\n"
                 '    decline_reason = serializers.CharField(source="decline_code", allow_null=True)\n',
             ),
             (
@@ -119,8 +119,8 @@ MUTATIONS = [
         (
             (
                 "payments/serializers.py",
-                "class PaymentSerializer(serializers.ModelSerializer):\n    amount = MoneyField()\n",
-                "class PaymentSerializer(serializers.ModelSerializer):\n"
+                "class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n    amount = MoneyField()\n",
+                "class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n"
                 "    amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)\n",
             ),
         ),
@@ -176,7 +176,7 @@ MUTATIONS = [
         (
             (
                 "carts/serializers.py",
-                '"total": MoneyField().to_representation(totals.total),',
+                '"total": format_money(totals.total),',
                 '"total": float(totals.total),',
             ),
         ),
