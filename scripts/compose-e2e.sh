@@ -24,7 +24,7 @@ DISCOUNT_PORT=${DISCOUNT_PORT:-18801} CART_PORT=${CART_PORT:-18802} PAYMENT_PORT
 set +a
 # Compose v2 where the Docker CLI has it, else the v1 tool (what podman serves here).
 if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
-compose+=(-p checkout-e2e -f docker-compose.yml -f docker-compose.e2e.yml)
+compose+=(-p "${COMPOSE_E2E_PROJECT:-checkout-e2e}" -f docker-compose.yml -f docker-compose.e2e.yml)
 
 cleanup() { "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true; }
 trap cleanup EXIT
@@ -35,12 +35,14 @@ echo "compose-e2e: building images"
 echo "compose-e2e: images built in $((SECONDS - started))s; starting the stack"
 run_started=$SECONDS
 set +e
-"${compose[@]}" up --abort-on-container-exit --exit-code-from e2e
+# Named services only: their dependencies start (db, each <service>-migrate, the services)
+# without being attached, so a migrate container exiting 0 does not end the run.
+"${compose[@]}" up --abort-on-container-exit --exit-code-from e2e e2e reconciler
 rc=$?
 set -e
 echo "compose-e2e: stack up and suite run in $((SECONDS - run_started))s (total $((SECONDS - started))s), exit $rc"
 if [ "$rc" -ne 0 ]; then
-  "${compose[@]}" logs --no-color --tail 80 discount payment cart || true
+  "${compose[@]}" logs --no-color --tail 80 discount-migrate payment-migrate cart-migrate discount payment cart || true
   exit "$rc"
 fi
 
@@ -69,7 +71,10 @@ for _ in $(seq 30); do
   sleep 1
 done
 for service in discount payment cart; do
-  "${compose[@]}" run --rm --no-deps -T "$service" python -c "$isolation_check" || rc=1
+  # <service>-migrate: the service's image and environment, and no dependency but db
+  # (docker-compose v1 links a `run` container to its service's dependencies, and the
+  # podman API refuses links to the exited migrate containers).
+  "${compose[@]}" run --rm --no-deps -T "$service-migrate" python -c "$isolation_check" || rc=1
 done
 echo "compose-e2e: database isolation $([ "$rc" -eq 0 ] && echo held || echo FAILED)"
 exit "$rc"
