@@ -10,7 +10,7 @@ PGCLUSTER := $(PY) scripts/pgcluster.py run $(foreach s,$(SERVICES),--db $(s))
 
 export PACT_DO_NOT_TRACK := true
 
-.PHONY: help install run test lint test-sqlite test-postgres clean scan-iac
+.PHONY: help install run test lint test-repo test-sqlite test-postgres clean scan-iac
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ install: .venv/.synced ## Create .venv from uv.lock (installs uv first if needed
 run: install ## Migrate the SQLite databases and run all three services on 127.0.0.1:8001-8003
 	$(PY) scripts/stack.py run
 
-test: install lint test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer
+test: install lint test-repo test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer
 	@echo "make test: all layers passed"
 
 lint: install ## ruff, formatting, and no missing migrations
@@ -37,6 +37,9 @@ lint: install ## ruff, formatting, and no missing migrations
 	@for s in $(SERVICES); do \
 	  (cd $${s}_service && $(PY) manage.py makemigrations --check --dry-run -v 0) || exit 1; \
 	done
+
+test-repo: install ## The repository's own tests: docs/api.md against the code, scripts/ (tests/)
+	$(PY) -m pytest -q tests
 
 test-sqlite: install ## The shared kit's tests, then each service's suite on its embedded SQLite database
 	@echo "== servicekit"; cd servicekit && $(PY) -m pytest -q
