@@ -10,6 +10,10 @@ PGCLUSTER := $(PY) scripts/pgcluster.py run $(foreach s,$(SERVICES),--db $(s))
 
 export PACT_DO_NOT_TRACK := true
 
+# With JUNIT_DIR set (`.ci/run` sets reports/junit), every pytest run writes its JUnit XML
+# there as $(JUNIT_DIR)/<name>.xml; scripts/junit_totals.py sums them.
+junit = $(if $(JUNIT_DIR),--junitxml=$(abspath $(JUNIT_DIR))/$(1).xml)
+
 .PHONY: help install run test lint test-repo test-sqlite test-postgres clean scan-iac
 
 help: ## List the targets
@@ -39,19 +43,19 @@ lint: install ## ruff, formatting, and no missing migrations
 	done
 
 test-repo: install ## The repository's own tests: docs/api.md against the code, scripts/ (tests/)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests $(call junit,repo)
 
 test-sqlite: install ## The shared kit's tests, then each service's suite on its embedded SQLite database
-	@echo "== servicekit"; cd servicekit && $(PY) -m pytest -q
+	@echo "== servicekit"; cd servicekit && $(PY) -m pytest -q $(call junit,servicekit)
 	@for s in $(SERVICES); do \
 	  echo "== $${s}_service (SQLite)"; \
-	  (cd $${s}_service && $(PY) -m pytest -q -m "not postgres") || exit 1; \
+	  (cd $${s}_service && $(PY) -m pytest -q -m "not postgres" $(call junit,$${s}_service-sqlite)) || exit 1; \
 	done
 
 test-postgres: install ## Each service's suite, concurrency tests included, on a throwaway PostgreSQL
 	$(PGCLUSTER) -- bash -c 'for s in $(SERVICES); do \
 	  echo "== $${s}_service (PostgreSQL)"; \
-	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(PY) -m pytest -q) || exit 1; \
+	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(PY) -m pytest -q $(call junit,$${s}_service-postgres)) || exit 1; \
 	done'
 
 CHECKOV_VERSION := 3.3.30
