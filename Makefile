@@ -14,10 +14,10 @@ export PACT_DO_NOT_TRACK := true
 # there as $(JUNIT_DIR)/<name>.xml; scripts/junit_totals.py sums them.
 junit = $(if $(JUNIT_DIR),--junitxml=$(abspath $(JUNIT_DIR))/$(1).xml)
 
-.PHONY: help install run test lint test-repo test-sqlite test-postgres clean scan-iac
+.PHONY: help install run test lint test-repo test-sqlite test-postgres clean reset-db scan-iac
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -72,5 +72,8 @@ scan-iac: $(CHECKOV) ## checkov on the Dockerfiles and the GitHub workflow (pinn
 
 include contracts/contracts.mk e2e/e2e.mk bench/bench.mk
 
-clean: ## Remove the virtualenv, tools and local databases
-	rm -rf .venv .tools */db.sqlite3 .pytest_cache .ruff_cache
+reset-db: ## Delete the local SQLite databases (make run migrates fresh ones); keeps .venv
+	rm -f $(foreach s,$(SERVICES),$(s)_service/db.sqlite3 $(s)_service/db.sqlite3-wal $(s)_service/db.sqlite3-shm)
+
+clean: reset-db ## Remove the virtualenv, tools and local databases
+	rm -rf .venv .tools .pytest_cache .ruff_cache
