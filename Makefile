@@ -10,10 +10,14 @@ PGCLUSTER := $(PY) scripts/pgcluster.py run $(foreach s,$(SERVICES),--db $(s))
 
 export PACT_DO_NOT_TRACK := true
 
-.PHONY: help install run test lint test-sqlite test-postgres clean scan-iac k8s-validate
+# With JUNIT_DIR set (`.ci/run` sets reports/junit), every pytest run writes its JUnit XML
+# there as $(JUNIT_DIR)/<name>.xml; scripts/junit_totals.py sums them.
+junit = $(if $(JUNIT_DIR),--junitxml=$(abspath $(JUNIT_DIR))/$(1).xml)
+
+.PHONY: help install run test lint test-repo test-sqlite test-postgres clean reset-db scan-iac k8s-validate
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -28,7 +32,7 @@ install: .venv/.synced ## Create .venv from uv.lock (installs uv first if needed
 run: install ## Migrate the SQLite databases and run all three services on 127.0.0.1:8001-8003
 	$(PY) scripts/stack.py run
 
-test: install lint test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer
+test: install lint test-repo test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer
 	@echo "make test: all layers passed"
 
 lint: install ## ruff, formatting, and no missing migrations
@@ -38,17 +42,20 @@ lint: install ## ruff, formatting, and no missing migrations
 	  (cd $${s}_service && $(PY) manage.py makemigrations --check --dry-run -v 0) || exit 1; \
 	done
 
+test-repo: install ## The repository's own tests: docs/api.md against the code, scripts/ (tests/)
+	$(PY) -m pytest -q tests $(call junit,repo)
+
 test-sqlite: install ## The shared kit's tests, then each service's suite on its embedded SQLite database
-	@echo "== servicekit"; cd servicekit && $(PY) -m pytest -q
+	@echo "== servicekit"; cd servicekit && $(PY) -m pytest -q $(call junit,servicekit)
 	@for s in $(SERVICES); do \
 	  echo "== $${s}_service (SQLite)"; \
-	  (cd $${s}_service && $(PY) -m pytest -q -m "not postgres") || exit 1; \
+	  (cd $${s}_service && $(PY) -m pytest -q -m "not postgres" $(call junit,$${s}_service-sqlite)) || exit 1; \
 	done
 
 test-postgres: install ## Each service's suite, concurrency tests included, on a throwaway PostgreSQL
 	$(PGCLUSTER) -- bash -c 'for s in $(SERVICES); do \
 	  echo "== $${s}_service (PostgreSQL)"; \
-	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(PY) -m pytest -q) || exit 1; \
+	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(PY) -m pytest -q $(call junit,$${s}_service-postgres)) || exit 1; \
 	done'
 
 CHECKOV_VERSION := 3.3.30
@@ -89,5 +96,8 @@ k8s-validate: $(KUBERNETES_VALIDATE) $(CHECKOV) ## Render deploy/k8s (base, prod
 
 include contracts/contracts.mk e2e/e2e.mk bench/bench.mk
 
-clean: ## Remove the virtualenv, tools and local databases
-	rm -rf .venv .tools */db.sqlite3 .pytest_cache .ruff_cache
+reset-db: ## Delete the local SQLite databases (make run migrates fresh ones); keeps .venv
+	rm -f $(foreach s,$(SERVICES),$(s)_service/db.sqlite3 $(s)_service/db.sqlite3-wal $(s)_service/db.sqlite3-shm)
+
+clean: reset-db ## Remove the virtualenv, tools and local databases
+	rm -rf .venv .tools .pytest_cache .ruff_cache

@@ -4,14 +4,18 @@
 set -euo pipefail
 PY=${1:-.venv/bin/python}
 cd "$(dirname "$0")/.."
+# JUnit XML of both runs when JUNIT_DIR is set (CI: .ci/run), named like the Makefile's.
+junit() { if [ -n "${JUNIT_DIR:-}" ]; then echo "--junitxml=$JUNIT_DIR/$1.xml"; fi; }
 first=$(mktemp -d)
 trap 'rm -rf "$first"' EXIT
 
 rm -f pacts/*.json
-"$PY" -m pytest -q contracts/consumer
+# shellcheck disable=SC2046 # junit prints nothing or one word
+"$PY" -m pytest -q contracts/consumer $(junit contracts-consumer)
 cp pacts/*.json "$first"/
 rm -f pacts/*.json
-"$PY" -m pytest -q -p no:cacheprovider contracts/consumer >/dev/null
+# shellcheck disable=SC2046
+"$PY" -m pytest -q -p no:cacheprovider contracts/consumer $(junit contracts-consumer-again) >/dev/null
 if ! diff -r "$first" pacts >/dev/null; then
   diff -ru "$first" pacts | head -50
   echo "pacts-check: regenerating the pacts twice gave different files (not deterministic)" >&2

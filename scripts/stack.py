@@ -2,6 +2,12 @@
 """Start the three services under gunicorn on loopback, wait until ready, stop them cleanly.
 
     python scripts/stack.py run           # what `make run` does: SQLite, ports 8001-8003
+    python scripts/stack.py run --port cart=18002 --sqlite-dir /tmp/x   # other ports, databases
+
+However the launcher ends (Ctrl-C, SIGTERM, SIGHUP when its terminal closes, or killed
+outright with its parent's death signal) it takes what it started with it: the signals
+stop the processes in order, and every process it starts has the kernel's parent-death
+signal set (Linux), so even a SIGKILL of the launcher stops them.
 
 With ``reconciler=True`` cart_service's reconciler (``manage.py reconcile_checkouts
 --loop``) runs beside them as a process of its own, named ``reconciler``.
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -48,6 +55,26 @@ SERVICES = {
 # settings and database they use.
 WORKERS = {"reconciler": ("cart", ["manage.py", "reconcile_checkouts", "--loop"])}
 GUNICORN = ["-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf", "config.wsgi"]
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with(parent: int):
+    """A ``preexec_fn``: the child gets SIGTERM when ``parent`` ends, however it ends.
+
+    The kernel sends it when the *thread* that started the child exits, so start
+    processes from the thread that lives as long as they should (here: the main one).
+    None where there is no prctl (not Linux): the signal handlers still stop everything.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the launcher died before prctl took effect
+            os._exit(1)
+
+    return preexec
 
 
 @dataclass
@@ -129,6 +156,7 @@ class Stack:
                 stdout=out,
                 stderr=subprocess.STDOUT if out else None,
                 start_new_session=True,  # Ctrl-C reaches us, and we stop the services in order
+                preexec_fn=_die_with(os.getpid()),  # ... and a launcher killed outright, too
             )
         for svc in names:
             self.wait_ready(svc)
@@ -220,43 +248,78 @@ class Stack:
         self.stop()
 
 
-def run_forever() -> int:
-    stack = Stack(reconciler=True)
+def _say(*args, file=None) -> None:
+    """print, but a closed terminal (SIGHUP) must not keep us from stopping the services."""
+    with contextlib.suppress(OSError):
+        print(*args, file=file or sys.stdout, flush=True)
 
-    def _stop(signum, frame):
-        raise KeyboardInterrupt
+
+def run_forever(ports: dict[str, int] | None = None, sqlite_dir: Path | None = None) -> int:
+    stack = Stack(reconciler=True)
+    stack.ports.update(ports or {})
+    if sqlite_dir:
+        sqlite_dir.mkdir(parents=True, exist_ok=True)
+        stack.database_urls = {n: f"sqlite:///{sqlite_dir.resolve()}/{n}.sqlite3" for n in SERVICES}
 
     # Explicitly: a shell that starts us in the background would leave SIGINT ignored.
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    # SIGHUP: the terminal was closed.
+    stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def _stop(signum, frame):
+        for other in stop_signals:  # a second Ctrl-C must not cut stop() short
+            signal.signal(other, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    for signum in stop_signals:
+        signal.signal(signum, _stop)
     try:
         stack.start()
-        print("\nAll three services are up (Ctrl-C stops them):", flush=True)
+        _say("\nAll three services are up (Ctrl-C stops them):")
         for name in ("discount", "cart", "payment"):
-            print(f"  {name}_service  {stack.url(name)}/api/docs/", flush=True)
-        print("  reconciler        cart_service's manage.py reconcile_checkouts --loop", flush=True)
-        print(flush=True)
+            _say(f"  {name}_service  {stack.url(name)}/api/docs/")
+        _say("  reconciler        cart_service's manage.py reconcile_checkouts --loop\n")
         while all(p.poll() is None for p in stack._procs.values()):
             time.sleep(0.5)
-        print("A process exited; stopping the others.", file=sys.stderr)
+        _say("A process exited; stopping the others.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass
     except RuntimeError as exc:
-        print(f"make run: {exc}", file=sys.stderr)
+        _say(f"make run: {exc}", file=sys.stderr)
         return 1
     finally:
-        print("\nStopping the services and the reconciler...", flush=True)
+        _say("\nStopping the services and the reconciler...")
         stack.stop()
-        print("Stopped.", flush=True)
+        _say("Stopped.")
     return 0
+
+
+def _port(text: str) -> tuple[str, int]:
+    name, _, port = text.partition("=")
+    if name not in SERVICES or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected NAME=PORT with NAME in {list(SERVICES)}")
+    return name, int(port)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["run"])
-    parser.parse_args(argv)
-    return run_forever()
+    parser.add_argument(
+        "--port",
+        type=_port,
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        help="listen on another port than 8001-8003 (repeatable), e.g. cart=18002",
+    )
+    parser.add_argument(
+        "--sqlite-dir",
+        type=Path,
+        help="a SQLite database per service in this folder "
+        "(default: each service's own db.sqlite3)",
+    )
+    args = parser.parse_args(argv)
+    return run_forever(dict(args.port), args.sqlite_dir)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The provider states cart_service offers to its consumers' pacts (see API.md)."""
+"""The provider states cart_service offers to its consumers' pacts (see docs/api.md)."""
 
 from __future__ import annotations
 

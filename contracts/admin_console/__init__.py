@@ -1,4 +1,4 @@
-"""A second consumer, written from the public API documentation alone (API.md).
+"""A second consumer, written from the public API documentation alone (docs/api.md).
 
 An operator's admin console: it manages discount codes, lists carts and looks up
 payments. Its pacts (spec V3) prove that any consumer's pact verifies, not only

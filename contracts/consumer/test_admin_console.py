@@ -1,6 +1,6 @@
 """admin_console → the three services, driven through contracts/admin_console's client.
 
-Spec V3. Written from API.md alone, so the states are named as a stranger would:
+Spec V3. Written from docs/api.md alone, so the states are named as a stranger would:
 often without params (the providers' documented defaults), several on one
 interaction, or none at all.
 """

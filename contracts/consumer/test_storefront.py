@@ -46,7 +46,7 @@ def cart_body(
     payment_status: str = "pending",
     payment=None,
 ) -> dict:
-    """The cart as API.md shows it. Statuses are exact (the storefront branches on them)."""
+    """The cart as docs/api.md shows it. Statuses are exact (the storefront branches on them)."""
     return {
         "id": match.uuid(CART_ID),
         "currency": match.regex("USD", regex=r"^[A-Z]{3}$"),

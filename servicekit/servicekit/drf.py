@@ -34,7 +34,7 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
 
 
 def _flatten(detail, path: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors as API.md's flat ``{"field": ["message", ...]}``.
+    """DRF's nested errors as docs/api.md's flat ``{"field": ["message", ...]}``.
 
     Nested fields get dotted paths: ``items.0.unit_price``.
     """

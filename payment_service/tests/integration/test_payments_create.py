@@ -1,4 +1,4 @@
-"""POST /api/payments/: approval, idempotency, validation; every error code API.md names."""
+"""POST /api/payments/: approval, idempotency, validation; every error code docs/api.md names."""
 
 import json
 import uuid
