@@ -202,7 +202,7 @@ def _valid(serializer_class, request, *, cart_id: str | None = None) -> dict:
     bad body; the existence check costs a query only when the body is bad."""
     serializer = serializer_class(data=request.data)
     if not serializer.is_valid():
-        if cart_id is not None and not selectors.cart_exists(cart_id=cart_id):
-            selectors.cart_get(cart_id=cart_id)  # raises CartNotFound
+        if cart_id is not None:
+            selectors.cart_get(cart_id=cart_id)  # CartNotFound (404) comes first
         raise ValidationError(serializer.errors)
     return serializer.validated_data

@@ -48,8 +48,3 @@ def _get(lookup: CompiledLookup[Cart], cart_id: object) -> Cart:
     if not found:
         raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.")
     return found[0]
-
-
-def cart_exists(*, cart_id: object) -> bool:
-    pk = parse_uuid(cart_id)
-    return pk is not None and Cart.objects.filter(pk=pk).exists()

@@ -1,5 +1,9 @@
+from decimal import Decimal
+
 import pytest
 from rest_framework.test import APIClient
+
+from tests.factories import CartFactory, CartItemFactory
 
 pytest_plugins = ["servicekit.testing"]
 
@@ -23,3 +27,11 @@ def _fast_downstream(settings):
     """Real clients built from settings retry without waiting in tests."""
     settings.DOWNSTREAM_BACKOFF = 0.0
     settings.DOWNSTREAM_RETRIES = 2
+
+
+@pytest.fixture
+def cart():
+    """A pending cart of 2 x 7.50 (subtotal 15.00), no discount."""
+    cart = CartFactory()
+    CartItemFactory(cart=cart, unit_price=Decimal("7.50"), quantity=2)
+    return cart

@@ -29,16 +29,23 @@ class CompiledLookup(Generic[M]):
         self._field = field
         # Per database alias: the SQL, its parameters, and where the looked-up value goes.
         self._compiled: dict[str, tuple[str, list, int]] = {}
+        # The model and the looked-up field, known once the queryset was first built; the
+        # queryset itself is built only to compile, never on the hot path.
+        self._model: type[M] | None = None
+        self._model_field = None
 
     def __call__(self, value: object) -> list[M]:
-        queryset = self._queryset()
-        model = queryset.model
+        model = self._model
+        if model is None:
+            model = self._model = self._queryset().model
+            name = model._meta.pk.name if self._field == "pk" else self._field
+            self._model_field = model._meta.get_field(name)
         alias = router.db_for_read(model)
-        field = model._meta.get_field(model._meta.pk.name if self._field == "pk" else self._field)
-        prepared = field.get_db_prep_value(value, connections[alias], prepared=False)
+        prepared = self._model_field.get_db_prep_value(value, connections[alias], prepared=False)
         compiled = self._compiled.get(alias)
         if compiled is None:
-            sql, params = queryset.filter(**{self._field: value}).query.sql_with_params()
+            query = self._queryset().filter(**{self._field: value}).query
+            sql, params = query.sql_with_params()
             at = [i for i, param in enumerate(params) if param == prepared]
             if len(at) != 1:
                 raise ValueError(f"{self._field}={value!r} is not one parameter of {params!r}")

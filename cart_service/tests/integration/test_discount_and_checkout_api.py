@@ -39,13 +39,6 @@ def mocked():
         yield rsps
 
 
-@pytest.fixture
-def cart():
-    cart = CartFactory()
-    CartItemFactory(cart=cart, unit_price=Decimal("7.50"), quantity=2)
-    return cart
-
-
 def discount_fields(cart):
     cart = Cart.objects.get(pk=cart.pk)
     return (cart.discount_code, cart.discount_kind, cart.discount_value, cart.discount_currency)

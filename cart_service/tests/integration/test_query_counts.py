@@ -5,13 +5,11 @@ adds a query to the hot path fails here (bench/run.py shows what each one costs)
 """
 
 import json
-from decimal import Decimal
 
 import pytest
 import responses
 
 from servicekit.testing import statements
-from tests.factories import CartFactory, CartItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,13 +53,6 @@ def providers():
         )
         rsps.add_callback(responses.POST, PAYMENTS, callback=_payment_of_the_request)
         yield rsps
-
-
-@pytest.fixture
-def cart():
-    cart = CartFactory()
-    CartItemFactory(cart=cart, unit_price=Decimal("7.50"), quantity=2)
-    return cart
 
 
 def test_creating_a_cart_with_items(api, django_assert_num_queries):
