@@ -14,7 +14,7 @@ M = TypeVar("M", bound=Model)
 class _Plan:
     """How one compiled query runs on one database: its SQL, and how rows become models."""
 
-    __slots__ = ("sql", "params", "at", "names", "positions", "annotations", "converters")
+    __slots__ = ("annotations", "at", "converters", "names", "params", "positions", "sql")
 
     def __init__(self, sql: str, params: list, at: int) -> None:
         self.sql, self.params, self.at = sql, params, at
