@@ -45,13 +45,8 @@ MUTATIONS = [
         (
             (
                 "discounts/serializers.py",
-                "    status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)\n",
-                '    state = serializers.ChoiceField(source="status", choices=[s.value for s in Status], read_only=True)\n',
-            ),
-            (
-                "discounts/serializers.py",
-                '            "is_active",\n            "status",\n            "created_at",\n        ]\n        read_only_fields = fields\n\n\nclass DiscountCreateSerializer',
-                '            "is_active",\n            "state",\n            "created_at",\n        ]\n        read_only_fields = fields\n\n\nclass DiscountCreateSerializer',
+                '            "status": str(discount.status),\n',
+                '            "state": str(discount.status),\n',
             ),
         ),
     ),
@@ -61,9 +56,8 @@ MUTATIONS = [
         (
             (
                 "discounts/serializers.py",
-                "class DiscountSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n    value = MoneyField()\n",
-                "class DiscountSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n"
-                "    value = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)\n",
+                '            "value": format_money(discount.value),\n',
+                '            "value": float(discount.value),\n',
             ),
         ),
     ),
