@@ -29,7 +29,9 @@ class FakeDiscountClient:
     calls: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, code="SAVE10", kind="percent", value="10.00", currency=None, status="active"):
-        self.discounts[code] = Discount(code, kind, Decimal(value), currency, status)
+        self.discounts[code] = Discount(
+            code=code, kind=kind, value=Decimal(value), currency=currency, status=status
+        )
         return self.discounts[code]
 
     def get(self, code: str) -> Discount:
@@ -47,7 +49,9 @@ class FakeDiscountClient:
         if (code, cart_id) not in self.redemptions:
             if discount.status != "active":
                 raise errors.DISCOUNT_STATUS_REFUSALS[discount.status]()
-            self.redemptions[code, cart_id] = Redemption(code, cart_id, datetime.now(UTC))
+            self.redemptions[code, cart_id] = Redemption(
+                code=code, cart_id=cart_id, created_at=datetime.now(UTC)
+            )
         return self.redemptions[code, cart_id]
 
     def release(self, code: str, cart_id: str) -> None:

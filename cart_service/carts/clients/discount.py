@@ -3,45 +3,31 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from typing import Literal
 
 import requests
 
 from carts import errors
 
-from .http import (
-    MalformedResponse,
-    ProviderClient,
-    error_code,
-    read_choice,
-    read_datetime,
-    read_money,
-    read_str,
-    shared_client,
-)
+from .http import ProviderClient, error_code
+from .replies import Money, Reply, Text, Timestamp
+from .wiring import shared_client
 
 logger = logging.getLogger(__name__)
 
-KINDS = {"percent", "fixed"}
-STATUSES = {"active", "scheduled", "expired", "inactive", "exhausted"}
+
+class Discount(Reply):
+    code: Text
+    kind: Literal["percent", "fixed"]
+    value: Money
+    currency: Text | None
+    status: Literal["active", "scheduled", "expired", "inactive", "exhausted"]
 
 
-@dataclass(frozen=True)
-class Discount:
-    code: str
-    kind: str
-    value: Decimal
-    currency: str | None
-    status: str
-
-
-@dataclass(frozen=True)
-class Redemption:
-    code: str
-    cart_id: str
-    created_at: datetime
+class Redemption(Reply):
+    code: Text
+    cart_id: Text
+    created_at: Timestamp
 
 
 class DiscountClient(ProviderClient):
@@ -52,17 +38,7 @@ class DiscountClient(ProviderClient):
         """The discount with this code (any status); DiscountNotFound if none."""
         response = self.request("GET", self.url("api", "discounts", code), idempotent=True)
         if response.status_code == 200:
-            data = self.body(response)
-            try:
-                return Discount(
-                    code=read_str(data, "code"),
-                    kind=read_choice(data, "kind", KINDS),
-                    value=read_money(data, "value"),
-                    currency=read_str(data, "currency", nullable=True),
-                    status=read_choice(data, "status", STATUSES),
-                )
-            except MalformedResponse as exc:
-                raise self.fail(response, str(exc)) from None
+            return self.reply(Discount, response)
         raise self._refusal(response)
 
     def redeem(self, code: str, cart_id: str) -> Redemption:
@@ -74,15 +50,7 @@ class DiscountClient(ProviderClient):
             idempotent=True,  # by contract: one redemption per cart
         )
         if response.status_code in (200, 201):
-            data = self.body(response)
-            try:
-                return Redemption(
-                    code=read_str(data, "code"),
-                    cart_id=read_str(data, "cart_id"),
-                    created_at=read_datetime(data, "created_at"),
-                )
-            except MalformedResponse as exc:
-                raise self.fail(response, str(exc)) from None
+            return self.reply(Redemption, response)
         raise self._refusal(response)
 
     def release(self, code: str, cart_id: str) -> None:

@@ -9,30 +9,23 @@ budget. Whatever cannot be read as the contract promises becomes the client's
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import re
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
+from pydantic import ValidationError
 
 from servicekit.errors import ProblemError
 from servicekit.request_id import outgoing_headers
 
 from .deadline import DeadlineAdapter, deadline
+from .replies import Reply
 
 logger = logging.getLogger(__name__)
-_MONEY = re.compile(r"^\d+\.\d{2}$")
-
-
-class MalformedResponse(ValueError):
-    """The provider's body does not have the shape the contract promises."""
+R = TypeVar("R", bound=Reply)
 
 
 class ProviderClient:
@@ -192,46 +185,16 @@ class ProviderClient:
             )
         return self.unavailable()
 
-    def body(self, response: requests.Response) -> dict[str, Any]:
-        """The JSON object in the response, or the unavailable error."""
+    def reply(self, model: type[R], response: requests.Response) -> R:
+        """The body as the reply model says, or the unavailable error."""
         try:
-            data = json.loads(response.text, parse_float=Decimal)
-        except ValueError:
-            raise self.fail(response, f"HTTP {response.status_code} body is not JSON") from None
-        if not isinstance(data, dict):
-            raise self.fail(response, "body is not a JSON object")
-        return data
-
-
-_shared: dict[tuple, ProviderClient] = {}
-
-
-def shared_client(cls: type[ProviderClient], base_url: str, token: str) -> ProviderClient:
-    """One client per provider and configuration per process, so one pool of keep-alive
-    connections: a new ``requests.Session`` per call would open a new TCP connection per
-    call and rebuild its adapters. Keyed by the process id too, so that a forked worker
-    never reuses its parent's sockets. ``requests.Session`` is safe to share between the
-    threads of a worker for plain requests like these (no cookies, no auth handlers).
-    """
-    options = downstream_options()
-    key = (cls, base_url, token, os.getpid(), *sorted(options.items()))
-    client = _shared.get(key)
-    if client is None:
-        client = _shared.setdefault(key, cls(base_url, token, **options))
-    return client
-
-
-def downstream_options() -> dict[str, float | int]:
-    """The DOWNSTREAM_* settings every provider client takes (read now, not at import)."""
-    from django.conf import settings
-
-    return {
-        "connect_timeout": settings.DOWNSTREAM_CONNECT_TIMEOUT,
-        "read_timeout": settings.DOWNSTREAM_READ_TIMEOUT,
-        "retries": settings.DOWNSTREAM_RETRIES,
-        "backoff": settings.DOWNSTREAM_BACKOFF,
-        "time_budget": settings.DOWNSTREAM_TIME_BUDGET,
-    }
+            return model.read(response.content)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+                for e in exc.errors(include_url=False)
+            )
+            raise self.fail(response, problems) from None
 
 
 def error_code(response: requests.Response) -> str | None:
@@ -242,39 +205,3 @@ def error_code(response: requests.Response) -> str | None:
         return None
     code = data.get("code") if isinstance(data, dict) else None
     return code if isinstance(code, str) else None
-
-
-# Field readers: strict about types, they raise MalformedResponse.
-def read_str(data: Mapping[str, Any], key: str, *, nullable: bool = False) -> str | None:
-    value = data.get(key)
-    if value is None and nullable and key in data:
-        return None
-    if not isinstance(value, str) or not value:
-        raise MalformedResponse(f"{key!r} must be a non-empty string, got {value!r}")
-    return value
-
-
-def read_choice(data: Mapping[str, Any], key: str, choices: set[str]) -> str:
-    value = read_str(data, key)
-    if value not in choices:
-        raise MalformedResponse(f"{key!r} must be one of {sorted(choices)}, got {value!r}")
-    return value
-
-
-def read_money(data: Mapping[str, Any], key: str) -> Decimal:
-    """Money is a string with two decimals; a JSON number (a float on the wire) is refused."""
-    value = data.get(key)
-    if not isinstance(value, str) or not _MONEY.match(value):
-        raise MalformedResponse(f"{key!r} must be a money string like '12.50', got {value!r}")
-    return Decimal(value)
-
-
-def read_datetime(data: Mapping[str, Any], key: str) -> datetime:
-    value = read_str(data, key)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise MalformedResponse(f"{key!r} must be an ISO 8601 timestamp, got {value!r}") from None
-    if parsed.tzinfo is None:
-        raise MalformedResponse(f"{key!r} must carry a UTC offset, got {value!r}")
-    return parsed

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from carts import errors
 from servicekit.money import format_money
 
-from .http import (
-    MalformedResponse,
-    ProviderClient,
-    error_code,
-    read_choice,
-    read_datetime,
-    read_money,
-    read_str,
-    shared_client,
-)
+from .http import ProviderClient, error_code
+from .replies import Money, Reply, Text, Timestamp
+from .wiring import shared_client
 
 logger = logging.getLogger(__name__)
 
-STATUSES = {"succeeded", "declined"}
 # 4xx answers that do not mean "refused for good": our token is wrong (an operator fixes it,
 # then the attempt is finished), a timeout, the key still in use, rate limiting.
 TRANSIENT = {401, 403, 408, 409, 429}
@@ -31,15 +22,23 @@ TRANSIENT = {401, 403, 408, 409, 429}
 MAX_PAGES = 20
 
 
-@dataclass(frozen=True)
-class Payment:
-    id: str
-    reference: str
-    amount: Decimal
-    currency: str
-    status: str
-    decline_code: str | None
-    created_at: datetime | None = None  # read from listings, where attempts are told apart
+class Payment(Reply):
+    id: Text
+    reference: Text
+    amount: Money
+    currency: Text
+    status: Literal["succeeded", "declined"]
+    decline_code: Text | None
+    created_at: Timestamp | None = None  # required in listings, where attempts are told apart
+
+
+class ListedPayment(Payment):
+    created_at: Timestamp
+
+
+class PaymentPage(Reply):
+    results: list[ListedPayment]
+    next: Text | None
 
 
 class PaymentClient(ProviderClient):
@@ -67,7 +66,7 @@ class PaymentClient(ProviderClient):
             idempotent=True,  # by contract, thanks to the Idempotency-Key
         )
         if response.status_code in (200, 201):
-            return self._payment(response, self.body(response))
+            return self.reply(Payment, response)
         code = error_code(response)
         if response.status_code == 422 and code == "idempotency_key_reused":
             # We never send one key with two bodies; if it happens it is our bug, logged loud.
@@ -91,29 +90,11 @@ class PaymentClient(ProviderClient):
             response = self.request("GET", url, params=params, idempotent=True)
             if response.status_code != 200:
                 raise self.fail(response, f"unexpected HTTP {response.status_code}")
-            page = self.body(response)
-            results, url = page.get("results"), page.get("next")
-            if not isinstance(results, list) or not (url is None or isinstance(url, str)):
-                raise self.fail(response, "not a page of payments")
-            payments.extend(self._payment(response, item, listed=True) for item in results)
+            page = self.reply(PaymentPage, response)
+            payments.extend(page.results)
+            url = page.next
             params = None  # "next" carries the query
         return payments
-
-    def _payment(self, response, data: object, *, listed: bool = False) -> Payment:
-        try:
-            if not isinstance(data, dict):
-                raise MalformedResponse("a payment must be a JSON object")
-            return Payment(
-                id=read_str(data, "id"),
-                reference=read_str(data, "reference"),
-                amount=read_money(data, "amount"),
-                currency=read_str(data, "currency"),
-                status=read_choice(data, "status", STATUSES),
-                decline_code=read_str(data, "decline_code", nullable=True),
-                created_at=read_datetime(data, "created_at") if listed else None,
-            )
-        except MalformedResponse as exc:
-            raise self.fail(response, str(exc)) from None
 
 
 def from_settings() -> PaymentClient:

@@ -57,7 +57,9 @@ def test_get_maps_the_discount_and_sends_token_and_request_id(client, mocked):
     finally:
         _current.reset(token)
 
-    assert discount == Discount("SAVE10", "percent", Decimal("10.00"), None, "active")
+    assert discount == Discount(
+        code="SAVE10", kind="percent", value=Decimal("10.00"), currency=None, status="active"
+    )
     sent = mocked.calls[0].request
     assert sent.headers["Authorization"] == "Bearer discount-token"
     assert sent.headers["X-Request-ID"] == "req-123"
