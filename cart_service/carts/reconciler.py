@@ -30,8 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from carts import services
-from carts.clients.discount import DiscountClient
-from carts.clients.payment import PaymentClient
+from carts.clients.ports import DiscountProvider, PaymentProvider
 from carts.errors import PaymentRefused, PaymentServiceUnavailable
 from carts.models import Cart, OwedRelease, PaymentStatus
 
@@ -42,8 +41,8 @@ BATCH = 100  # claimed per query; a pass loops until nothing is left to claim
 
 def reconcile_pass(
     *,
-    discount_client: DiscountClient,
-    payment_client: PaymentClient,
+    discount_client: DiscountProvider,
+    payment_client: PaymentProvider,
     after: float | None = None,
     now: datetime | None = None,
 ) -> Counter:
@@ -119,7 +118,7 @@ def _lease_field(queryset: models.QuerySet) -> str:
 
 
 def _settle(
-    cart: Cart, discount_client: DiscountClient, payment_client: PaymentClient, now: datetime
+    cart: Cart, discount_client: DiscountProvider, payment_client: PaymentProvider, now: datetime
 ) -> str:
     """Finish the cart's unresolved attempt if payment_service can tell its outcome."""
     attempt = services.attempt_of(cart)

@@ -20,8 +20,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from carts import pricing
-from carts.clients.discount import DiscountClient
-from carts.clients.payment import Payment, PaymentClient
+from carts.clients.payment import Payment
+from carts.clients.ports import DiscountProvider, PaymentProvider
 from carts.errors import (
     DISCOUNT_STATUS_REFUSALS,
     CartEmpty,
@@ -210,7 +210,7 @@ def owe_release(cart: Cart, code: str) -> None:
     cart.redemption_held = False
 
 
-def _release_quietly(cart_id: object, code: str, discount_client: DiscountClient) -> bool:
+def _release_quietly(cart_id: object, code: str, discount_client: DiscountProvider) -> bool:
     """Give back a use of ``code`` the cart may hold; whether discount_service confirmed it.
 
     Called outside any transaction. A failure is logged; the owed row stays for the next try.
@@ -225,7 +225,7 @@ def _release_quietly(cart_id: object, code: str, discount_client: DiscountClient
 
 
 def releases_give_back(
-    *, cart_id: object, discount_client: DiscountClient, owed: list[OwedRelease] | None = None
+    *, cart_id: object, discount_client: DiscountProvider, owed: list[OwedRelease] | None = None
 ) -> tuple[int, int]:
     """Release the uses the cart owes (or just ``owed``); (released, still owed)."""
     rows = list(OwedRelease.objects.filter(cart_id=cart_id)) if owed is None else owed
@@ -251,7 +251,7 @@ def _clear_releases_owed(cart_id: object) -> None:
 # -- discounts ------------------------------------------------------------------------
 
 
-def cart_discount_apply(*, cart_id: object, code: str, discount_client: DiscountClient) -> Cart:
+def cart_discount_apply(*, cart_id: object, code: str, discount_client: DiscountProvider) -> Cart:
     """Snapshot an active discount onto the cart, replacing any other one."""
     _ensure_editable(cart_get(cart_id=cart_id))  # refuse early, before asking the provider
     discount = discount_client.get(code)
@@ -277,7 +277,7 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
     return cart
 
 
-def cart_discount_remove(*, cart_id: object, discount_client: DiscountClient) -> Cart:
+def cart_discount_remove(*, cart_id: object, discount_client: DiscountProvider) -> Cart:
     with transaction.atomic():
         cart = _lock_editable(cart_id)
         if cart.redemption_held:
@@ -325,7 +325,7 @@ def _ensure_no_problem(cart: Cart) -> None:
 
 
 def cart_checkout(
-    *, cart_id: object, discount_client: DiscountClient, payment_client: PaymentClient
+    *, cart_id: object, discount_client: DiscountProvider, payment_client: PaymentProvider
 ) -> Cart:
     """Redeem the discount, charge the total, record the outcome. See README "Checkout".
 
@@ -380,7 +380,7 @@ def cart_checkout(
     raise CartNotEditable("The cart kept changing during checkout; try again.")
 
 
-def _redeem(cart: Cart, code: str, discount_client: DiscountClient) -> None:
+def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> None:
     """Redeem ``code`` for the cart, recorded as "may be held" before the call."""
     if not cart.redemption_held:
         # Written ahead: if we die during the call, discount_service may hold a use that
@@ -429,7 +429,7 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
 
 
 def _checkout_charge(
-    *, attempt: _Attempt, discount_client: DiscountClient, payment_client: PaymentClient
+    *, attempt: _Attempt, discount_client: DiscountProvider, payment_client: PaymentProvider
 ) -> Cart:
     payment, refused = None, None
     if attempt.total != 0:  # payment_service refuses 0: a fully discounted cart is paid as is
@@ -450,7 +450,7 @@ def _checkout_charge(
     return cart
 
 
-def attempt_charge(*, attempt: _Attempt, payment_client: PaymentClient) -> Payment | None:
+def attempt_charge(*, attempt: _Attempt, payment_client: PaymentProvider) -> Payment | None:
     """Charge (or replay) the attempt; None when a reused key has no payment to show yet.
 
     Raises PaymentRefused (nothing charged, for good) and PaymentServiceUnavailable.
@@ -468,7 +468,7 @@ def attempt_charge(*, attempt: _Attempt, payment_client: PaymentClient) -> Payme
 
 
 def attempt_payment_by_reference(
-    *, attempt: _Attempt, payment_client: PaymentClient
+    *, attempt: _Attempt, payment_client: PaymentProvider
 ) -> Payment | None:
     """The payment of this attempt among the cart's payments, or None if there is none.
 
@@ -500,7 +500,7 @@ def attempt_settle(
     attempt: _Attempt,
     payment: Payment | None,
     refused: PaymentRefused | None = None,
-    discount_client: DiscountClient,
+    discount_client: DiscountProvider,
 ) -> tuple[Cart, bool]:
     """Record the attempt's outcome if it is still unresolved; the cart, and whether we did.
 

@@ -1,0 +1,39 @@
+"""The two providers as cart_service's checkout sees them: what it calls, nothing more.
+
+The services (carts.services, carts.reconciler) are typed against these Protocols; the
+HTTP clients (carts.clients.discount, carts.clients.payment) and the hand-written fakes
+of the tests (tests/fakes.py) implement them, and tests/unit/test_ports.py holds all
+of them to the same signatures.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Protocol
+
+from .discount import Discount, Redemption
+from .payment import Payment
+
+
+class DiscountProvider(Protocol):
+    def get(self, code: str) -> Discount:
+        """The discount with this code, any status; DiscountNotFound if none."""
+
+    def redeem(self, code: str, cart_id: str) -> Redemption:
+        """Hold one use for the cart; idempotent per cart. DiscountRefused subclasses."""
+
+    def release(self, code: str, cart_id: str) -> None:
+        """Give the cart's use back; idempotent (nothing held is fine)."""
+
+
+class PaymentProvider(Protocol):
+    def charge(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> Payment:
+        """Take (or replay, for a known key) a payment; a decline is a Payment too."""
+
+    def list_by_reference(self, reference: str) -> list[Payment]:
+        """Every payment carrying this reference."""
+
+
+__all__ = ["DiscountProvider", "PaymentProvider"]
