@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""What `make compose-scale` checks once the suite and the load have run (scripts/compose-scale.sh).
+
+    python scripts/compose_scale_check.py report --lb-log FILE --replicas FILE \
+        --lb-cart-url URL --db-port PORT
+    python scripts/compose_scale_check.py lb-down --url URL
+
+``report``:
+* requests per service replica, from the load balancer's log (one line per request,
+  the replica's address in ``upstream=``; ``--replicas`` maps addresses to containers),
+  and the answers of 5xx; fails on any 5xx, and when a replica served less than a
+  quarter of its service's requests (the load was not spread);
+* what passes through the load balancer untouched: the client's X-Request-ID, and a
+  service's own problem+json for bad input;
+* the invariants, read from the three databases with each service's own role
+  (``bench/run.py``'s checks): every paid cart has exactly one succeeded payment, the one
+  it shows; no cart is charged twice; each code's ``times_redeemed`` equals the paid carts
+  holding it.
+
+``lb-down`` (after the replicas of a service are stopped): the load balancer's own
+answer is a 502 or 504 problem+json (refused, or no answer: a stopped container's
+address may just not answer), with the request id.
+
+Exits 1 on any failed check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import invariants  # noqa: E402
+
+LINE = re.compile(r"\blb service=(\w+) status=(\d+) upstream=(.*?) upstream_status=")
+MIN_SHARE = 0.25
+PROBLEM = "application/problem+json"
+
+
+def per_replica(lb_log: Path, replicas: dict[str, str]) -> tuple[Counter, Counter, list[str]]:
+    """Requests per (service, replica) and answers per status class; problems found."""
+    served: Counter = Counter()
+    statuses: Counter = Counter()
+    problems: list[str] = []
+    for line in lb_log.read_text(errors="replace").splitlines():
+        match = LINE.search(line)
+        if not match:
+            continue
+        service, status, upstream = match.group(1), int(match.group(2)), match.group(3)
+        statuses[f"{status // 100}xx"] += 1
+        if status >= 500:
+            problems.append(f"5xx through the load balancer: {line.strip()}")
+        # "a, b" when nginx tried a second replica: the last one answered.
+        address = upstream.split(",")[-1].strip().rsplit(":", 1)[0]
+        served[service, replicas.get(address, address)] += 1
+    return served, statuses, problems
+
+
+def spread(served: Counter) -> list[str]:
+    problems = []
+    for service in ("discount", "cart", "payment"):
+        counts = {r: n for (s, r), n in served.items() if s == service}
+        total = sum(counts.values())
+        if len(counts) < 2:
+            problems.append(f"{service}: requests reached {len(counts)} replica(s), not 2")
+        elif min(counts.values()) < MIN_SHARE * total:
+            problems.append(f"{service}: uneven spread {counts}")
+    return problems
+
+
+def passthrough(cart_url: str) -> list[str]:
+    """A client's request id and a service's problem+json come back through the LB as sent."""
+    problems = []
+    rid = f"scale-{uuid.uuid4()}"
+    response = requests.post(
+        f"{cart_url}/api/carts/",
+        data="{not json",
+        headers={"Content-Type": "application/json", "X-Request-ID": rid},
+        timeout=10,
+    )
+    body = response.json() if response.headers.get("Content-Type") == PROBLEM else {}
+    print(
+        f"compose-scale: malformed JSON through the LB -> {response.status_code} "
+        f"{response.headers.get('Content-Type')} code={body.get('code')!r} "
+        f"request id echoed: {response.headers.get('X-Request-ID') == rid}"
+    )
+    if response.status_code != 400 or body.get("status") != 400:
+        problems.append(f"bad input: {response.status_code} {response.text[:200]}")
+    if "load balancer" in str(body.get("detail", "")):
+        problems.append("bad input was answered by the LB, not by cart_service")
+    if response.headers.get("X-Request-ID") != rid:
+        problems.append(f"X-Request-ID {rid} came back as {response.headers.get('X-Request-ID')}")
+    missing = requests.get(f"{cart_url}/api/carts/{uuid.uuid4()}/", timeout=10)
+    if missing.status_code != 404 or missing.headers.get("Content-Type") != PROBLEM:
+        problems.append(
+            f"unknown cart: {missing.status_code} {missing.headers.get('Content-Type')}"
+        )
+    return problems
+
+
+def report(args: argparse.Namespace) -> int:
+    replicas = dict(
+        line.split()[::-1] for line in args.replicas.read_text().splitlines() if line.strip()
+    )
+    served, statuses, problems = per_replica(args.lb_log, replicas)
+    print(
+        f"\ncompose-scale: requests per service replica (the LB's log)\n{'service':<9} {'replica':<36} {'requests':>8} {'share':>6}"
+    )
+    for (service, replica), n in sorted(served.items()):
+        total = sum(v for (s, _), v in served.items() if s == service)
+        print(f"{service:<9} {replica:<36} {n:>8} {n / total:>6.0%}")
+    print("compose-scale: answers through the LB:", dict(sorted(statuses.items())))
+    problems += spread(served)
+    problems += passthrough(args.lb_cart_url)
+
+    password = {s: os.environ[f"{s.upper()}_DB_PASSWORD"] for s in ("discount", "payment", "cart")}
+    db_urls = {s: f"postgresql://{s}:{password[s]}@127.0.0.1:{args.db_port}/{s}" for s in password}
+    found = invariants(db_urls)
+    print(
+        f"compose-scale: invariants over {found['carts']} carts: {found['paid']} paid, "
+        f"{found['succeeded_payments']} succeeded payments checked, "
+        f"{len(found['problems'])} problems"
+    )
+    problems += found["problems"]
+    for problem in problems:
+        print("compose-scale: PROBLEM", problem)
+    summary = {
+        "replicas": {f"{s}/{r}": n for (s, r), n in served.items()},
+        "answers": statuses,
+        "invariants": {k: v for k, v in found.items() if k != "problems"},
+        "problems": problems,
+    }
+    args.reports.mkdir(parents=True, exist_ok=True)
+    (args.reports / "compose-scale.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return 1 if problems else 0
+
+
+def lb_down(args: argparse.Namespace) -> int:
+    rid = f"scale-{uuid.uuid4()}"
+    response = requests.get(args.url, headers={"X-Request-ID": rid}, timeout=30)
+    body = response.json() if response.headers.get("Content-Type") == PROBLEM else {}
+    print(
+        f"compose-scale: no replica behind the LB -> {response.status_code} "
+        f"{response.headers.get('Content-Type')} {body}"
+    )
+    codes = {502: "bad_gateway", 504: "gateway_timeout"}
+    ok = (
+        response.status_code in codes
+        and body.get("status") == response.status_code
+        and body.get("code") == codes[response.status_code]
+        and response.headers.get("X-Request-ID") == rid
+    )
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser("report")
+    rep.add_argument("--lb-log", type=Path, required=True)
+    rep.add_argument("--replicas", type=Path, required=True, help="lines: CONTAINER ADDRESS")
+    rep.add_argument("--lb-cart-url", required=True)
+    rep.add_argument("--db-port", type=int, required=True)
+    rep.add_argument("--reports", type=Path, default=ROOT / "reports")
+    rep.set_defaults(run=report)
+    down = sub.add_parser("lb-down")
+    down.add_argument("--url", required=True)
+    down.set_defaults(run=lb_down)
+    args = parser.parse_args()
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
