@@ -2,9 +2,10 @@
 # `make compose-scale`: docker-compose.yml + docker-compose.e2e.yml + docker-compose.scale.yml
 # with two replicas of each service and of the reconciler behind one nginx (lb); then,
 # through lb, the end-to-end suite (its runner container) and a bounded Locust load run
-# (from this machine); then scripts/compose_scale_check.py: requests per replica from
-# lb's log, no 5xx, what lb passes through, the invariants from the three databases, lb's
-# own 502; then the database isolation check of compose-e2e. Fails if anything fails.
+# (from this machine); then scripts/compose_scale_check.py: what lb passes through, one
+# client's requests spread, requests per replica from lb's log, no 5xx, the invariants
+# from the three databases, lb's own 502/504; then the database isolation check of
+# compose-e2e. Fails if anything fails. deploy/README.md has the details.
 # Env: COMPOSE_SCALE_PROJECT (checkout-scale), COMPOSE_SCALE_LOAD (Locust run time, 30s),
 # COMPOSE_SCALE_USERS (10), PY (the virtualenv's python, .venv/bin/python).
 set -euo pipefail
@@ -45,6 +46,9 @@ lb_discount=http://$("${compose[@]}" port lb 8001)
 "$PY" e2e/load/run.py --name compose-scale-load --cart-url "$lb_cart" --discount-url "$lb_discount" \
   --users "${COMPOSE_SCALE_USERS:-10}" --spawn-rate 5 --duration "${COMPOSE_SCALE_LOAD:-30s}" || rc=1
 
+phase "through lb: the client's request id, cart's own problem+json, one client's requests spread"
+"$PY" scripts/compose_scale_check.py probe --lb-cart-url "$lb_cart" --lb-discount-url "$lb_discount" || rc=1
+
 phase "requests per replica, the invariants from the databases"
 "${compose[@]}" logs --no-color lb >"$work/lb.log"
 # shellcheck disable=SC2046
@@ -52,7 +56,7 @@ docker inspect -f '{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{
   $("${compose[@]}" ps -q) | awk 'NF == 2 {sub("^/", "", $1); print}' >"$work/replicas"
 db_port=$("${compose[@]}" port db 5432)
 "$PY" scripts/compose_scale_check.py report --lb-log "$work/lb.log" --replicas "$work/replicas" \
-  --lb-cart-url "$lb_cart" --db-port "${db_port##*:}" || rc=1
+  --db-port "${db_port##*:}" || rc=1
 
 phase "no replica of discount_service left: lb answers for itself"
 "${compose[@]}" stop discount >/dev/null 2>&1

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
 """What `make compose-scale` checks once the suite and the load have run (scripts/compose-scale.sh).
 
-    python scripts/compose_scale_check.py report --lb-log FILE --replicas FILE \
-        --lb-cart-url URL --db-port PORT
+    python scripts/compose_scale_check.py probe --lb-cart-url URL --lb-discount-url URL
+    python scripts/compose_scale_check.py report --lb-log FILE --replicas FILE --db-port PORT
     python scripts/compose_scale_check.py lb-down --url URL
+
+``probe`` (before lb's log is read):
+* what passes through the load balancer untouched: the client's X-Request-ID, and a
+  service's own problem+json for bad input;
+* one client, one keep-alive connection: 20 requests to each of cart and discount,
+  request ids ``one-client-...``, which ``report`` finds in lb's log.
 
 ``report``:
 * requests per service replica, from the load balancer's log (one line per request,
   the replica's address in ``upstream=``; ``--replicas`` maps addresses to containers),
-  and the answers of 5xx; fails on any 5xx, and when a replica served less than a
-  quarter of its service's requests (the load was not spread);
-* what passes through the load balancer untouched: the client's X-Request-ID, and a
-  service's own problem+json for bad input;
+  and the answers of 5xx; fails on any 5xx, when a replica served less than a
+  quarter of its service's requests (the load was not spread), and when the one-client
+  requests of ``probe`` reached only one replica of a service;
 * the invariants, read from the three databases with each service's own role
   (``bench/run.py``'s checks): every paid cart has exactly one succeeded payment, the one
   it shows; no cart is charged twice; each code's ``times_redeemed`` equals the paid carts
@@ -42,39 +47,49 @@ sys.path.insert(0, str(ROOT))
 
 from bench.run import invariants  # noqa: E402
 
-LINE = re.compile(r"\blb service=(\w+) status=(\d+) upstream=(.*?) upstream_status=")
+LINE = re.compile(
+    r"\blb service=(\w+) status=(\d+) upstream=(.*?) upstream_status=\S* request_id=(\S*)"
+)
+ONE_CLIENT = "one-client-"
 MIN_SHARE = 0.25
 PROBLEM = "application/problem+json"
 
 
-def per_replica(lb_log: Path, replicas: dict[str, str]) -> tuple[Counter, Counter, list[str]]:
-    """Requests per (service, replica) and answers per status class; problems found."""
+def per_replica(
+    lb_log: Path, replicas: dict[str, str]
+) -> tuple[Counter, Counter, Counter, list[str]]:
+    """Requests per (service, replica), the same for the one-client probe, answers per
+    status class; problems found."""
     served: Counter = Counter()
+    one_client: Counter = Counter()
     statuses: Counter = Counter()
     problems: list[str] = []
     for line in lb_log.read_text(errors="replace").splitlines():
         match = LINE.search(line)
         if not match:
             continue
-        service, status, upstream = match.group(1), int(match.group(2)), match.group(3)
+        service, status, upstream, rid = match.groups()
+        status = int(status)
         statuses[f"{status // 100}xx"] += 1
         if status >= 500:
             problems.append(f"5xx through the load balancer: {line.strip()}")
         # "a, b" when nginx tried a second replica: the last one answered.
         address = upstream.split(",")[-1].strip().rsplit(":", 1)[0]
         served[service, replicas.get(address, address)] += 1
-    return served, statuses, problems
+        if rid.startswith(ONE_CLIENT):
+            one_client[service, replicas.get(address, address)] += 1
+    return served, one_client, statuses, problems
 
 
-def spread(served: Counter) -> list[str]:
+def spread(served: Counter, services: tuple[str, ...], what: str) -> list[str]:
     problems = []
-    for service in ("discount", "cart", "payment"):
+    for service in services:
         counts = {r: n for (s, r), n in served.items() if s == service}
         total = sum(counts.values())
         if len(counts) < 2:
-            problems.append(f"{service}: requests reached {len(counts)} replica(s), not 2")
+            problems.append(f"{service}: {what} reached {len(counts)} replica(s), not 2")
         elif min(counts.values()) < MIN_SHARE * total:
-            problems.append(f"{service}: uneven spread {counts}")
+            problems.append(f"{service}: {what} spread unevenly: {counts}")
     return problems
 
 
@@ -108,11 +123,33 @@ def passthrough(cart_url: str) -> list[str]:
     return problems
 
 
+def one_client(urls: list[str], requests_each: int = 20) -> list[str]:
+    """One session, so one keep-alive connection to lb per URL: lb must still spread."""
+    problems = []
+    with requests.Session() as session:
+        for url in urls:
+            for i in range(requests_each):
+                rid = f"{ONE_CLIENT}{uuid.uuid4().hex[:12]}-{i}"
+                response = session.get(
+                    f"{url}/health/live", headers={"X-Request-ID": rid}, timeout=10
+                )
+                if response.status_code != 200:
+                    problems.append(f"one client: {url}/health/live -> {response.status_code}")
+    return problems
+
+
+def probe(args: argparse.Namespace) -> int:
+    problems = passthrough(args.lb_cart_url) + one_client([args.lb_cart_url, args.lb_discount_url])
+    for problem in problems:
+        print("compose-scale: PROBLEM", problem)
+    return 1 if problems else 0
+
+
 def report(args: argparse.Namespace) -> int:
     replicas = dict(
         line.split()[::-1] for line in args.replicas.read_text().splitlines() if line.strip()
     )
-    served, statuses, problems = per_replica(args.lb_log, replicas)
+    served, single, statuses, problems = per_replica(args.lb_log, replicas)
     print(
         f"\ncompose-scale: requests per service replica (the LB's log)\n{'service':<9} {'replica':<36} {'requests':>8} {'share':>6}"
     )
@@ -120,8 +157,12 @@ def report(args: argparse.Namespace) -> int:
         total = sum(v for (s, _), v in served.items() if s == service)
         print(f"{service:<9} {replica:<36} {n:>8} {n / total:>6.0%}")
     print("compose-scale: answers through the LB:", dict(sorted(statuses.items())))
-    problems += spread(served)
-    problems += passthrough(args.lb_cart_url)
+    print(
+        "compose-scale: one client on one keep-alive connection:",
+        ", ".join(f"{s} {r}: {n}" for (s, r), n in sorted(single.items())),
+    )
+    problems += spread(served, ("discount", "cart", "payment"), "requests")
+    problems += spread(single, ("discount", "cart"), "one client's requests")
 
     password = {s: os.environ[f"{s.upper()}_DB_PASSWORD"] for s in ("discount", "payment", "cart")}
     db_urls = {s: f"postgresql://{s}:{password[s]}@127.0.0.1:{args.db_port}/{s}" for s in password}
@@ -136,6 +177,7 @@ def report(args: argparse.Namespace) -> int:
         print("compose-scale: PROBLEM", problem)
     summary = {
         "replicas": {f"{s}/{r}": n for (s, r), n in served.items()},
+        "one_client": {f"{s}/{r}": n for (s, r), n in single.items()},
         "answers": statuses,
         "invariants": {k: v for k, v in found.items() if k != "problems"},
         "problems": problems,
@@ -166,10 +208,13 @@ def lb_down(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    pro = sub.add_parser("probe")
+    pro.add_argument("--lb-cart-url", required=True)
+    pro.add_argument("--lb-discount-url", required=True)
+    pro.set_defaults(run=probe)
     rep = sub.add_parser("report")
     rep.add_argument("--lb-log", type=Path, required=True)
     rep.add_argument("--replicas", type=Path, required=True, help="lines: CONTAINER ADDRESS")
-    rep.add_argument("--lb-cart-url", required=True)
     rep.add_argument("--db-port", type=int, required=True)
     rep.add_argument("--reports", type=Path, default=ROOT / "reports")
     rep.set_defaults(run=report)
