@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from bench.run import invariants  # noqa: E402
 
 LINE = re.compile(
-    r"\blb service=(\w+) status=(\d+) upstream=(.*?) upstream_status=\S* request_id=(\S*)"
+    r"\blb service=(\w+) status=(\d+) upstream=(.*?) upstream_status=.*? request_id=(\S*)"
 )
 ONE_CLIENT = "one-client-"
 MIN_SHARE = 0.25
