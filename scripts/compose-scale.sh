@@ -58,6 +58,16 @@ db_port=$("${compose[@]}" port db 5432)
 "$PY" scripts/compose_scale_check.py report --lb-log "$work/lb.log" --replicas "$work/replicas" \
   --db-port "${db_port##*:}" || rc=1
 
+phase "the two reconcilers: still running, their passes, no failed pass"
+for id in $("${compose[@]}" ps -q reconciler); do
+  state=$(docker inspect -f '{{.Name}} {{.State.Status}}' "$id")
+  log=$(docker logs "$id" 2>&1)
+  passes=$(grep -c "reconcile pass:" <<<"$log" || true)
+  failed=$(grep -c "reconcile pass failed\|Traceback" <<<"$log" || true)
+  echo "compose-scale: ${state#/}, $passes passes ($failed failed), last: $(grep "reconcile pass:" <<<"$log" | tail -1 | sed 's/.*reconcile pass: //')"
+  if [[ "$state" != *" running" || "$passes" -lt 1 || "$failed" -ne 0 ]]; then rc=1; fi
+done
+
 phase "no replica of discount_service left: lb answers for itself"
 "${compose[@]}" stop discount >/dev/null 2>&1
 "$PY" scripts/compose_scale_check.py lb-down --url "$lb_discount/api/discounts/ANY/" || rc=1
