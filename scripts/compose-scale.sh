@@ -49,8 +49,15 @@ lb_discount=http://$("${compose[@]}" port lb 8001)
 phase "through lb: the client's request id, cart's own problem+json, one client's requests spread"
 "$PY" scripts/compose_scale_check.py probe --lb-cart-url "$lb_cart" --lb-discount-url "$lb_discount" || rc=1
 
+phase "checkouts while payment's replicas are paused, then settled by the reconcilers"
+# shellcheck disable=SC2046
+"$PY" scripts/compose_scale_check.py stuck --lb-cart-url "$lb_cart" --lb-discount-url "$lb_discount" \
+  --pause $("${compose[@]}" ps -q payment) || rc=1
+
 phase "requests per replica, the invariants from the databases"
+mkdir -p reports
 "${compose[@]}" logs --no-color lb >"$work/lb.log"
+cp "$work/lb.log" reports/compose-scale-lb.log
 # shellcheck disable=SC2046
 docker inspect -f '{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' \
   $("${compose[@]}" ps -q) | awk 'NF == 2 {sub("^/", "", $1); print}' >"$work/replicas"
@@ -62,9 +69,12 @@ phase "the two reconcilers: still running, their passes, no failed pass"
 for id in $("${compose[@]}" ps -q reconciler); do
   state=$(docker inspect -f '{{.Name}} {{.State.Status}}' "$id")
   log=$(docker logs "$id" 2>&1)
+  name=${state#/}
+  printf '%s\n' "$log" >"reports/compose-scale-${name%% *}.log"
   passes=$(grep -c "reconcile pass:" <<<"$log" || true)
   failed=$(grep -c "reconcile pass failed\|Traceback" <<<"$log" || true)
-  echo "compose-scale: ${state#/}, $passes passes ($failed failed), last: $(grep "reconcile pass:" <<<"$log" | tail -1 | sed 's/.*reconcile pass: //')"
+  did=$(grep "reconcile pass:" <<<"$log" | grep -v "nothing to do" | sed 's/.*reconcile pass: //' | paste -sd ';' || true)
+  echo "compose-scale: ${state#/}, $passes passes ($failed failed); the passes with work: ${did:-none}"
   if [[ "$state" != *" running" || "$passes" -lt 1 || "$failed" -ne 0 ]]; then rc=1; fi
 done
 

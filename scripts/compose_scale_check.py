@@ -2,6 +2,8 @@
 """What `make compose-scale` checks once the suite and the load have run (scripts/compose-scale.sh).
 
     python scripts/compose_scale_check.py probe --lb-cart-url URL --lb-discount-url URL
+    python scripts/compose_scale_check.py stuck --lb-cart-url URL --lb-discount-url URL \
+        --pause CONTAINER...
     python scripts/compose_scale_check.py report --lb-log FILE --replicas FILE --db-port PORT
     python scripts/compose_scale_check.py lb-down --url URL
 
@@ -10,6 +12,13 @@
   service's own problem+json for bad input;
 * one client, one keep-alive connection: 20 requests to each of cart and discount,
   request ids ``one-client-...``, which ``report`` finds in lb's log.
+
+``stuck``: checkouts left unresolved, for the reconcilers to settle. Carts with a
+discount code check out while payment's replicas are paused (``docker pause``): cart
+gives up after its time budget with its own 503, the attempt unresolved; the replicas
+are resumed and may then take the charges cart gave up on. Fails unless every cart is
+settled (paid or failed) by the reconcilers within a budget; ``report`` then checks them
+with all the others. Their request ids start with ``stuck-``: their 5xx are expected.
 
 ``report``:
 * requests per service replica, from the load balancer's log (one line per request,
@@ -51,6 +60,7 @@ LINE = re.compile(
     r"\blb service=(\w+) status=(\d+) upstream=(.*?) upstream_status=.*? request_id=(\S*)"
 )
 ONE_CLIENT = "one-client-"
+STUCK = "stuck-"
 MIN_SHARE = 0.25
 PROBLEM = "application/problem+json"
 
@@ -70,9 +80,12 @@ def per_replica(
             continue
         service, status, upstream, rid = match.groups()
         status = int(status)
-        statuses[f"{status // 100}xx"] += 1
-        if status >= 500:
-            problems.append(f"5xx through the load balancer: {line.strip()}")
+        if status >= 500 and rid.startswith(STUCK):
+            statuses["5xx while payment was paused (expected)"] += 1
+        else:
+            statuses[f"{status // 100}xx"] += 1
+            if status >= 500:
+                problems.append(f"5xx through the load balancer: {line.strip()}")
         # "a, b" when nginx tried a second replica: the last one answered.
         address = upstream.split(",")[-1].strip().rsplit(":", 1)[0]
         served[service, replicas.get(address, address)] += 1
@@ -136,6 +149,61 @@ def one_client(urls: list[str], requests_each: int = 20) -> list[str]:
                 if response.status_code != 200:
                     problems.append(f"one client: {url}/health/live -> {response.status_code}")
     return problems
+
+
+def stuck(args: argparse.Namespace) -> int:
+    import subprocess
+    import threading
+    import time
+
+    from e2e.api_client import ApiError, DiscountAdminClient, StorefrontClient
+    from e2e.env import TOKENS
+
+    storefront = StorefrontClient(args.lb_cart_url, timeout=(5.0, 40.0))
+    code = f"STUCK-{uuid.uuid4().hex[:8].upper()}"
+    DiscountAdminClient(args.lb_discount_url, token=TOKENS["DISCOUNT_ADMIN_TOKEN"]).create(
+        code=code, kind="percent", value="10.00"
+    )
+    carts = []
+    for _ in range(args.carts):
+        item = {"sku": "STUCK", "name": "Stuck", "unit_price": "4.00", "quantity": 1}
+        cart = storefront.create_cart("USD", items=[item])
+        storefront.apply_discount(cart["id"], code)
+        carts.append(cart["id"])
+    answers: Counter = Counter()
+
+    def checkout(cart_id: str) -> None:
+        try:
+            result = storefront.checkout(cart_id, request_id=f"{STUCK}{uuid.uuid4()}")
+            answers[f"200 {result['payment_status']}"] += 1
+        except ApiError as exc:
+            answers[f"{exc.status} {exc.code}"] += 1
+        except requests.RequestException as exc:
+            answers[type(exc).__name__] += 1
+
+    subprocess.run(["docker", "pause", *args.pause], check=True, capture_output=True)
+    try:
+        threads = [threading.Thread(target=checkout, args=(c,)) for c in carts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        subprocess.run(["docker", "unpause", *args.pause], check=True, capture_output=True)
+    print(f"compose-scale: {len(carts)} checkouts with payment paused: {dict(answers)}")
+    resumed = time.monotonic()
+    states: Counter = Counter()
+    while time.monotonic() - resumed < args.budget:
+        states = Counter(storefront.get_cart(c)["payment_status"] for c in carts)
+        if set(states) <= {"paid", "failed"}:
+            break
+        time.sleep(1.0)
+    settled = set(states) <= {"paid", "failed"}
+    print(
+        f"compose-scale: {'settled' if settled else 'NOT settled'} "
+        f"{time.monotonic() - resumed:.0f} s after payment resumed: {dict(states)}"
+    )
+    return 0 if settled else 1
 
 
 def probe(args: argparse.Namespace) -> int:
@@ -212,6 +280,13 @@ def main() -> int:
     pro.add_argument("--lb-cart-url", required=True)
     pro.add_argument("--lb-discount-url", required=True)
     pro.set_defaults(run=probe)
+    stk = sub.add_parser("stuck")
+    stk.add_argument("--lb-cart-url", required=True)
+    stk.add_argument("--lb-discount-url", required=True)
+    stk.add_argument("--pause", nargs="+", required=True, help="payment's containers")
+    stk.add_argument("--carts", type=int, default=6)
+    stk.add_argument("--budget", type=float, default=90.0, help="seconds to settle")
+    stk.set_defaults(run=stuck)
     rep = sub.add_parser("report")
     rep.add_argument("--lb-log", type=Path, required=True)
     rep.add_argument("--replicas", type=Path, required=True, help="lines: CONTAINER ADDRESS")
