@@ -13,7 +13,7 @@ load: install ## A bounded headless Locust run (10 users, 30 s) against the proc
 compose-e2e: ## Build the images and run the end-to-end suite in docker-compose.e2e.yml (podman here)
 	bash scripts/compose-e2e.sh
 
-compose-scale: install ## Two replicas of each service behind nginx: e2e suite, 30 s load, invariants, per-replica counts
+compose-scale: install ## 2 replicas of each service behind nginx: e2e suite, 30 s load, stuck checkouts, invariants, per-replica counts
 	bash scripts/compose-scale.sh
 
 compose-env: ## Write .env with random secrets for `docker-compose up` (kept if it exists)

@@ -3,9 +3,10 @@
 # with two replicas of each service and of the reconciler behind one nginx (lb); then,
 # through lb, the end-to-end suite (its runner container) and a bounded Locust load run
 # (from this machine); then scripts/compose_scale_check.py: what lb passes through, one
-# client's requests spread, requests per replica from lb's log, no 5xx, the invariants
-# from the three databases, lb's own 502/504; then the database isolation check of
-# compose-e2e. Fails if anything fails. deploy/README.md has the details.
+# client's requests spread, checkouts left unresolved while payment is paused and settled
+# by the reconcilers, requests per replica from lb's log, no 5xx, the invariants from the
+# three databases, lb's own 502/504; then the database isolation check of compose-e2e.
+# Fails if anything fails. deploy/README.md ("Replicas on one machine") has the details.
 # Env: COMPOSE_SCALE_PROJECT (checkout-scale), COMPOSE_SCALE_LOAD (Locust run time, 30s),
 # COMPOSE_SCALE_USERS (10), PY (the virtualenv's python, .venv/bin/python).
 set -euo pipefail
