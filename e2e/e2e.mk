@@ -1,5 +1,5 @@
 # End-to-end, compose and load targets (included by the root Makefile).
-.PHONY: e2e chaos load compose-e2e compose-env fuzz-api
+.PHONY: e2e chaos load compose-e2e compose-scale compose-env fuzz-api
 
 e2e: install ## The end-to-end journeys against a process stack (throwaway PostgreSQL, gunicorn)
 	$(PY) -m pytest e2e -q $(call junit,e2e)
@@ -12,6 +12,9 @@ load: install ## A bounded headless Locust run (10 users, 30 s) against the proc
 
 compose-e2e: ## Build the images and run the end-to-end suite in docker-compose.e2e.yml (podman here)
 	bash scripts/compose-e2e.sh
+
+compose-scale: install ## 2 replicas of each service behind nginx: e2e suite, 30 s load, stuck checkouts, invariants, per-replica counts
+	bash scripts/compose-scale.sh
 
 compose-env: ## Write .env with random secrets for `docker-compose up` (kept if it exists)
 	@test -e .env && echo ".env exists; left as it is" || (bash scripts/compose-env.sh > .env && echo "wrote .env")

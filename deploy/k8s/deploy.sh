@@ -5,12 +5,14 @@
 #   2. each service's migrate Job, the previous release's Job deleted first (a Job's pod
 #      template cannot change), and waited for: a failed migration stops the release here,
 #      with the old pods still serving;
-#   3. the Deployments (servers and reconciler), waited for until rolled out.
+#   3. the Deployments (servers and reconciler), waited for until rolled out, and the
+#      CronJob (payment's purge of old Idempotency-Keys), which runs the new image only
+#      once its migrations are applied.
 # Usage: deploy/k8s/deploy.sh [KUSTOMIZATION_DIR]   (default: deploy/k8s/overlays/production)
 set -euo pipefail
 overlay=${1:-"$(dirname "$0")/overlays/production"}
 ns=checkout
-workloads='app.kubernetes.io/component in (server,reconciler)'
+workloads='app.kubernetes.io/component in (server,reconciler,maintenance)'
 migrate='app.kubernetes.io/component=migrate'
 
 rendered=$(mktemp)
@@ -18,7 +20,7 @@ trap 'rm -f "$rendered"' EXIT
 kubectl kustomize "$overlay" >"$rendered"
 
 echo "== configuration, services, policies"
-kubectl apply -f "$rendered" -l 'app.kubernetes.io/component notin (server,reconciler,migrate)'
+kubectl apply -f "$rendered" -l 'app.kubernetes.io/component notin (server,reconciler,maintenance,migrate)'
 
 echo "== migrations"
 kubectl -n "$ns" delete job -l "$migrate" --ignore-not-found --wait=true

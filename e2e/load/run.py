@@ -2,8 +2,11 @@
 """A bounded headless Locust run against the process stack, on loopback only.
 
     python e2e/load/run.py [--users 10] [--spawn-rate 5] [--duration 30s]
+                           [--cart-url URL --discount-url URL]
 
-Starts the stack (throwaway PostgreSQL, the three services under gunicorn),
+Starts the stack (throwaway PostgreSQL, the three services under gunicorn), or,
+given ``--cart-url`` and ``--discount-url``, uses a running one (the compose
+stack behind its load balancer, scripts/compose-scale.sh), and
 runs ``locustfile.py`` for a fixed number of users and a fixed time, writes the
 CSV and HTML report to ``reports/``, prints requests/s and p50/p95/p99 per
 request name, and exits non-zero on any request error.
@@ -31,14 +34,28 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--duration", default="30s")
     parser.add_argument("--reports", type=Path, default=ROOT / "reports")
+    parser.add_argument(
+        "--name", default="load", help="report files: REPORTS/NAME_*.csv, NAME.html"
+    )
+    parser.add_argument("--cart-url", help="a running stack's cart_service (no stack is started)")
+    parser.add_argument("--discount-url", help="with --cart-url: its discount_service")
     args = parser.parse_args()
+    if bool(args.cart_url) != bool(args.discount_url):
+        parser.error("--cart-url and --discount-url go together")
     args.reports.mkdir(parents=True, exist_ok=True)
-    prefix = args.reports / "load"
+    prefix = args.reports / args.name
 
     # The service defaults for timeouts: load should measure the system as configured.
-    stack = ProcessStack(Path(tempfile.mkdtemp(prefix="load-")), downstream={})
+    stack = (
+        None
+        if args.cart_url
+        else ProcessStack(Path(tempfile.mkdtemp(prefix="load-")), downstream={})
+    )
     try:
-        stack.start()
+        if stack:
+            stack.start()
+        cart_url = args.cart_url or stack.url("cart")
+        discount_url = args.discount_url or stack.url("discount")
         result = subprocess.run(
             [
                 sys.executable,
@@ -56,7 +73,7 @@ def main() -> int:
                 "--stop-timeout",
                 "10",
                 "--host",
-                stack.url("cart"),
+                cart_url,
                 "--csv",
                 str(prefix),
                 "--html",
@@ -65,11 +82,12 @@ def main() -> int:
                 "--exit-code-on-error",
                 "1",
             ],
-            env={**os.environ, "DISCOUNT_URL": stack.url("discount")},
+            env={**os.environ, "DISCOUNT_URL": discount_url},
             check=False,
         )
     finally:
-        stack.stop()
+        if stack:
+            stack.stop()
     failures = print_figures(Path(f"{prefix}_stats.csv"))
     if result.returncode != 0 or failures:
         print(f"load: FAILED (locust exit {result.returncode}, {failures} failed requests)")

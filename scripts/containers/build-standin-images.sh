@@ -25,6 +25,7 @@ esac
 
 PY_IMAGE=docker.io/library/python:3.11-slim
 PG_IMAGE=docker.io/library/postgres:15
+NGINX_IMAGE=docker.io/library/nginx:1.27.3
 BASE_IMAGE=localhost/standin-base:bookworm
 CACHE_DIR=/var/cache/standin-images
 ROOTFS_TAR=$CACHE_DIR/bookworm-minbase.tar
@@ -327,6 +328,31 @@ CMD ["postgres"]
 CF
 }
 
+# ---------------------------------------------------------------------------
+# nginx:1.27.3 stand-in: Debian bookworm's nginx (1.22), laid out like the official
+# image where compose/nginx/nginx.conf relies on it (its own /etc/nginx/nginx.conf,
+# `nginx -g 'daemon off;'` as CMD, SIGQUIT for a graceful stop, logs to stdout/stderr).
+# ---------------------------------------------------------------------------
+nginx_containerfile() {
+    echo "FROM $BASE_IMAGE"
+    common_head
+    cat <<'CF'
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nginx-light ca-certificates \
+ && rm -f /etc/nginx/sites-enabled/default \
+ && ln -sf /dev/stdout /var/log/nginx/access.log \
+ && ln -sf /dev/stderr /var/log/nginx/error.log \
+ && nginx -v \
+CF
+    echo "$CLEANUP"
+    cat <<'CF'
+LABEL org.local.standin="debian bookworm nginx-light 1.22 (not the official image)"
+EXPOSE 80
+STOPSIGNAL SIGQUIT
+CMD ["nginx", "-g", "daemon off;"]
+CF
+}
+
 build_standin() {
     local name=$1 kind=$2
     rm -rf "$WORK/ctx"
@@ -335,6 +361,7 @@ build_standin() {
         python)   python_containerfile >"$WORK/ctx/Containerfile" ;;
         postgres) postgres_containerfile >"$WORK/ctx/Containerfile"
                   postgres_entrypoint >"$WORK/ctx/docker-entrypoint.sh" ;;
+        nginx)    nginx_containerfile >"$WORK/ctx/Containerfile" ;;
     esac
     step_begin "podman build stand-in $name"
     podman build --pull=never --network=host -t "$name" -f "$WORK/ctx/Containerfile" "$WORK/ctx" \
@@ -373,5 +400,7 @@ ensure_image() {
 
 ensure_image "$PY_IMAGE" python
 ensure_image "$PG_IMAGE" postgres
+ensure_image "$NGINX_IMAGE" nginx
 log "all done in $((SECONDS - T_START))s"
-podman images --filter reference=docker.io/library/python --filter reference=docker.io/library/postgres >&2
+podman images --filter reference=docker.io/library/python --filter reference=docker.io/library/postgres \
+    --filter reference=docker.io/library/nginx >&2
