@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from . import observability
+
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 DEV_SECRET_KEY = "dev-insecure-secret-key-only-for-local-runs"
@@ -199,6 +201,7 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
             *apps,
         ],
         "MIDDLEWARE": [
+            "servicekit.observability.middleware.ObservabilityMiddleware",
             "servicekit.request_id.RequestIdMiddleware",
             "servicekit.middleware.ProblemMiddleware",
             "django.middleware.security.SecurityMiddleware",
@@ -229,6 +232,7 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         "APPEND_SLASH": False,
         "CURRENCIES": env_list("CURRENCIES", ["USD", "EUR", "GBP"]),
         "PACT_PROVIDER_STATES": provider_states,
+        "METRICS_TOKEN": metrics_token(),
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": ["servicekit.auth.BearerTokenAuthentication"],
             "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -272,28 +276,52 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         # W008 (no SSL redirect): plain HTTP between services in a private network.
         "SILENCED_SYSTEM_CHECKS": ["security.W003", *([] if ssl_redirect else ["security.W008"])],
     }
+    observability.setup(service)
     return settings
 
 
+DEV_METRICS_TOKEN = "dev-metrics-token"
+
+
+def metrics_token() -> str:
+    """``METRICS_TOKEN`` for GET /metrics. Unset in production: /metrics is off (404)."""
+    value = os.environ.get("METRICS_TOKEN", "").strip()
+    if not is_production():
+        return value or DEV_METRICS_TOKEN
+    if value and (value.startswith("dev-") or len(value) < 16):
+        raise ImproperlyConfigured(
+            "METRICS_TOKEN must be a real token of at least 16 characters in production."
+        )
+    return value
+
+
+LOG_FORMATS = {"text", "json"}
+
+
 def logging_config(service: str) -> dict:
+    log_format = (_raw("LOG_FORMAT") or "text").strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {log_format!r}.")
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {
             "request_id": {"()": "servicekit.request_id.RequestIdFilter"},
             "mask_ids": {"()": "servicekit.request_id.MaskIdsFilter"},
+            "trace_id": {"()": "servicekit.observability.logs.TraceIdFilter"},
         },
         "formatters": {
             "line": {
                 "format": f"%(asctime)s %(levelname)s service={service} "
-                "request_id=%(request_id)s %(name)s: %(message)s"
-            }
+                "request_id=%(request_id)s trace_id=%(trace_id)s %(name)s: %(message)s"
+            },
+            "json": {"()": "servicekit.observability.logs.JsonFormatter", "service": service},
         },
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
-                "formatter": "line",
-                "filters": ["request_id"],
+                "formatter": "json" if log_format == "json" else "line",
+                "filters": ["request_id", "trace_id"],
             }
         },
         "root": {"handlers": ["console"], "level": (_raw("LOG_LEVEL") or "INFO").upper()},
