@@ -96,6 +96,11 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
     return int(count), RATE_PERIODS[period]
 
 
+def env_str(name: str, default: str) -> str:
+    raw = _raw(name)
+    return default if raw is None else raw.strip()
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = _raw(name)
     if raw is None:

@@ -23,6 +23,7 @@ from urllib.parse import quote
 import requests
 
 from servicekit.errors import ProblemError
+from servicekit.observability.downstream import observe_call
 from servicekit.request_id import outgoing_headers
 
 from .deadline import DeadlineAdapter, deadline
@@ -114,15 +115,19 @@ class ProviderClient:
                 break
             timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
             try:
-                with deadline(time.monotonic() + remaining) as watch:
+                with (
+                    deadline(time.monotonic() + remaining) as watch,
+                    observe_call(self.provider, method, attempt) as call,  # metrics, span
+                ):
                     response = self.session.request(
                         method,
                         url,
                         json=json_body,
-                        headers=all_headers,
+                        headers={**all_headers, **call.headers},
                         params=params,
                         timeout=timeout,
                     )
+                    call.status = response.status_code
                     if watch.cut:  # the body may have been cut short
                         raise requests.Timeout("the time budget ran out")
             except (
