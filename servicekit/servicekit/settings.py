@@ -191,6 +191,10 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
             f"-c lock_timeout={int(lock_timeout * 1000)}"
         )
 
+    # Off only to measure what metrics cost (bench/run.py --observability off): no HTTP or
+    # database metrics, no /metrics. Tracing follows the OTEL_* variables (see tracing.py).
+    metrics_enabled = env_bool("METRICS_ENABLED", default=True)
+    tracing_enabled = observability.setup(service, metrics=metrics_enabled)
     settings = {
         "SERVICE_NAME": service,
         "BASE_DIR": base_dir,
@@ -206,7 +210,11 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
             *apps,
         ],
         "MIDDLEWARE": [
-            "servicekit.observability.middleware.ObservabilityMiddleware",
+            *(
+                ["servicekit.observability.middleware.ObservabilityMiddleware"]
+                if metrics_enabled or tracing_enabled
+                else []
+            ),
             "servicekit.request_id.RequestIdMiddleware",
             "servicekit.middleware.ProblemMiddleware",
             "django.middleware.security.SecurityMiddleware",
@@ -237,7 +245,8 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         "APPEND_SLASH": False,
         "CURRENCIES": env_list("CURRENCIES", ["USD", "EUR", "GBP"]),
         "PACT_PROVIDER_STATES": provider_states,
-        "METRICS_TOKEN": metrics_token(),
+        "METRICS_ENABLED": metrics_enabled,
+        "METRICS_TOKEN": metrics_token() if metrics_enabled else "",
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": ["servicekit.auth.BearerTokenAuthentication"],
             "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -281,7 +290,6 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         # W008 (no SSL redirect): plain HTTP between services in a private network.
         "SILENCED_SYSTEM_CHECKS": ["security.W003", *([] if ssl_redirect else ["security.W008"])],
     }
-    observability.setup(service)
     return settings
 
 

@@ -3,6 +3,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -361,3 +362,17 @@ def test_log_format_is_text_or_json(monkeypatch):
         kit_settings.logging_config("s")
     monkeypatch.delenv("LOG_FORMAT")
     assert kit_settings.logging_config("s")["handlers"]["console"]["formatter"] == "line"
+
+
+def test_metrics_enabled_false_takes_the_middleware_and_the_endpoint_away(monkeypatch):
+    monkeypatch.setenv("DJANGO_ENV", "test")
+    monkeypatch.setenv("METRICS_ENABLED", "false")
+    off = kit_settings.base_settings(service="s", base_dir=Path("/tmp"), apps=[], title="s")
+    monkeypatch.setenv("METRICS_ENABLED", "true")
+    on = kit_settings.base_settings(service="s", base_dir=Path("/tmp"), apps=[], title="s")
+
+    middleware = "servicekit.observability.middleware.ObservabilityMiddleware"
+    assert middleware not in off["MIDDLEWARE"]
+    assert off["METRICS_TOKEN"] == ""  # /metrics answers 404
+    assert on["MIDDLEWARE"][0] == middleware
+    assert on["METRICS_TOKEN"] == "dev-metrics-token"

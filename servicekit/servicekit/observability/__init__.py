@@ -10,9 +10,10 @@
 """
 
 
-def setup(service: str) -> None:
-    """Once per process, when the settings load: tracing on or off, database timings."""
+def setup(service: str, *, metrics: bool = True) -> bool:
+    """Once per process, when the settings load: tracing on or off (returned), DB timings."""
     from . import db, tracing
 
-    tracing.configure(service)
-    db.install()
+    if metrics:
+        db.install()
+    return tracing.configure(service)

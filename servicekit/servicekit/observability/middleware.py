@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+from django.conf import settings
 from django.core.signals import request_finished
 
 from . import metrics, tracing
@@ -31,6 +32,7 @@ class ObservabilityMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.metrics = getattr(settings, "METRICS_ENABLED", True)
 
     def __call__(self, request):
         started = time.perf_counter()
@@ -38,7 +40,8 @@ class ObservabilityMiddleware:
         response = self.get_response(request)
         route = route_of(request)
         status = response.status_code
-        metrics.observe_request(route, request.method, status, time.perf_counter() - started)
+        if self.metrics:
+            metrics.observe_request(route, request.method, status, time.perf_counter() - started)
         span.finish(route, status)
         return response
 
