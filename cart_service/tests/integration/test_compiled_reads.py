@@ -1,8 +1,10 @@
 """The compiled hot-path reads (servicekit.db.CompiledLookup) read what the ORM reads."""
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError, connection, transaction
 from django.forms.models import model_to_dict
 
 from carts import selectors
@@ -48,3 +50,37 @@ def test_a_carts_lines_are_its_items_in_the_stored_order():
 def test_an_unknown_cart_is_not_found(cart_id):
     with pytest.raises(CartNotFound):
         selectors.cart_get(cart_id=cart_id)
+
+
+def test_the_locked_read_equals_the_orms_row():
+    cart = CartFactory(percent_discount=True)
+
+    with transaction.atomic():
+        locked = selectors.cart_locked(cart_id=cart.id)
+
+    assert fields(locked) == fields(Cart.objects.get(pk=cart.pk))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_locked_read_holds_the_row_lock_until_the_transaction_ends():
+    cart = CartFactory()
+
+    def try_to_lock() -> str:
+        try:
+            with transaction.atomic():
+                list(Cart.objects.select_for_update(nowait=True).filter(pk=cart.pk))
+            return "got the lock"
+        except OperationalError:
+            return "locked by the other transaction"
+        finally:
+            connection.close()  # the thread's own connection
+
+    with transaction.atomic():
+        selectors.cart_locked(cart_id=cart.id)
+        with ThreadPoolExecutor(1) as pool:
+            while_held = pool.submit(try_to_lock).result(timeout=30)
+    with ThreadPoolExecutor(1) as pool:
+        after = pool.submit(try_to_lock).result(timeout=30)
+
+    assert (while_held, after) == ("locked by the other transaction", "got the lock")
