@@ -376,3 +376,31 @@ def test_metrics_enabled_false_takes_the_middleware_and_the_endpoint_away(monkey
     assert off["METRICS_TOKEN"] == ""  # /metrics answers 404
     assert on["MIDDLEWARE"][0] == middleware
     assert on["METRICS_TOKEN"] == "dev-metrics-token"
+
+
+OFF = """
+import sys
+import django
+django.setup()
+from django.test import Client
+from servicekit.observability import tracing
+assert tracing.configure("s") is False
+response = Client().get("/things/1/", HTTP_TRACEPARENT="%s")
+assert response.status_code == 200
+print(sorted(m for m in sys.modules if m.startswith("opentelemetry")))
+"""
+
+
+def test_off_no_opentelemetry_module_is_even_imported():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+
+    out = subprocess.run(
+        [sys.executable, "-c", OFF % TRACEPARENT],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    assert out.strip() == "[]"
