@@ -226,6 +226,19 @@ def test_a_request_that_cannot_reach_the_database_is_counted(monkeypatch):
     assert sample_value("db_errors_total", {"kind": "connection"}) == before + 1
 
 
+def test_a_readiness_check_that_cannot_reach_the_database_is_counted(monkeypatch):
+    from servicekit import views
+
+    def unreachable():
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(views.connection, "cursor", unreachable)
+    before = sample_value("db_errors_total", {"kind": "connection"})
+
+    assert Client().get("/health/ready").status_code == 503
+    assert sample_value("db_errors_total", {"kind": "connection"}) == before + 1
+
+
 # -- tracing off: the trace id still travels --------------------------------------------
 
 
