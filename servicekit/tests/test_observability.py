@@ -124,11 +124,13 @@ print(metrics.exposition()[0].decode())
 
 
 def test_a_scrape_adds_up_the_samples_of_every_worker_process(tmp_path, monkeypatch):
-    (tmp_path / "counter_999999.db").write_bytes(b"stale")
-    monkeypatch.delenv(gunicorn.ENV, raising=False)
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test" / "counter_999999.db").write_bytes(b"stale")
     monkeypatch.setenv(gunicorn.ENV, str(tmp_path))
-    gunicorn.prepare_multiproc_dir("test")  # what the gunicorn master does first
-    assert not (tmp_path / "counter_999999.db").exists()
+    path = gunicorn.prepare_multiproc_dir("test")  # what the gunicorn master does first
+    assert path == str(tmp_path / "test")
+    assert os.environ[gunicorn.ENV] == path
+    assert not (tmp_path / "test" / "counter_999999.db").exists()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     for _ in range(2):
         subprocess.run([sys.executable, "-c", WORKER], env=env, check=True)

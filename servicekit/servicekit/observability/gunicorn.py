@@ -1,7 +1,8 @@
 """prometheus_client's multi-process mode under gunicorn (wired in ``servicekit.gunicorn_conf``).
 
-Each worker writes its samples to memory-mapped files in ``PROMETHEUS_MULTIPROC_DIR``,
-and ``/metrics`` adds up the files of all of them. The directory belongs to one service:
+Each worker writes its samples to memory-mapped files in ``PROMETHEUS_MULTIPROC_DIR``
+(a folder named after the service inside the one given, or a temporary directory), and
+``/metrics`` adds up the files of all of them. The folder belongs to one service:
 it is emptied when the master starts (samples of an earlier run would be added to this
 one's), a dead worker's live gauges are dropped (``child_exit``), and a directory the
 master made itself is removed when it exits.
@@ -20,8 +21,11 @@ _owned: list[str] = []
 
 def prepare_multiproc_dir(service: str) -> str:
     """The directory, emptied (or made); call it in the master before prometheus_client loads."""
-    path = os.environ.get(ENV, "").strip()
-    if path:
+    given = os.environ.get(ENV, "").strip()
+    if given:
+        # The service's own folder in it: services sharing one environment (make run)
+        # must neither add up nor empty each other's files.
+        path = str(Path(given) / service)
         Path(path).mkdir(parents=True, exist_ok=True)
         for stale in Path(path).glob("*.db"):
             stale.unlink(missing_ok=True)
