@@ -1,15 +1,18 @@
 """The compiled hot-path reads (servicekit.db.CompiledLookup) read what the ORM reads."""
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.forms.models import model_to_dict
 
 from carts import selectors
 from carts.errors import CartNotFound
-from carts.models import Cart
+from carts.models import Cart, CartItem
+from servicekit.db import CompiledLookup
 from tests.factories import CartFactory, CartItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +87,25 @@ def test_the_locked_read_holds_the_row_lock_until_the_transaction_ends():
         after = pool.submit(try_to_lock).result(timeout=30)
 
     assert (while_held, after) == ("locked by the other transaction", "got the lock")
+
+
+def test_reads_after_the_first_build_the_same_models_as_raw_does():
+    """The first run goes through raw(); later runs reuse its plan (columns, converters)."""
+    lookup = CompiledLookup(
+        lambda: Cart.objects.order_by().annotate(
+            has_items=Exists(CartItem.objects.filter(cart=OuterRef("pk")))
+        ),
+        "pk",
+    )
+    one, two = CartFactory(percent_discount=True), CartFactory()
+    CartItemFactory(cart=one)
+
+    first, again, other = lookup(one.pk), lookup(one.pk), lookup(two.pk)
+
+    assert [fields(c) for c in again] == [fields(c) for c in first]
+    assert fields(first[0]) == fields(Cart.objects.get(pk=one.pk))
+    assert fields(other[0]) == fields(Cart.objects.get(pk=two.pk))
+    assert (again[0].has_items, other[0].has_items) == (first[0].has_items, 0)
+    assert isinstance(again[0].discount_value, Decimal)
+    assert again[0].created_at.tzinfo is not None
+    assert lookup(uuid.uuid4()) == []
