@@ -32,7 +32,7 @@ install: .venv/.synced ## Create .venv from uv.lock (installs uv first if needed
 run: install ## Migrate the SQLite databases and run all three services on 127.0.0.1:8001-8003
 	$(PY) scripts/stack.py run
 
-test: install lint test-repo test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer
+test: install lint observability-check test-repo test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer
 	@echo "make test: all layers passed"
 
 lint: install ## ruff, formatting, and no missing migrations
@@ -96,7 +96,8 @@ k8s-validate: $(KUBERNETES_VALIDATE) $(CHECKOV) ## Render deploy/k8s (base, prod
 	$(CHECKOV) --quiet --compact --skip-download --framework kubernetes \
 	  -f $(K8S_RENDERED)/production.yaml
 
-include contracts/contracts.mk e2e/e2e.mk bench/bench.mk
+# observability.mk first: e2e.mk's prerequisites name its $(PROMETHEUS).
+include deploy/observability/observability.mk contracts/contracts.mk e2e/e2e.mk bench/bench.mk
 
 reset-db: ## Delete the local SQLite databases (make run migrates fresh ones); keeps .venv
 	rm -f $(foreach s,$(SERVICES),$(s)_service/db.sqlite3 $(s)_service/db.sqlite3-wal $(s)_service/db.sqlite3-shm)

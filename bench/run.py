@@ -2,6 +2,7 @@
 """The benchmark: the hot read and the checkout flow, against a floor, on SQLite and PostgreSQL.
 
     python bench/run.py [--db sqlite|postgres|both] [--duration 10] [--clients 1,4,8,16]
+                        [--observability off|metrics|tracing]
 
 For each database it starts the three services the way ``make run`` does (same
 gunicorn settings and defaults; throwaway databases so nothing local is
@@ -41,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.observability_overhead import MODES, DropReceiver, observability_env  # noqa: E402
 from scripts.pgcluster import Cluster, free_port  # noqa: E402
 from scripts.stack import SERVICES, Stack  # noqa: E402
 
@@ -330,7 +332,12 @@ def bench_database(kind: str, args, work: Path) -> dict:
         }
         (work / kind).mkdir(parents=True)
     ports = {n: free_port() for n in ("discount", "payment", "cart")}
-    stack = Stack(ports=ports, database_urls=db_urls, log_dir=work / kind / "logs")
+    stack = Stack(
+        ports=ports,
+        database_urls=db_urls,
+        log_dir=work / kind / "logs",
+        env=args.observability_env,
+    )
     result: dict = {"database": kind}
     try:
         print(f"[{kind}] starting the three services", flush=True)
@@ -363,7 +370,8 @@ def bench_database(kind: str, args, work: Path) -> dict:
 def markdown(report: dict) -> str:
     floor = report["floor"]
     lines = [
-        f"# Benchmark ({report['when']}, {report['machine']})",
+        f"# Benchmark ({report['when']}, {report['machine']}, "
+        f"observability {report['settings'].get('observability', 'metrics')})",
         "",
         "## Hot read: `GET /api/discounts/{code}/`, wrk, 8 connections",
         "",
@@ -508,6 +516,13 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--clients", default="1,4,8,16")
     parser.add_argument("--reports", type=Path, default=ROOT / "reports")
+    parser.add_argument(
+        "--observability",
+        choices=MODES,
+        default="metrics",
+        help="off: METRICS_ENABLED=false; metrics: the default; tracing: metrics and spans "
+        "exported over OTLP to a receiver that drops them (run each to compare)",
+    )
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
     if not shutil.which("wrk"):
@@ -519,8 +534,14 @@ def main() -> int:
     report: dict = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-        "settings": {k: os.environ.get(k) for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS")},
+        "settings": {
+            **{k: os.environ.get(k) for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS")},
+            "observability": args.observability,
+        },
     }
+    spans = DropReceiver()
+    otlp_url = spans.__enter__() if args.observability == "tracing" else None
+    args.observability_env = observability_env(args.observability, otlp_url)
     try:
         with Floor(work / "floor.log") as floor:
             print("[floor] bare Django view", flush=True)
@@ -529,6 +550,8 @@ def main() -> int:
         report["databases"] = [bench_database(k, args, work) for k in kinds]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if otlp_url:
+            spans.__exit__(None, None, None)
     report["targets"] = targets(report)
     report["seconds"] = time.monotonic() - started
     (args.reports / "bench.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -26,7 +26,8 @@ class ProcessStack:
     """The running system in process mode, with handles for the fault journeys.
 
     ``reconcile`` (e.g. ``{"CART_RECONCILE_AFTER": "3", "CART_RECONCILE_INTERVAL": "1"}``)
-    also runs cart_service's reconciler as a process, with those settings.
+    also runs cart_service's reconciler as a process, with those settings. ``env`` is
+    added to every service's environment (e.g. the ``OTEL_*`` variables).
     """
 
     def __init__(
@@ -35,6 +36,7 @@ class ProcessStack:
         *,
         downstream: dict[str, str] | None = None,
         reconcile: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.cluster = Cluster(databases=("discount", "payment", "cart"))
         ports = {name: free_port() for name in ("discount", "payment", "cart")}
@@ -43,7 +45,7 @@ class ProcessStack:
         self.stack = Stack(
             ports=ports,
             log_dir=self.log_dir,
-            env={**TOKENS, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8"},
+            env={**TOKENS, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8", **(env or {})},
             service_env={
                 "cart": {
                     **(DOWNSTREAM if downstream is None else downstream),

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from carts import selectors, services
 from carts.clients import discount, payment
+from carts.metrics import checkout_counted
 from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, QuantityIn
 from carts.throttle import CodeAttemptsThrottled
 from servicekit.auth import BearerTokenAuthentication, roles_allowed
@@ -189,11 +190,14 @@ class CartCheckoutApi(PublicApi):
         },
     )
     def post(self, request, cart_id: str):
-        cart = services.cart_checkout(
-            cart_id=cart_id,
-            discount_client=discount.from_settings(),
-            payment_client=payment.from_settings(),
-        )
+        with checkout_counted() as counted:
+            cart = counted(
+                services.cart_checkout(
+                    cart_id=cart_id,
+                    discount_client=discount.from_settings(),
+                    payment_client=payment.from_settings(),
+                )
+            )
         return Response(CartOut(cart).data)
 
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 from carts import services
 from carts.clients.ports import DiscountProvider, PaymentProvider
 from carts.errors import PaymentRefused, PaymentServiceUnavailable
+from carts.metrics import reconciler_pass_done
 from carts.models import Cart, OwedRelease, PaymentStatus
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def reconcile_pass(
             cart.currency,
         )
         done["held_for_operator"] += 1
+    reconciler_pass_done(done)
     logger.info(
         "reconcile pass: %s",
         ", ".join(f"{k}={v}" for k, v in sorted(done.items()) if v) or "nothing to do",
@@ -167,21 +169,30 @@ def _settle(
     return f"settled_{outcome}"
 
 
+def _unneeded_uses(cutoff: datetime) -> models.QuerySet[Cart]:
+    """Carts that may hold a use of their code that no checkout will need."""
+    return Cart.objects.filter(
+        redemption_held=True, attempt_unresolved=False, checkout_problem="", updated_at__lt=cutoff
+    ).exclude(payment_status=PaymentStatus.PAID)
+
+
+def backlog(now: datetime | None = None) -> dict[str, int]:
+    """What a pass would find to do now, by kind (cart_service's /metrics reads it)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CART_RECONCILE_AFTER)
+    return {
+        "unresolved_attempts": _stale_attempts(cutoff).count(),
+        "unneeded_uses": _unneeded_uses(cutoff).count(),
+        "owed_releases": OwedRelease.objects.count(),
+        "held_for_operator": Cart.objects.exclude(checkout_problem="").count(),
+    }
+
+
 def _owe_unneeded_uses(cutoff: datetime) -> int:
     """Carts whose checkout stopped at the redeem step: the use they may hold becomes owed."""
     owed = 0
     while True:
         with transaction.atomic():
-            carts = list(
-                Cart.objects.filter(
-                    redemption_held=True,
-                    attempt_unresolved=False,
-                    checkout_problem="",
-                    updated_at__lt=cutoff,
-                )
-                .exclude(payment_status=PaymentStatus.PAID)
-                .select_for_update(skip_locked=True)[:BATCH]
-            )
+            carts = list(_unneeded_uses(cutoff).select_for_update(skip_locked=True)[:BATCH])
             for cart in carts:
                 if cart.discount_code:
                     services.owe_release(cart, cart.discount_code)

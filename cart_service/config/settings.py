@@ -9,6 +9,7 @@ from servicekit.settings import (
     env_float,
     env_int,
     env_rate,
+    env_str,
     env_token,
     env_url,
 )
@@ -61,6 +62,11 @@ if CART_RECONCILE_AFTER + CART_RECONCILE_INTERVAL + CART_RECONCILE_LEASE > (
         "Idempotency-Key retention of payment_service (a tenth of "
         "PAYMENT_IDEMPOTENCY_KEY_RETENTION), so attempts are settled before keys expire."
     )
+
+# `reconcile_checkouts --loop` serves its own metrics (passes, actions) in the Prometheus
+# format at http://CART_RECONCILER_METRICS_BIND/ (host:port); unset: not served. A port of
+# its own without a token: bind it to loopback or to a port only Prometheus can reach.
+CART_RECONCILER_METRICS_BIND = env_str("CART_RECONCILER_METRICS_BIND", "")
 
 # Refused discount-code attempts allowed per client address and per cart (carts.throttle),
 # counted in the database so all workers and replicas share them.

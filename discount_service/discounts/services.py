@@ -26,6 +26,7 @@ from .domain import (
     window_error,
 )
 from .errors import REFUSALS, DiscountCodeTaken, DiscountNotFound, InvalidDiscount
+from .metrics import REDEMPTIONS, RELEASES
 from .models import Discount, Redemption
 
 UPDATABLE_FIELDS = ("description", "ends_at", "max_redemptions", "is_active")
@@ -104,12 +105,15 @@ def discount_redeem(*, code: str, cart_id: uuid.UUID) -> RedeemResult:
         # has since become exhausted or expired, so retries stay idempotent.
         held = Redemption.objects.filter(discount=discount, cart_id=cart_id).first()
         if held is not None:
+            REDEMPTIONS.labels("already_held").inc()
             return RedeemResult(redemption=held, created=False)
         status = discount.status_at(timezone.now())
         if status != Status.ACTIVE:
+            REDEMPTIONS.labels("refused").inc()
             raise REFUSALS[status](f"The discount {discount.code!r} is {status}.")
         redemption = Redemption.objects.create(discount=discount, cart_id=cart_id)
         Discount.objects.filter(pk=discount.pk).update(times_redeemed=F("times_redeemed") + 1)
+    REDEMPTIONS.labels("created").inc()
     return RedeemResult(redemption=redemption, created=True)
 
 
@@ -122,10 +126,12 @@ def discount_release(*, code: str, cart_id: uuid.UUID) -> bool:
         try:
             discount = _locked(code)
         except DiscountNotFound:
+            RELEASES.labels("nothing_held").inc()
             return False
         deleted, _ = Redemption.objects.filter(discount=discount, cart_id=cart_id).delete()
         if deleted:
             Discount.objects.filter(pk=discount.pk).update(times_redeemed=F("times_redeemed") - 1)
+    RELEASES.labels("released" if deleted else "nothing_held").inc()
     return bool(deleted)
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from .approval import payment_outcome
 from .errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from .idempotency import Decision, KeyRecord, idempotency_decide, request_fingerprint
+from .metrics import CONFLICTS, PAYMENTS, REPLAYS
 from .models import IdempotencyKey, Payment
 
 logger = logging.getLogger(__name__)
@@ -76,11 +77,12 @@ def payment_create(
                 lock_timeout=lock_timeout,
             )
             if decision is Decision.REPLAY:
+                REPLAYS.inc()
                 return StoredResponse(row.response_status, bytes(row.response_body), replayed=True)
             if decision is Decision.REUSED:
-                raise IdempotencyKeyReused()
+                raise _refused(IdempotencyKeyReused())
             if decision is Decision.IN_USE:
-                raise IdempotencyKeyInUse()
+                raise _refused(IdempotencyKeyInUse())
             token = _key_take_over(row=row)
             if token is None:
                 continue  # another request moved first: look again
@@ -92,7 +94,12 @@ def payment_create(
             currency=currency,
             render=render,
         )
-    raise IdempotencyKeyInUse()
+    raise _refused(IdempotencyKeyInUse())
+
+
+def _refused(error: IdempotencyKeyInUse | IdempotencyKeyReused):
+    CONFLICTS.labels(error.code).inc()
+    return error
 
 
 def _key_claim(*, key: str, fingerprint: str) -> uuid.UUID | None:
@@ -158,10 +165,11 @@ def _charge(
             )
             if not completed:
                 # Our claim was taken over as abandoned: its new owner charges, not us.
-                raise IdempotencyKeyInUse()
+                raise _refused(IdempotencyKeyInUse())
     except BaseException:
         _key_release(key=key, token=token)
         raise
+    PAYMENTS.labels(payment.status).inc()
     return StoredResponse(201, body, replayed=False)
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from .errors import ProblemError, client_fault, problem
+from .observability import db as observability_db
 
 logger = logging.getLogger(__name__)
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -115,6 +116,7 @@ def exception_handler(exc, context) -> Response | None:
         return problem_response(problem(exc.status_code, code, title, detail), headers)
     if body := client_fault(exc):
         return problem_response(body)
+    observability_db.count_unhandled(exc)
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
     return problem_response(
         problem(

@@ -2,14 +2,22 @@
 
 Environment: ``BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` worker
 processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds,
-``SERVICE_NAME`` for the log lines (default: the working directory's name).
+``SERVICE_NAME`` for the log lines (default: the working directory's name),
+``PROMETHEUS_MULTIPROC_DIR`` for the workers' metrics (default: a temporary directory).
 """
 
 import os
 from pathlib import Path
 
-from servicekit import gunicorn_hooks
-from servicekit.settings import logging_config
+from servicekit.observability import gunicorn as metrics_dir
+
+# Before anything imports prometheus_client: it picks multi-process mode at import.
+metrics_dir.prepare_multiproc_dir(os.environ.get("SERVICE_NAME") or Path.cwd().name)
+child_exit = metrics_dir.child_exit
+on_exit = metrics_dir.on_exit
+
+from servicekit import gunicorn_hooks  # noqa: E402
+from servicekit.settings import logging_config  # noqa: E402
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

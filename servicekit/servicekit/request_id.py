@@ -10,6 +10,8 @@ import uuid
 
 from django.core.signals import request_finished
 
+from .observability.middleware import route_of
+
 HEADER = "X-Request-ID"
 _META_KEY = "HTTP_X_REQUEST_ID"
 # Anything a client sends is echoed and logged, so only a safe, bounded alphabet, matched
@@ -71,12 +73,20 @@ class RequestIdMiddleware:
         started = time.monotonic()
         response = self.get_response(request)
         response[HEADER] = rid
+        duration_ms = round((time.monotonic() - started) * 1000, 1)
         access_log.info(
             "%s %s %s %.1fms",
             request.method,
             mask_ids(request.get_full_path()),
             response.status_code,
-            (time.monotonic() - started) * 1000,
+            duration_ms,
+            # The fields of the JSON line (LOG_FORMAT=json).
+            extra={
+                "route": route_of(request),
+                "method": request.method,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+            },
         )
         return response
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from . import observability
+
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 DEV_SECRET_KEY = "dev-insecure-secret-key-only-for-local-runs"
@@ -92,6 +94,11 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
             f"not {raw!r}."
         )
     return int(count), RATE_PERIODS[period]
+
+
+def env_str(name: str, default: str) -> str:
+    raw = _raw(name)
+    return default if raw is None else raw.strip()
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -184,6 +191,10 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
             f"-c lock_timeout={int(lock_timeout * 1000)}"
         )
 
+    # Off only to measure what metrics cost (bench/run.py --observability off): no HTTP or
+    # database metrics, no /metrics. Tracing follows the OTEL_* variables (see tracing.py).
+    metrics_enabled = env_bool("METRICS_ENABLED", default=True)
+    tracing_enabled = observability.setup(service, metrics=metrics_enabled)
     settings = {
         "SERVICE_NAME": service,
         "BASE_DIR": base_dir,
@@ -199,6 +210,11 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
             *apps,
         ],
         "MIDDLEWARE": [
+            *(
+                ["servicekit.observability.middleware.ObservabilityMiddleware"]
+                if metrics_enabled or tracing_enabled
+                else []
+            ),
             "servicekit.request_id.RequestIdMiddleware",
             "servicekit.middleware.ProblemMiddleware",
             "django.middleware.security.SecurityMiddleware",
@@ -229,6 +245,8 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         "APPEND_SLASH": False,
         "CURRENCIES": env_list("CURRENCIES", ["USD", "EUR", "GBP"]),
         "PACT_PROVIDER_STATES": provider_states,
+        "METRICS_ENABLED": metrics_enabled,
+        "METRICS_TOKEN": metrics_token() if metrics_enabled else "",
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": ["servicekit.auth.BearerTokenAuthentication"],
             "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -276,25 +294,48 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
     return settings
 
 
+DEV_METRICS_TOKEN = "dev-metrics-token"
+
+
+def metrics_token() -> str:
+    """``METRICS_TOKEN`` for GET /metrics. Unset in production: /metrics is off (404)."""
+    value = os.environ.get("METRICS_TOKEN", "").strip()
+    if not is_production():
+        return value or DEV_METRICS_TOKEN
+    if value and (value.startswith("dev-") or len(value) < 16):
+        raise ImproperlyConfigured(
+            "METRICS_TOKEN must be a real token of at least 16 characters in production."
+        )
+    return value
+
+
+LOG_FORMATS = {"text", "json"}
+
+
 def logging_config(service: str) -> dict:
+    log_format = (_raw("LOG_FORMAT") or "text").strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {log_format!r}.")
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {
             "request_id": {"()": "servicekit.request_id.RequestIdFilter"},
             "mask_ids": {"()": "servicekit.request_id.MaskIdsFilter"},
+            "trace_id": {"()": "servicekit.observability.logs.TraceIdFilter"},
         },
         "formatters": {
             "line": {
                 "format": f"%(asctime)s %(levelname)s service={service} "
-                "request_id=%(request_id)s %(name)s: %(message)s"
-            }
+                "request_id=%(request_id)s trace_id=%(trace_id)s %(name)s: %(message)s"
+            },
+            "json": {"()": "servicekit.observability.logs.JsonFormatter", "service": service},
         },
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
-                "formatter": "line",
-                "filters": ["request_id"],
+                "formatter": "json" if log_format == "json" else "line",
+                "filters": ["request_id", "trace_id"],
             }
         },
         "root": {"handlers": ["console"], "level": (_raw("LOG_LEVEL") or "INFO").upper()},

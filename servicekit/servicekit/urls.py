@@ -7,6 +7,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+from .observability.views import metrics_view
 
 
 def common_urlpatterns(provider_states=None) -> list:
@@ -15,6 +16,7 @@ def common_urlpatterns(provider_states=None) -> list:
         path("health/ready", views.health_ready, name="health-ready"),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+        path("metrics", metrics_view, name="metrics"),
     ]
     if provider_states is not None and settings.PACT_PROVIDER_STATES:
         patterns.append(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from .drf import PROBLEM_CONTENT_TYPE
 from .errors import problem
+from .observability import db as observability_db
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def health_ready(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
+        observability_db.connection_failed()
         logger.warning("readiness check: the database does not answer", exc_info=True)
         return problem_json(
             503, "database_unavailable", "Not ready", "The database does not answer."

@@ -4,6 +4,7 @@ SECRET_KEY = "servicekit-tests"
 ALLOWED_HOSTS = ["testserver"]
 INSTALLED_APPS = ["rest_framework"]
 MIDDLEWARE = [
+    "servicekit.observability.middleware.ObservabilityMiddleware",
     "servicekit.request_id.RequestIdMiddleware",
     "servicekit.middleware.ProblemMiddleware",
 ]
@@ -13,6 +14,7 @@ USE_TZ = True
 CURRENCIES = ["USD", "EUR", "GBP"]
 API_TOKENS = {"admin": "admin-token-for-tests", "service": "service-token-for-tests"}
 PACT_PROVIDER_STATES = True
+METRICS_TOKEN = "metrics-token-for-tests"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["servicekit.auth.BearerTokenAuthentication"],
     "DEFAULT_PARSER_CLASSES": ["servicekit.drf.DecimalJSONParser"],

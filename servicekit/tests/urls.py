@@ -34,6 +34,11 @@ class ConflictApi(APIView):
         raise Conflict("Already there.", hint="try another")
 
 
+class ThingApi(APIView):
+    def get(self, request, thing_id: int):
+        return Response({"id": thing_id})
+
+
 class BrokenApi(APIView):
     def get(self, request):
         raise RuntimeError("a bug, with a secret inside")
@@ -69,6 +74,7 @@ urlpatterns = [
     path("admin-only", AdminApi.as_view()),
     path("conflict", ConflictApi.as_view()),
     path("broken", BrokenApi.as_view()),
+    path("things/<int:thing_id>/", ThingApi.as_view()),
     *common_urlpatterns(provider_states=states),
 ]
 

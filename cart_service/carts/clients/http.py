@@ -19,6 +19,7 @@ import requests
 from pydantic import ValidationError
 
 from servicekit.errors import ProblemError
+from servicekit.observability.downstream import observe_call
 from servicekit.request_id import outgoing_headers
 
 from .deadline import DeadlineAdapter, deadline
@@ -109,8 +110,13 @@ class ProviderClient:
                 break
             timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
             try:
-                with deadline(time.monotonic() + remaining) as watch:
+                with (
+                    deadline(time.monotonic() + remaining) as watch,
+                    observe_call(self.provider, method, attempt) as call,  # metrics, span
+                ):
+                    prepared.headers.update(call.headers)  # this try's traceparent
                     response = self.send(prepared, timeout)
+                    call.status = response.status_code
                     if watch.cut:  # the body may have been cut short
                         raise requests.Timeout("the time budget ran out")
             except (

@@ -162,3 +162,37 @@ def test_the_command_runs_one_pass(discounts, payments, monkeypatch, caplog):
     call_command("reconcile_checkouts")
 
     assert "reconcile pass: nothing to do" in caplog.text
+
+
+def test_each_pass_is_counted_with_what_it_did(discounts, payments):
+    from servicekit.observability.metrics import sample_value
+
+    cart = cart_with("15.00")
+    payments.lost_responses = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+    passes = sample_value("cart_reconciler_passes_total")
+    settled = sample_value("cart_reconciler_actions_total", {"action": "settled_paid"})
+
+    a_pass(discounts, payments)
+
+    assert sample_value("cart_reconciler_passes_total") == passes + 1
+    assert sample_value("cart_reconciler_actions_total", {"action": "settled_paid"}) == settled + 1
+
+
+def test_the_reconciler_serves_its_counters_on_its_own_port(discounts, payments):
+    import socket
+    import urllib.request
+
+    from carts.management.commands.reconcile_checkouts import serve_metrics
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    a_pass(discounts, payments)
+
+    serve_metrics(f"127.0.0.1:{port}")
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    assert "cart_reconciler_passes_total" in text

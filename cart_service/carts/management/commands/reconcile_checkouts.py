@@ -31,6 +31,8 @@ class Command(BaseCommand):
         if not loop:
             self._pass()
             return
+        if settings.CART_RECONCILER_METRICS_BIND:
+            serve_metrics(settings.CART_RECONCILER_METRICS_BIND)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
@@ -53,3 +55,12 @@ class Command(BaseCommand):
         reconcile_pass(
             discount_client=discount.from_settings(), payment_client=payment.from_settings()
         )
+
+
+def serve_metrics(bind: str) -> None:
+    """The reconciler's counters at http://host:port/ (a thread of this process)."""
+    from prometheus_client import start_http_server
+
+    host, _, port = bind.rpartition(":")
+    start_http_server(int(port), addr=host.strip("[]") or "127.0.0.1")
+    logger.info("reconciler metrics at http://%s/metrics", bind)

@@ -1,0 +1,88 @@
+"""cart_service's business metrics (the HTTP, downstream and DB ones are servicekit's)."""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from contextlib import contextmanager
+
+from prometheus_client import Counter
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from servicekit.errors import ServiceUnavailable
+
+from .errors import PaymentRefused
+
+CHECKOUT_OUTCOMES = ("paid", "failed", "unavailable", "rejected")
+CHECKOUTS = Counter(
+    "cart_checkouts_total",
+    "Checkout requests by outcome: paid; failed (payment declined or refused, the cart may "
+    "be checked out again); unavailable (a provider could not answer: checkout again); rejected "
+    "(empty cart, refused discount, held for an operator, unknown cart).",
+    ["outcome"],
+)
+for _outcome in CHECKOUT_OUTCOMES:
+    CHECKOUTS.labels(_outcome)  # every outcome is a series from the start, at 0
+
+RECONCILER_PASSES = Counter("cart_reconciler_passes_total", "Reconciler passes completed.")
+RECONCILER_ACTIONS = Counter(
+    "cart_reconciler_actions_total",
+    "What reconciler passes did, by action (settled_paid, settled_failed, unresolved, "
+    "uses_owed, released, release_failed, held_for_operator, ...).",
+    ["action"],
+)
+
+
+@contextmanager
+def checkout_counted():
+    """Count one checkout request by how it ended::
+
+    with checkout_counted() as counted:
+        cart = counted(services.cart_checkout(...))
+    """
+    try:
+        yield _count_answered
+    except PaymentRefused:
+        CHECKOUTS.labels("failed").inc()
+        raise
+    except ServiceUnavailable:
+        CHECKOUTS.labels("unavailable").inc()
+        raise
+    except Exception:
+        CHECKOUTS.labels("rejected").inc()
+        raise
+
+
+def _count_answered(cart):
+    """A checkout answered with the cart: paid, or failed (a declined payment)."""
+    CHECKOUTS.labels("paid" if cart.payment_status == "paid" else "failed").inc()
+    return cart
+
+
+def reconciler_pass_done(done: Tally) -> None:
+    RECONCILER_PASSES.inc()
+    for action, count in done.items():
+        if count:
+            RECONCILER_ACTIONS.labels(action).inc(count)
+
+
+class ReconcilerBacklog(Collector):
+    """``cart_reconciler_backlog{kind}``, counted in the database at each scrape.
+
+    Read by the web service, not the reconciler: the backlog grows most visibly when
+    the reconciler is not running at all.
+    """
+
+    def collect(self):
+        from .reconciler import backlog
+
+        gauge = GaugeMetricFamily(
+            "cart_reconciler_backlog",
+            "Work waiting for the reconciler, by kind: unresolved_attempts (older than "
+            "CART_RECONCILE_AFTER), unneeded_uses (held by carts that no longer need them), "
+            "owed_releases, held_for_operator (payment_mismatch carts).",
+            labels=["kind"],
+        )
+        for kind, count in backlog().items():
+            gauge.add_metric([kind], count)
+        yield gauge
