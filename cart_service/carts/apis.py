@@ -9,7 +9,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carts import selectors, services
+from carts import checkout, selectors, services
 from carts.clients import discount, payment
 from carts.metrics import checkout_counted
 from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, QuantityIn
@@ -192,7 +192,7 @@ class CartCheckoutApi(PublicApi):
     def post(self, request, cart_id: str):
         with checkout_counted() as counted:
             cart = counted(
-                services.cart_checkout(
+                checkout.cart_checkout(
                     cart_id=cart_id,
                     discount_client=discount.from_settings(),
                     payment_client=payment.from_settings(),

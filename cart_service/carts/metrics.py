@@ -38,7 +38,7 @@ def checkout_counted():
     """Count one checkout request by how it ended::
 
     with checkout_counted() as counted:
-        cart = counted(services.cart_checkout(...))
+        cart = counted(checkout.cart_checkout(...))
     """
     try:
         yield _count_answered

@@ -39,7 +39,7 @@ class Cart(models.Model):
     discount_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     discount_currency = models.CharField(max_length=3, blank=True, default="")
 
-    # Checkout bookkeeping (see services.cart_checkout).
+    # Checkout bookkeeping (see checkout.cart_checkout).
     checkout_attempt = models.PositiveIntegerField(default=0)
     attempt_unresolved = models.BooleanField(
         default=False, help_text="The current attempt was sent to payment_service; outcome unknown."

@@ -29,7 +29,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from carts import services
+from carts import checkout, services
 from carts.clients.ports import DiscountProvider, PaymentProvider
 from carts.errors import PaymentRefused, PaymentServiceUnavailable
 from carts.metrics import reconciler_pass_done
@@ -123,20 +123,20 @@ def _settle(
     cart: Cart, discount_client: DiscountProvider, payment_client: PaymentProvider, now: datetime
 ) -> str:
     """Finish the cart's unresolved attempt if payment_service can tell its outcome."""
-    attempt = services.attempt_of(cart)
+    attempt = checkout.attempt_of(cart)
     payment, refused = None, None
     age = (now - (cart.attempt_started_at or cart.updated_at)).total_seconds()
     try:
         if attempt.total == 0:
             pass  # nothing to charge: a fully discounted cart is paid as is
         elif age < settings.CART_REPLAY_LIMIT:
-            payment = services.attempt_charge(attempt=attempt, payment_client=payment_client)
+            payment = checkout.attempt_charge(attempt=attempt, payment_client=payment_client)
             if payment is None:
                 logger.warning("cart %s attempt %d: no payment yet", cart.id, attempt.number)
                 return "unresolved"
         else:
             # The key may be gone at payment_service: a replay could charge again. Only look.
-            payment = services.attempt_payment_by_reference(
+            payment = checkout.attempt_payment_by_reference(
                 attempt=attempt, payment_client=payment_client
             )
             if payment is None:
@@ -150,7 +150,7 @@ def _settle(
             attempt.number,
         )
         return "unresolved"
-    settled, here = services.attempt_settle(
+    settled, here = checkout.attempt_settle(
         attempt=attempt, payment=payment, refused=refused, discount_client=discount_client
     )
     if not here:

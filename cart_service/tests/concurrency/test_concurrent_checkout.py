@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from carts import services
+from carts import checkout, services
 from carts.models import Cart
 from tests.factories import CartFactory, CartItemFactory
 from tests.fakes import FakeDiscountClient, FakePaymentClient
@@ -46,7 +46,7 @@ def test_twenty_concurrent_checkouts_of_one_cart_charge_once():
 
     results = run_together(
         lambda: (
-            services.cart_checkout(
+            checkout.cart_checkout(
                 cart_id=cart.id, discount_client=discounts, payment_client=payments
             ).payment_status
         )
@@ -75,7 +75,7 @@ def test_concurrent_checkouts_of_a_declined_cart_never_reuse_a_key():
 
     results = run_together(
         lambda: (
-            services.cart_checkout(
+            checkout.cart_checkout(
                 cart_id=cart.id, discount_client=FakeDiscountClient(), payment_client=payments
             ).payment_status
         ),
@@ -101,7 +101,7 @@ def test_edits_racing_a_checkout_never_change_the_charged_amount():
 
     def act(i):
         if i == 0:
-            return services.cart_checkout(
+            return checkout.cart_checkout(
                 cart_id=cart.id, discount_client=FakeDiscountClient(), payment_client=payments
             ).payment_status
         try:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from carts import services
+from carts import checkout
 from carts.errors import PaymentServiceUnavailable
 from carts.models import Cart, OwedRelease
 from carts.reconciler import reconcile_pass
@@ -30,7 +30,7 @@ def test_reconcilers_running_at_once_charge_and_release_each_once():
         cart = CartFactory(percent_discount=True)
         CartItemFactory(cart=cart, unit_price=Decimal("10.00"), quantity=1)
         with pytest.raises(PaymentServiceUnavailable):  # charged, answer lost
-            services.cart_checkout(
+            checkout.cart_checkout(
                 cart_id=cart.id, discount_client=discounts, payment_client=payments
             )
         carts.append(cart)

@@ -1,10 +1,11 @@
-"""Checkout decisions (services.cart_checkout) with hand-written fake providers."""
+"""Checkout decisions (checkout.cart_checkout) with hand-written fake providers."""
 
 from decimal import Decimal
 
 import pytest
 
 from carts import services
+from carts.checkout import cart_checkout
 from carts.errors import (
     CartEmpty,
     CartNotEditable,
@@ -21,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def checkout(cart, discounts, payments):
-    return services.cart_checkout(
-        cart_id=cart.id, discount_client=discounts, payment_client=payments
-    )
+    return cart_checkout(cart_id=cart.id, discount_client=discounts, payment_client=payments)
 
 
 def test_checkout_charges_the_total_and_marks_the_cart_paid(discounts, payments):

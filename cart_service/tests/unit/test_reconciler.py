@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from carts import services
+from carts.checkout import cart_checkout
 from carts.errors import DiscountServiceUnavailable, PaymentMismatch, PaymentServiceUnavailable
 from carts.models import Cart, OwedRelease
 from carts.reconciler import reconcile_pass
@@ -17,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def checkout(cart, discounts, payments):
-    return services.cart_checkout(
-        cart_id=cart.id, discount_client=discounts, payment_client=payments
-    )
+    return cart_checkout(cart_id=cart.id, discount_client=discounts, payment_client=payments)
 
 
 def a_pass(discounts, payments, *, later=120):

@@ -1,0 +1,323 @@
+"""Checkout: redeem the cart's code, charge its total, record the outcome; never twice.
+
+The steps, and why no transaction is open while a provider is called, are in
+``cart_checkout`` and in the README ("Checkout"). The reconciler (carts.reconciler)
+finishes attempts through ``attempt_charge``, ``attempt_payment_by_reference`` and
+``attempt_settle``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from carts.clients.payment import Payment
+from carts.clients.ports import DiscountProvider, PaymentProvider
+from carts.errors import (
+    CartEmpty,
+    CartNotEditable,
+    DiscountRefused,
+    DiscountServiceUnavailable,
+    PaymentKeyReused,
+    PaymentMismatch,
+    PaymentRefused,
+    PaymentServiceUnavailable,
+)
+from carts.models import Cart, OwedRelease, PaymentStatus
+from carts.selectors import cart_for_checkout
+from carts.services import lock_cart, releases_give_back
+
+logger = logging.getLogger(__name__)
+
+ATTEMPT_FIELDS = [
+    "checkout_attempt",
+    "attempt_unresolved",
+    "attempt_started_at",
+    "payment_status",
+    "redemption_held",
+    "updated_at",
+]
+# The payment found by reference for an attempt may carry a timestamp from another clock.
+CLOCK_SKEW = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What one checkout attempt charges: fixed when it starts, the same on every retry."""
+
+    cart: Cart  # as locked by the begin step, with its lines
+    number: int
+    code: str
+    total: Decimal
+    currency: str
+    reference: str
+    idempotency_key: str
+
+
+def attempt_of(cart: Cart) -> _Attempt:
+    """The cart's current attempt; its amount is the total, frozen while it is unresolved."""
+    return _Attempt(
+        cart=cart,
+        number=cart.checkout_attempt,
+        code=cart.discount_code,
+        total=cart.totals().total,
+        currency=cart.currency,
+        reference=cart.payment_reference,
+        idempotency_key=cart.idempotency_key,
+    )
+
+
+def _ensure_no_problem(cart: Cart) -> None:
+    if cart.checkout_problem:
+        raise PaymentMismatch()
+
+
+def cart_checkout(
+    *, cart_id: object, discount_client: DiscountProvider, payment_client: PaymentProvider
+) -> Cart:
+    """Redeem the discount, charge the total, record the outcome. See README "Checkout".
+
+    Short writes around the provider calls, no transaction open during a call:
+
+    1. give back first any use of the cart's code that is owed back (else that late
+       release would take the new attempt's use); record "a use may be held" before
+       redeeming, so a crash during the call leaves a trace the reconciler follows;
+       redeem the cart's code (idempotent per cart) unless the unresolved attempt being
+       resumed already holds it;
+    2. begin: under the row lock, start attempt n+1 (or resume the unresolved
+       attempt n) and COMMIT "attempt n is unresolved" with its amount fixed by
+       the (now frozen) cart and its start time, before any money moves, so that
+       neither a crash nor an error can make the attempt number be reused for a
+       different amount, and the reconciler can finish it;
+    3. charge attempt n under its Idempotency-Key. Concurrent checkouts (and the
+       reconciler) that resume the same attempt send the same key and amount, and
+       payment_service answers them with the one payment;
+    4. settle: record the outcome only if attempt n is still the unresolved one (a
+       concurrent checkout may have recorded it already). One attempt, one charge.
+    """
+    for _ in range(3):
+        cart = cart_for_checkout(cart_id=cart_id)
+        if cart.payment_status == PaymentStatus.PAID:
+            return cart
+        _ensure_no_problem(cart)
+        if not cart.has_items:
+            raise CartEmpty()
+        code = cart.discount_code
+        if code and cart.releases_owed and not cart.attempt_unresolved:
+            _, owed = releases_give_back(
+                cart_id=cart.id,
+                discount_client=discount_client,
+                owed=list(OwedRelease.objects.filter(cart_id=cart.id, code=code)),
+            )
+            if owed:
+                raise DiscountServiceUnavailable()
+        redeemed = False
+        # Resuming an attempt whose redemption was confirmed: it is still held (the
+        # cart cannot change meanwhile), and the discount may have expired since.
+        if code and not (cart.attempt_unresolved and cart.redemption_held):
+            _redeem(cart, code, discount_client)
+            redeemed = True
+        begun = _checkout_begin(cart_id=cart.id, code=code, redeemed=redeemed)
+        if isinstance(begun, Cart):
+            return begun  # paid meanwhile by a concurrent checkout
+        if begun is not None:
+            return _checkout_charge(
+                attempt=begun, discount_client=discount_client, payment_client=payment_client
+            )
+        # The code changed, or a use of it became owed, while we redeemed: look again.
+    raise CartNotEditable("The cart kept changing during checkout; try again.")
+
+
+def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> None:
+    """Redeem ``code`` for the cart, recorded as "may be held" before the call."""
+    if not cart.redemption_held:
+        # Written ahead: if we die during the call, discount_service may hold a use that
+        # only this flag tells the reconciler about.
+        Cart.objects.filter(pk=cart.pk, discount_code=code, attempt_unresolved=False).update(
+            redemption_held=True, updated_at=timezone.now()
+        )
+    try:
+        discount_client.redeem(code, str(cart.id))
+    except DiscountRefused:
+        if not cart.redemption_held:  # refused: nothing is held, so nothing is owed
+            Cart.objects.filter(pk=cart.pk, discount_code=code, attempt_unresolved=False).update(
+                redemption_held=False
+            )
+        raise
+    # DiscountServiceUnavailable: "may be held" stays recorded; if the shopper does not come
+    # back, the reconciler gives the use back after CART_RECONCILE_AFTER.
+
+
+def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt | Cart | None:
+    """Start or resume the attempt; the paid cart, or None if the code changed meanwhile."""
+    with transaction.atomic():
+        cart = lock_cart(cart_id)
+        if cart.payment_status == PaymentStatus.PAID:
+            return cart
+        _ensure_no_problem(cart)
+        if cart.discount_code != code:
+            return None
+        if not cart.lines:
+            raise CartEmpty()
+        if (
+            code
+            and cart.releases_owed
+            and OwedRelease.objects.filter(cart_id=cart.pk, code=code).exists()
+        ):
+            return None  # a release of this code is owed: it is given back before we redeem
+        if redeemed:
+            cart.redemption_held = True
+        if not cart.attempt_unresolved:
+            cart.checkout_attempt += 1
+            cart.attempt_unresolved = True
+            cart.attempt_started_at = timezone.now()
+            cart.payment_status = PaymentStatus.PENDING
+        cart.save(update_fields=ATTEMPT_FIELDS)
+        return attempt_of(cart)
+
+
+def _checkout_charge(
+    *, attempt: _Attempt, discount_client: DiscountProvider, payment_client: PaymentProvider
+) -> Cart:
+    payment, refused = None, None
+    if attempt.total != 0:  # payment_service refuses 0: a fully discounted cart is paid as is
+        try:
+            payment = attempt_charge(attempt=attempt, payment_client=payment_client)
+        except PaymentRefused as exc:
+            refused = exc
+        # PaymentServiceUnavailable: the outcome is unknown, the attempt stays unresolved,
+        # and the next checkout (or the reconciler) repeats it with the same key and amount.
+        if payment is None and refused is None:
+            raise PaymentServiceUnavailable()
+    cart, _ = attempt_settle(
+        attempt=attempt, payment=payment, refused=refused, discount_client=discount_client
+    )
+    if refused is not None:
+        raise refused
+    _ensure_no_problem(cart)
+    return cart
+
+
+def attempt_charge(*, attempt: _Attempt, payment_client: PaymentProvider) -> Payment | None:
+    """Charge (or replay) the attempt; None when a reused key has no payment to show yet.
+
+    Raises PaymentRefused (nothing charged, for good) and PaymentServiceUnavailable.
+    """
+    try:
+        return payment_client.charge(
+            reference=attempt.reference,
+            amount=attempt.total,
+            currency=attempt.currency,
+            idempotency_key=attempt.idempotency_key,
+        )
+    except PaymentKeyReused:
+        # The key holds another body: whatever it charged is listed under the reference.
+        return attempt_payment_by_reference(attempt=attempt, payment_client=payment_client)
+
+
+def attempt_payment_by_reference(
+    *, attempt: _Attempt, payment_client: PaymentProvider
+) -> Payment | None:
+    """The payment of this attempt among the cart's payments, or None if there is none.
+
+    Attempts of one cart never overlap (a new one begins only once the last is settled),
+    so the attempt's payment is the one created since it began, other than the payment
+    the previous attempt settled with. Two candidates: logged, left for an operator.
+    """
+    cart = attempt.cart
+    since = (cart.attempt_started_at or cart.created_at) - CLOCK_SKEW
+    candidates = [
+        p
+        for p in payment_client.list_by_reference(attempt.reference)
+        if p.id != cart.last_payment_id and (p.created_at is None or p.created_at >= since)
+    ]
+    if len(candidates) > 1:
+        logger.error(
+            "cart %s attempt %d: %d payments could be its own (%s); settle it by hand",
+            cart.id,
+            attempt.number,
+            len(candidates),
+            ", ".join(p.id for p in candidates),
+        )
+        raise PaymentServiceUnavailable()
+    return candidates[0] if candidates else None
+
+
+def attempt_settle(
+    *,
+    attempt: _Attempt,
+    payment: Payment | None,
+    refused: PaymentRefused | None = None,
+    discount_client: DiscountProvider,
+) -> tuple[Cart, bool]:
+    """Record the attempt's outcome if it is still unresolved; the cart, and whether we did.
+
+    One conditional UPDATE: the attempt number and ``attempt_unresolved`` in its WHERE
+    clause decide between concurrent settlers (checkouts and reconcilers), so no lock is
+    needed. The answer is the cart from the begin step (it cannot change while the attempt
+    is unresolved) with the outcome applied. A settler that lost the race holds the same
+    payment (same key), so its answer is the same outcome.
+
+    A decline or refusal records the use of the code as owed in the same transaction, then
+    gives it back (outside it). A succeeded payment of another amount or currency is not
+    taken as paid: the cart is held with ``checkout_problem = payment_mismatch``.
+    """
+    cart = attempt.cart
+    outcome = {
+        "attempt_unresolved": False,
+        "payment_status": PaymentStatus.PAID,
+        "last_payment_id": "",
+        "last_payment_status": "",
+        "last_payment_decline_code": "",
+        "updated_at": timezone.now(),
+    }
+    if payment is not None:
+        outcome.update(
+            last_payment_id=payment.id,
+            last_payment_status=payment.status,
+            last_payment_decline_code=payment.decline_code or "",
+        )
+        if payment.status != "succeeded":
+            outcome["payment_status"] = PaymentStatus.FAILED
+        elif payment.amount != attempt.total or payment.currency != attempt.currency:
+            logger.error(
+                "payment %s of cart %s is %s %s, expected %s %s: held for an operator",
+                payment.id,
+                cart.id,
+                payment.amount,
+                payment.currency,
+                attempt.total,
+                attempt.currency,
+            )
+            outcome.update(
+                payment_status=PaymentStatus.PENDING, checkout_problem="payment_mismatch"
+            )
+    elif refused is not None:
+        logger.error("cart %s attempt %d: %s", cart.id, attempt.number, refused.detail)
+        outcome.update(payment_status=PaymentStatus.FAILED)
+    owe = outcome["payment_status"] == PaymentStatus.FAILED and cart.redemption_held
+    if owe:
+        outcome.update(redemption_held=False, releases_owed=True)
+    unresolved = Cart.objects.filter(
+        pk=cart.pk, checkout_attempt=attempt.number, attempt_unresolved=True
+    )
+    if owe:
+        with transaction.atomic():
+            settled = unresolved.update(**outcome)
+            if settled:
+                OwedRelease.objects.bulk_create(
+                    [OwedRelease(cart=cart, code=attempt.code)], ignore_conflicts=True
+                )
+    else:
+        settled = unresolved.update(**outcome)
+    for field, value in outcome.items():
+        setattr(cart, field, value)
+    if settled and owe:
+        # Given back now if discount_service answers; otherwise the reconciler does it.
+        releases_give_back(cart_id=cart.pk, discount_client=discount_client)
+    return cart, bool(settled)
