@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 
 from carts.models import MAX_QUANTITY, Cart, CartItem, PaymentStatus
+from servicekit.ids import parse_uuid
 from servicekit.money import MoneyError, parse_money
 from servicekit.provider_states import Params, ProviderStates, StateError
 
@@ -21,10 +22,10 @@ def _cart_id(params: Params, default: uuid.UUID) -> uuid.UUID:
     raw = params.get("id")
     if raw is None:
         return default
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        raise StateError(f"Param 'id' must be a UUID, got {raw!r}.") from None
+    cart_id = parse_uuid(raw)
+    if cart_id is None:
+        raise StateError(f"Param 'id' must be a UUID, got {raw!r}.")
+    return cart_id
 
 
 def _currency(params: Params) -> str:

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db.models import Exists, OuterRef, QuerySet
 
 from carts.errors import CartNotFound
 from carts.models import Cart, CartItem
 from servicekit.db import CompiledLookup
-
-
-def parse_uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
+from servicekit.ids import parse_uuid
 
 
 def cart_list() -> QuerySet[Cart]:

@@ -26,7 +26,8 @@ from carts.errors import (
     ItemNotFound,
 )
 from carts.models import MAX_QUANTITY, Cart, CartItem, OwedRelease, PaymentStatus
-from carts.selectors import cart_get, cart_locked, parse_uuid
+from carts.selectors import cart_get, cart_locked
+from servicekit.ids import parse_uuid
 from servicekit.money import MAX_AMOUNT
 
 logger = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from servicekit.auth import roles_allowed
 from servicekit.drf import PageNumberPagination
 from servicekit.errors import NotFound
+from servicekit.ids import parse_uuid
 from servicekit.schema import problem_response
 
 from . import selectors, services
@@ -168,7 +169,7 @@ class RedemptionDetailApi(APIView):
 
 
 def _path_uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound(f"No redemption for cart {value!r}: cart ids are UUIDs.") from None
+    cart_id = parse_uuid(value)
+    if cart_id is None:
+        raise NotFound(f"No redemption for cart {value!r}: cart ids are UUIDs.")
+    return cart_id

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from servicekit.ids import parse_uuid
 from servicekit.money import MoneyError, parse_money
 from servicekit.provider_states import Params, ProviderStates, StateError
 
@@ -202,9 +203,7 @@ def _bool(raw: Any, name: str) -> bool:
 
 
 def _uuid(raw: Any, name: str) -> uuid.UUID:
-    try:
-        if not isinstance(raw, str):
-            raise TypeError
-        return uuid.UUID(raw)
-    except (TypeError, ValueError):
-        raise StateError(f"Param {name!r} must be a UUID, not {raw!r}.") from None
+    value = parse_uuid(raw) if isinstance(raw, str) else None
+    if value is None:
+        raise StateError(f"Param {name!r} must be a UUID, not {raw!r}.")
+    return value

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.utils import timezone
 
+from servicekit.ids import parse_uuid
 from servicekit.money import MoneyError, parse_money
 from servicekit.provider_states import Params, ProviderStates, StateError
 
@@ -95,10 +96,10 @@ def _teardown() -> None:
 def _uuid(value: object) -> uuid.UUID:
     if value is None:
         return DEFAULT_PAYMENT_ID
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise StateError(f"Param 'id' must be a UUID, not {value!r}.") from None
+    payment_id = parse_uuid(value)
+    if payment_id is None:
+        raise StateError(f"Param 'id' must be a UUID, not {value!r}.")
+    return payment_id
 
 
 def _text(params: Params, name: str, *, default: str | None = None, max_length: int = 255) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db.models import QuerySet
+
+from servicekit.ids import parse_uuid
 
 from .errors import PaymentNotFound
 from .models import Payment
@@ -12,10 +12,9 @@ from .models import Payment
 
 def payment_get(*, payment_id: str) -> Payment:
     """The payment with this id; a malformed id is simply not found."""
-    try:
-        pk = uuid.UUID(str(payment_id))
-    except ValueError:
-        raise PaymentNotFound() from None
+    pk = parse_uuid(payment_id)
+    if pk is None:
+        raise PaymentNotFound()
     try:
         return Payment.objects.get(pk=pk)
     except Payment.DoesNotExist:
