@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from django.db import connection
 
 from .settings import DEV_TOKENS
+
+T = TypeVar("T")
 
 # What decides how a service's settings load; a manage.py subprocess starts without
 # these from the caller's environment, so only what the test passes counts.
@@ -51,6 +56,32 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert body["status"] == status
     assert {"type", "title", "detail"} <= body.keys()
     return body
+
+
+def run_together(calls: Sequence[Callable[[], T]], *, timeout: float = 60) -> list[T | Exception]:
+    """Run each call in its own thread, all released at once by a barrier; the results
+    in order, an exception in place of a result. Each thread has its own database
+    connection (Django opens one per thread), closed when its call ends: concurrency
+    tests on PostgreSQL are truly parallel clients.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            results[index] = calls[index]()
+        except Exception as exc:  # the test asserts on it
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,40 +1,19 @@
 """Concurrent checkouts of one cart on PostgreSQL: truly parallel connections."""
 
-import threading
+import functools
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from carts import checkout, services
 from carts.models import Cart
+from servicekit.testing import run_together
 from tests.factories import CartFactory, CartItemFactory
 from tests.fakes import FakeDiscountClient, FakePaymentClient
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20
-
-
-def run_together(fn, n=THREADS):
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()  # each thread had its own connection
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_twenty_concurrent_checkouts_of_one_cart_charge_once():
@@ -45,11 +24,14 @@ def test_twenty_concurrent_checkouts_of_one_cart_charge_once():
     payments = FakePaymentClient()
 
     results = run_together(
-        lambda: (
-            checkout.cart_checkout(
-                cart_id=cart.id, discount_client=discounts, payment_client=payments
-            ).payment_status
-        )
+        [
+            lambda: (
+                checkout.cart_checkout(
+                    cart_id=cart.id, discount_client=discounts, payment_client=payments
+                ).payment_status
+            )
+        ]
+        * THREADS
     )
 
     assert results == ["paid"] * THREADS
@@ -74,12 +56,14 @@ def test_concurrent_checkouts_of_a_declined_cart_never_reuse_a_key():
     payments = FakePaymentClient()
 
     results = run_together(
-        lambda: (
-            checkout.cart_checkout(
-                cart_id=cart.id, discount_client=FakeDiscountClient(), payment_client=payments
-            ).payment_status
-        ),
-        n=10,
+        [
+            lambda: (
+                checkout.cart_checkout(
+                    cart_id=cart.id, discount_client=FakeDiscountClient(), payment_client=payments
+                ).payment_status
+            )
+        ]
+        * 10
     )
 
     # A checkout that finds an attempt in flight resumes it (same key, same amount: the
@@ -110,15 +94,7 @@ def test_edits_racing_a_checkout_never_change_the_charged_amount():
             return type(exc).__name__
         return "edited"
 
-    counter = iter(range(THREADS))
-    lock = threading.Lock()
-
-    def next_act():
-        with lock:
-            i = next(counter)
-        return act(i)
-
-    results = run_together(next_act)
+    results = run_together([functools.partial(act, i) for i in range(THREADS)])
 
     cart = Cart.objects.get(pk=cart.pk)
     assert cart.payment_status == "paid"

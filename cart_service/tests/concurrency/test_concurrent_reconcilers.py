@@ -11,7 +11,7 @@ from carts import checkout
 from carts.errors import PaymentServiceUnavailable
 from carts.models import Cart, OwedRelease
 from carts.reconciler import reconcile_pass
-from tests.concurrency.test_concurrent_checkout import run_together
+from servicekit.testing import run_together
 from tests.factories import CartFactory, CartItemFactory
 from tests.fakes import FakeDiscountClient, FakePaymentClient
 
@@ -40,8 +40,8 @@ def test_reconcilers_running_at_once_charge_and_release_each_once():
     later = timezone.now() + timedelta(seconds=120)
 
     results = run_together(
-        lambda: reconcile_pass(discount_client=discounts, payment_client=payments, now=later),
-        n=RECONCILERS,
+        [lambda: reconcile_pass(discount_client=discounts, payment_client=payments, now=later)]
+        * RECONCILERS
     )
 
     assert not [r for r in results if isinstance(r, Exception)], results

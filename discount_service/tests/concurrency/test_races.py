@@ -1,43 +1,30 @@
 """Truly parallel clients, one database connection per thread, on PostgreSQL."""
 
-import threading
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from discounts.models import Discount, Redemption
+from servicekit.testing import run_together
 from tests.conftest import ADMIN_TOKEN, SERVICE_TOKEN
 from tests.factories import DiscountFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def run_together(calls: list[Callable[[APIClient], object]], token: str) -> list:
-    """Run each call in its own thread and connection, released at once by a barrier."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
+def as_client(token: str, calls: list[Callable[[APIClient], object]]) -> list:
+    """Each call with its own client (carrying ``token``) and connection, all at once."""
 
-    def worker(index: int) -> None:
+    def call(index: int):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        try:
-            barrier.wait(timeout=30)
-            results[index] = calls[index](client)
-        except Exception as exc:  # reported by the assertions below
-            results[index] = exc
-        finally:
-            connection.close()
+        return calls[index](client)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_together([functools.partial(call, i) for i in range(len(calls))])
 
 
 def redeem(code: str, cart_id: uuid.UUID):
@@ -61,7 +48,7 @@ def outcome(response) -> tuple:
 def test_thirty_carts_racing_for_five_uses_get_exactly_five():
     DiscountFactory(code="RACE", max_redemptions=5)
 
-    results = run_together([redeem("RACE", uuid.uuid4()) for _ in range(30)], SERVICE_TOKEN)
+    results = as_client(SERVICE_TOKEN, [redeem("RACE", uuid.uuid4()) for _ in range(30)])
 
     assert Counter(outcome(r) for r in results) == {(201,): 5, (422, "discount_exhausted"): 25}
     discount = Discount.objects.get()
@@ -74,7 +61,7 @@ def test_one_cart_redeeming_ten_times_at_once_holds_one_redemption():
     DiscountFactory(code="RACE", max_redemptions=5)
     cart_id = uuid.uuid4()
 
-    results = run_together([redeem("RACE", cart_id) for _ in range(10)], SERVICE_TOKEN)
+    results = as_client(SERVICE_TOKEN, [redeem("RACE", cart_id) for _ in range(10)])
 
     assert Counter(outcome(r) for r in results) == {(201,): 1, (200,): 9}
     assert len({r.json()["created_at"] for r in results}) == 1
@@ -91,7 +78,7 @@ def test_concurrent_redeems_and_releases_keep_the_count_equal_to_the_rows():
     calls = [release("RACE", c) for c in held[:5]] * 2  # each release twice
     calls += [redeem("RACE", c) for c in held[5:]] * 2  # each redeem twice
 
-    results = run_together(calls, SERVICE_TOKEN)
+    results = as_client(SERVICE_TOKEN, calls)
 
     assert all(not isinstance(r, Exception) and r.status_code < 300 for r in results), [
         outcome(r) for r in results
@@ -112,7 +99,7 @@ def test_two_creates_of_one_code_at_once_give_one_201_and_409s():
         for code in ["TWIN", "twin", " Twin "] * 3
     ]
 
-    results = run_together(calls, ADMIN_TOKEN)
+    results = as_client(ADMIN_TOKEN, calls)
 
     assert Counter(outcome(r) for r in results) == {(201,): 1, (409, "discount_code_taken"): 8}
     assert Discount.objects.filter(code="TWIN").count() == 1

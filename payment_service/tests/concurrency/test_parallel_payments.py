@@ -1,16 +1,16 @@
 """Truly parallel clients on PostgreSQL: each thread its own connection, started together."""
 
-import threading
+import functools
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from payments.models import IdempotencyKey, Payment
+from servicekit.testing import run_together
 from tests.factories import InProgressKeyFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -19,26 +19,15 @@ BODY = {"reference": "cart:race", "amount": "13.50", "currency": "USD"}
 
 
 def in_parallel(request_for):
-    """Run request_for(i) on THREADS threads released at once; the responses in order."""
-    barrier = threading.Barrier(THREADS)
-    results: list = [None] * THREADS
+    """request_for(client, i) on THREADS threads released at once, each with its own
+    authenticated client and connection; the responses in order."""
 
-    def worker(i: int) -> None:
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {settings.PAYMENT_SERVICE_TOKEN}")
-            barrier.wait(timeout=30)
-            results[i] = request_for(client, i)
-        except BaseException as exc:  # reported by the main thread
-            results[i] = exc
-        finally:
-            connection.close()
+    def call(i: int):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {settings.PAYMENT_SERVICE_TOKEN}")
+        return request_for(client, i)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together([functools.partial(call, i) for i in range(THREADS)])
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors
     return results
