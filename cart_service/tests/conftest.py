@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+import responses
 from rest_framework.test import APIClient
 
 from tests.factories import CartFactory, CartItemFactory
@@ -35,3 +36,10 @@ def cart():
     cart = CartFactory()
     CartItemFactory(cart=cart, unit_price=Decimal("7.50"), quantity=2)
     return cart
+
+
+@pytest.fixture
+def mocked():
+    """The provider calls of a test, answered by ``responses`` (unregistered URLs fail)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps

@@ -18,12 +18,6 @@ PAYMENTS = "http://127.0.0.1:8003/api/payments/"
 
 
 @pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
 def cart():
     cart = CartFactory(percent_discount=True)
     CartItemFactory(cart=cart, unit_price=Decimal("7.50"), quantity=2)

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 import requests
-import responses
 
 from carts import errors
 from carts.clients.discount import Discount, DiscountClient
@@ -33,12 +32,6 @@ REDEMPTION = {"code": "SAVE10", "cart_id": CART_ID, "created_at": "2026-11-21T10
 @pytest.fixture
 def client():
     return DiscountClient(BASE, "discount-token", retries=2, backoff=0.0, time_budget=5.0)
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 def problem(status, code):

@@ -28,12 +28,6 @@ def client():
     return PaymentClient(BASE, "payment-token", retries=2, backoff=0.0)
 
 
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
 def charge(client):
     return client.charge(
         reference="cart:abc", amount=Decimal("13.50"), currency="USD", idempotency_key="k-1"

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-import responses
 
 from servicekit.testing import assert_problem
 from tests.factories import CartFactory
@@ -30,11 +29,10 @@ ACTIVE = {
 
 
 @pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.get(f"{DISCOUNTS}/SAVE10/", json=ACTIVE)
-        rsps.get(OTHER_CODES, json=NOT_FOUND, status=404)
-        yield rsps
+def mocked(mocked):
+    mocked.get(f"{DISCOUNTS}/SAVE10/", json=ACTIVE)
+    mocked.get(OTHER_CODES, json=NOT_FOUND, status=404)
+    return mocked
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-import responses
 
 from carts.models import Cart
 from servicekit.testing import assert_problem
@@ -31,12 +30,6 @@ def discount(code="SAVE10", kind="percent", value="10.00", currency=None, status
         "status": status,
         "created_at": "2026-01-01T00:00:00Z",
     }
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 def discount_fields(cart):

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 import requests
-import responses
 from django.utils import timezone
 
 from servicekit.observability.metrics import sample_value
@@ -37,12 +36,6 @@ def checkouts(outcome):
 def calls(outcome):
     labels = {"provider": "payment_service", "method": "POST", "outcome": outcome}
     return sample_value("downstream_requests_total", labels)
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 def test_a_paid_checkout_is_counted_with_its_payment_call(api, cart, mocked):

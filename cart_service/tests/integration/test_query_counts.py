@@ -34,25 +34,24 @@ def _payment_of_the_request(request):
 
 
 @pytest.fixture
-def providers():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.get(
-            f"{DISCOUNTS}/SAVE10/",
-            json={
-                "code": "SAVE10",
-                "kind": "percent",
-                "value": "10.00",
-                "currency": None,
-                "status": "active",
-            },
-        )
-        rsps.post(
-            f"{DISCOUNTS}/SAVE10/redemptions/",
-            status=201,
-            json={"code": "SAVE10", "cart_id": "x", "created_at": "2026-01-01T00:00:00Z"},
-        )
-        rsps.add_callback(responses.POST, PAYMENTS, callback=_payment_of_the_request)
-        yield rsps
+def providers(mocked):
+    mocked.get(
+        f"{DISCOUNTS}/SAVE10/",
+        json={
+            "code": "SAVE10",
+            "kind": "percent",
+            "value": "10.00",
+            "currency": None,
+            "status": "active",
+        },
+    )
+    mocked.post(
+        f"{DISCOUNTS}/SAVE10/redemptions/",
+        status=201,
+        json={"code": "SAVE10", "cart_id": "x", "created_at": "2026-01-01T00:00:00Z"},
+    )
+    mocked.add_callback(responses.POST, PAYMENTS, callback=_payment_of_the_request)
+    return mocked
 
 
 def test_creating_a_cart_with_items(api, django_assert_num_queries):
