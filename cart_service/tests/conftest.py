@@ -12,12 +12,12 @@ ADMIN_TOKEN = "dev-cart-admin-token"
 
 
 @pytest.fixture
-def api() -> APIClient:
+def anon() -> APIClient:
     return APIClient()
 
 
 @pytest.fixture
-def admin_api() -> APIClient:
+def admin() -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {ADMIN_TOKEN}")
     return client

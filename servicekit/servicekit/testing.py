@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from typing import TypeVar
 
 import pytest
 from django.db import connection
+from django.urls import clear_url_caches
 
 from .settings import DEV_TOKENS
 
@@ -82,6 +84,22 @@ def run_together(calls: Sequence[Callable[[], T]], *, timeout: float = 60) -> li
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+@pytest.fixture
+def provider_states_on(settings):
+    """Mount /_pact/provider-states as PACT_PROVIDER_STATES=1 would, and unmount it after
+    (the URLconf reads the setting when it is imported, so it is imported again)."""
+
+    def remount() -> None:
+        importlib.reload(importlib.import_module(settings.ROOT_URLCONF))
+        clear_url_caches()
+
+    settings.PACT_PROVIDER_STATES = True
+    remount()
+    yield
+    settings.PACT_PROVIDER_STATES = False
+    remount()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -51,11 +51,11 @@ def snapshot(cart):
     )
 
 
-def test_checkout_redeems_charges_and_propagates_the_request_id(api, cart, mocked):
+def test_checkout_redeems_charges_and_propagates_the_request_id(anon, cart, mocked):
     mocked.post(f"{DISCOUNTS}/SAVE10/redemptions/", json=redemption(cart), status=201)
     mocked.post(PAYMENTS, json=payment(cart), status=201)
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/", HTTP_X_REQUEST_ID="checkout-42")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/", HTTP_X_REQUEST_ID="checkout-42")
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -89,17 +89,17 @@ def test_checkout_redeems_charges_and_propagates_the_request_id(api, cart, mocke
     ],
 )
 def test_payment_failure_answers_503_keeps_the_attempt_and_the_retry_charges_once(
-    api, cart, mocked, failure
+    anon, cart, mocked, failure
 ):
     mocked.post(f"{DISCOUNTS}/SAVE10/redemptions/", json=redemption(cart), status=201)
     charge = mocked.post(PAYMENTS, **failure)
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert_problem(response, 503, "payment_service_unavailable")
     assert charge.call_count == 3  # retried within the budget
     assert snapshot(cart)[:4] == ("pending", 1, True, "SAVE10")
-    edit = api.post(
+    edit = anon.post(
         f"/api/carts/{cart.id}/items/",
         {"sku": "X", "name": "x", "unit_price": "1.00", "quantity": 1},
         format="json",
@@ -108,7 +108,7 @@ def test_payment_failure_answers_503_keeps_the_attempt_and_the_retry_charges_onc
 
     # when payment_service is back, the same attempt is finished with the same key and amount
     mocked.replace(responses.POST, PAYMENTS, json=payment(cart), status=201)
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert response.status_code == 200
     assert response.json()["payment_status"] == "paid"
@@ -121,33 +121,33 @@ def test_payment_failure_answers_503_keeps_the_attempt_and_the_retry_charges_onc
     "body",
     ["<html>proxy error</html>", json.dumps({"id": "x"}), json.dumps({"amount": 13.5})],
 )
-def test_malformed_payment_answer_is_503_and_leaves_the_cart_pending(api, cart, mocked, body):
+def test_malformed_payment_answer_is_503_and_leaves_the_cart_pending(anon, cart, mocked, body):
     mocked.post(f"{DISCOUNTS}/SAVE10/redemptions/", json=redemption(cart), status=201)
     mocked.post(PAYMENTS, body=body, status=201, content_type="application/json")
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert_problem(response, 503, "payment_service_unavailable")
     assert snapshot(cart)[:3] == ("pending", 1, True)
 
 
-def test_payment_in_use_is_retried_until_the_first_request_finishes(api, cart, mocked):
+def test_payment_in_use_is_retried_until_the_first_request_finishes(anon, cart, mocked):
     mocked.post(f"{DISCOUNTS}/SAVE10/redemptions/", json=redemption(cart), status=201)
     mocked.post(PAYMENTS, json={"code": "idempotency_key_in_use", "status": 409}, status=409)
     mocked.post(PAYMENTS, json=payment(cart), status=201)
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert response.json()["payment_status"] == "paid"
     assert len([c for c in mocked.calls if c.request.url == PAYMENTS]) == 2
 
 
-def test_declined_payment_releases_the_redemption(api, cart, mocked):
+def test_declined_payment_releases_the_redemption(anon, cart, mocked):
     mocked.post(f"{DISCOUNTS}/SAVE10/redemptions/", json=redemption(cart), status=201)
     mocked.post(PAYMENTS, json=payment(cart, status="declined"), status=201)
     release = mocked.delete(f"{DISCOUNTS}/SAVE10/redemptions/{cart.id}/", status=204)
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert response.status_code == 200
     assert response.json()["payment_status"] == "failed"
@@ -155,14 +155,14 @@ def test_declined_payment_releases_the_redemption(api, cart, mocked):
     assert release.call_count == 1
 
 
-def test_declined_payment_with_discount_service_down_is_still_recorded(api, cart, mocked):
+def test_declined_payment_with_discount_service_down_is_still_recorded(anon, cart, mocked):
     mocked.post(f"{DISCOUNTS}/SAVE10/redemptions/", json=redemption(cart), status=201)
     mocked.post(PAYMENTS, json=payment(cart, status="declined"), status=201)
     release = mocked.delete(
         f"{DISCOUNTS}/SAVE10/redemptions/{cart.id}/", body=requests.ConnectionError()
     )
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert response.json()["payment_status"] == "failed"
     assert release.call_count == 3
@@ -179,14 +179,14 @@ def test_declined_payment_with_discount_service_down_is_still_recorded(api, cart
     ],
 )
 def test_refused_redemption_answers_422_and_charges_nothing(
-    api, cart, mocked, code, status, answered
+    anon, cart, mocked, code, status, answered
 ):
     mocked.post(
         f"{DISCOUNTS}/SAVE10/redemptions/", json={"code": code, "status": status}, status=status
     )
     charge = mocked.post(PAYMENTS, json=payment(cart), status=201)
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert_problem(response, 422, answered)
     assert charge.call_count == 0
@@ -201,11 +201,11 @@ def test_refused_redemption_answers_422_and_charges_nothing(
         {"body": "<html/>", "status": 201},
     ],
 )
-def test_discount_service_down_at_checkout_is_503_and_charges_nothing(api, cart, mocked, failure):
+def test_discount_service_down_at_checkout_is_503_and_charges_nothing(anon, cart, mocked, failure):
     redeem = mocked.post(f"{DISCOUNTS}/SAVE10/redemptions/", **failure)
     charge = mocked.post(PAYMENTS, json=payment(cart), status=201)
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert_problem(response, 503, "discount_service_unavailable")
     assert charge.call_count == 0
@@ -224,13 +224,13 @@ def test_discount_service_down_at_checkout_is_503_and_charges_nothing(api, cart,
         {"status": 401, "json": {"code": "not_authenticated"}},
     ],
 )
-def test_applying_a_discount_while_discount_service_fails_changes_nothing(api, mocked, failure):
+def test_applying_a_discount_while_discount_service_fails_changes_nothing(anon, mocked, failure):
     cart = CartFactory()
     CartItemFactory(cart=cart)
     mocked.get(f"{DISCOUNTS}/SAVE10/", **failure)
     before = snapshot(cart)
 
-    response = api.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
+    response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
 
     assert_problem(response, 503, "discount_service_unavailable")
     assert snapshot(cart) == before

@@ -41,8 +41,8 @@ def limits(settings):
     settings.CART_CODE_ATTEMPTS_PER_CART = (3, 3600)
 
 
-def attempt(api, cart, code, address="127.0.0.1", **headers):
-    return api.put(
+def attempt(anon, cart, code, address="127.0.0.1", **headers):
+    return anon.put(
         f"/api/carts/{cart.id}/discount/",
         {"code": code},
         format="json",
@@ -51,68 +51,68 @@ def attempt(api, cart, code, address="127.0.0.1", **headers):
     )
 
 
-def test_a_cart_that_used_up_its_refusals_is_throttled_even_for_a_right_code(api, mocked, limits):
+def test_a_cart_that_used_up_its_refusals_is_throttled_even_for_a_right_code(anon, mocked, limits):
     cart = CartFactory()
     for n in range(3):
-        assert_problem(attempt(api, cart, f"GUESS{n}"), 422, "discount_not_found")
+        assert_problem(attempt(anon, cart, f"GUESS{n}"), 422, "discount_not_found")
 
-    response = attempt(api, cart, "SAVE10", address="127.0.0.9")
+    response = attempt(anon, cart, "SAVE10", address="127.0.0.9")
 
     assert_problem(response, 429, "throttled")
     assert 0 < int(response["Retry-After"]) <= 3600
-    assert api.get(f"/api/carts/{cart.id}/").json()["discount"] is None
+    assert anon.get(f"/api/carts/{cart.id}/").json()["discount"] is None
 
 
-def test_an_address_that_used_up_its_refusals_is_throttled_on_any_cart(api, mocked, limits):
+def test_an_address_that_used_up_its_refusals_is_throttled_on_any_cart(anon, mocked, limits):
     for n in range(5):
-        assert_problem(attempt(api, CartFactory(), f"GUESS{n}"), 422, "discount_not_found")
+        assert_problem(attempt(anon, CartFactory(), f"GUESS{n}"), 422, "discount_not_found")
 
-    assert_problem(attempt(api, CartFactory(), "SAVE10"), 429, "throttled")
-    assert attempt(api, CartFactory(), "SAVE10", address="127.0.0.2").status_code == 200
+    assert_problem(attempt(anon, CartFactory(), "SAVE10"), 429, "throttled")
+    assert attempt(anon, CartFactory(), "SAVE10", address="127.0.0.2").status_code == 200
 
 
-def test_accepted_codes_count_nothing(api, mocked, limits):
+def test_accepted_codes_count_nothing(anon, mocked, limits):
     cart = CartFactory()
 
-    answers = {attempt(api, cart, "SAVE10").status_code for _ in range(10)}
+    answers = {attempt(anon, cart, "SAVE10").status_code for _ in range(10)}
 
     assert answers == {200}
 
 
-def test_forwarded_for_is_ignored_without_a_trusted_proxy(api, mocked, limits):
+def test_forwarded_for_is_ignored_without_a_trusted_proxy(anon, mocked, limits):
     cart = CartFactory()
     for n in range(5):
-        attempt(api, CartFactory(), f"GUESS{n}", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        attempt(anon, CartFactory(), f"GUESS{n}", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
 
-    assert_problem(attempt(api, cart, "SAVE10", HTTP_X_FORWARDED_FOR="10.9.9.9"), 429, "throttled")
+    assert_problem(attempt(anon, cart, "SAVE10", HTTP_X_FORWARDED_FOR="10.9.9.9"), 429, "throttled")
 
 
-def test_behind_a_trusted_proxy_the_forwarded_address_counts(api, mocked, limits, settings):
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(anon, mocked, limits, settings):
     settings.CART_TRUSTED_PROXIES = 1
     for n in range(5):
-        attempt(api, CartFactory(), f"GUESS{n}", HTTP_X_FORWARDED_FOR="203.0.113.7")
+        attempt(anon, CartFactory(), f"GUESS{n}", HTTP_X_FORWARDED_FOR="203.0.113.7")
 
-    other = attempt(api, CartFactory(), "SAVE10", HTTP_X_FORWARDED_FOR="203.0.113.8")
-    same = attempt(api, CartFactory(), "SAVE10", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    other = attempt(anon, CartFactory(), "SAVE10", HTTP_X_FORWARDED_FOR="203.0.113.8")
+    same = attempt(anon, CartFactory(), "SAVE10", HTTP_X_FORWARDED_FOR="203.0.113.7")
 
     assert other.status_code == 200
     assert_problem(same, 429, "throttled")
 
 
-def test_removing_the_discount_is_never_throttled(api, mocked, limits):
+def test_removing_the_discount_is_never_throttled(anon, mocked, limits):
     cart = CartFactory()
     for n in range(3):
-        attempt(api, cart, f"GUESS{n}")
+        attempt(anon, cart, f"GUESS{n}")
 
-    assert api.delete(f"/api/carts/{cart.id}/discount/").status_code == 200
+    assert anon.delete(f"/api/carts/{cart.id}/discount/").status_code == 200
 
 
 @pytest.mark.parametrize(
     "code",
     ["\u017fave10", "sav\u013110", "\uff33AVE10", "SAVE\u0661\u0660", "\u00a0SAVE10"],
 )
-def test_unicode_look_alikes_never_find_an_ascii_code(api, mocked, code):
-    response = attempt(api, CartFactory(), code)
+def test_unicode_look_alikes_never_find_an_ascii_code(anon, mocked, code):
+    response = attempt(anon, CartFactory(), code)
 
     assert_problem(response, 422, "discount_not_found")
     assert not any(c.request.url.startswith(f"{DISCOUNTS}/SAVE10/") for c in mocked.calls)

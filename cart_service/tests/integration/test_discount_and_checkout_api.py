@@ -40,10 +40,10 @@ def discount_fields(cart):
 # -- PUT /discount/ ------------------------------------------------------------------------
 
 
-def test_applying_a_percent_discount_recomputes_the_totals(api, cart, mocked):
+def test_applying_a_percent_discount_recomputes_the_totals(anon, cart, mocked):
     mocked.get(f"{DISCOUNTS}/SAVE10/", json=discount())
 
-    response = api.put(f"/api/carts/{cart.id}/discount/", {"code": "save10"}, format="json")
+    response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "save10"}, format="json")
 
     assert response.status_code == 200
     body = response.json()
@@ -51,21 +51,21 @@ def test_applying_a_percent_discount_recomputes_the_totals(api, cart, mocked):
     assert (body["amount_discounted"], body["total"]) == ("1.50", "13.50")
 
 
-def test_applying_a_fixed_discount_in_the_cart_currency(api, cart, mocked):
+def test_applying_a_fixed_discount_in_the_cart_currency(anon, cart, mocked):
     mocked.get(f"{DISCOUNTS}/FIVEOFF/", json=discount("FIVEOFF", "fixed", "5.00", "USD"))
 
-    body = api.put(f"/api/carts/{cart.id}/discount/", {"code": "FIVEOFF"}, format="json").json()
+    body = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "FIVEOFF"}, format="json").json()
 
     assert (body["amount_discounted"], body["total"]) == ("5.00", "10.00")
     assert discount_fields(cart) == ("FIVEOFF", "fixed", Decimal("5.00"), "USD")
 
 
-def test_applying_another_code_replaces_the_first(api, cart, mocked):
+def test_applying_another_code_replaces_the_first(anon, cart, mocked):
     mocked.get(f"{DISCOUNTS}/SAVE10/", json=discount())
     mocked.get(f"{DISCOUNTS}/HALF/", json=discount("HALF", value="50.00"))
-    api.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
+    anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
 
-    body = api.put(f"/api/carts/{cart.id}/discount/", {"code": "HALF"}, format="json").json()
+    body = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "HALF"}, format="json").json()
 
     assert body["discount"]["code"] == "HALF"
     assert body["total"] == "7.50"
@@ -80,53 +80,53 @@ def test_applying_another_code_replaces_the_first(api, cart, mocked):
         ("exhausted", "discount_exhausted"),
     ],
 )
-def test_a_discount_that_is_not_active_is_422_and_not_applied(api, cart, mocked, status, code):
+def test_a_discount_that_is_not_active_is_422_and_not_applied(anon, cart, mocked, status, code):
     mocked.get(f"{DISCOUNTS}/SAVE10/", json=discount(status=status))
 
-    response = api.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
+    response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
 
     assert_problem(response, 422, code)
     assert discount_fields(cart) == ("", "", None, "")
 
 
-def test_an_unknown_code_is_422_discount_not_found(api, cart, mocked):
+def test_an_unknown_code_is_422_discount_not_found(anon, cart, mocked):
     mocked.get(f"{DISCOUNTS}/NOPE/", json={"code": "discount_not_found", "status": 404}, status=404)
 
-    response = api.put(f"/api/carts/{cart.id}/discount/", {"code": "NOPE"}, format="json")
+    response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "NOPE"}, format="json")
 
     assert_problem(response, 422, "discount_not_found")
 
 
-def test_a_fixed_discount_in_another_currency_is_422_mismatch(api, cart, mocked):
+def test_a_fixed_discount_in_another_currency_is_422_mismatch(anon, cart, mocked):
     mocked.get(f"{DISCOUNTS}/EURO5/", json=discount("EURO5", "fixed", "5.00", "EUR"))
 
-    response = api.put(f"/api/carts/{cart.id}/discount/", {"code": "EURO5"}, format="json")
+    response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "EURO5"}, format="json")
 
     assert_problem(response, 422, "discount_currency_mismatch")
     assert discount_fields(cart) == ("", "", None, "")
 
 
-def test_a_failed_lookup_keeps_the_discount_already_applied(api, cart, mocked):
+def test_a_failed_lookup_keeps_the_discount_already_applied(anon, cart, mocked):
     mocked.get(f"{DISCOUNTS}/SAVE10/", json=discount())
     mocked.get(f"{DISCOUNTS}/OTHER/", status=503)
-    api.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
+    anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
 
-    response = api.put(f"/api/carts/{cart.id}/discount/", {"code": "OTHER"}, format="json")
+    response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "OTHER"}, format="json")
 
     assert_problem(response, 503, "discount_service_unavailable")
     assert discount_fields(cart)[0] == "SAVE10"
 
 
 @pytest.mark.parametrize("payload", [{}, {"code": ""}, {"code": "X" * 65}, {"code": None}])
-def test_applying_without_a_code_is_400(api, cart, mocked, payload):
-    response = api.put(f"/api/carts/{cart.id}/discount/", payload, format="json")
+def test_applying_without_a_code_is_400(anon, cart, mocked, payload):
+    response = anon.put(f"/api/carts/{cart.id}/discount/", payload, format="json")
 
     assert "code" in assert_problem(response, 400, "validation_error")["errors"]
     assert len(mocked.calls) == 0
 
 
-def test_applying_to_an_unknown_cart_is_404(api, mocked):
-    response = api.put(f"/api/carts/{uuid.uuid4()}/discount/", {"code": "SAVE10"}, format="json")
+def test_applying_to_an_unknown_cart_is_404(anon, mocked):
+    response = anon.put(f"/api/carts/{uuid.uuid4()}/discount/", {"code": "SAVE10"}, format="json")
 
     assert_problem(response, 404, "cart_not_found")
     assert len(mocked.calls) == 0
@@ -135,26 +135,26 @@ def test_applying_to_an_unknown_cart_is_404(api, mocked):
 # -- DELETE /discount/ -----------------------------------------------------------------------
 
 
-def test_removing_the_discount_restores_the_full_total(api, mocked):
+def test_removing_the_discount_restores_the_full_total(anon, mocked):
     cart = CartFactory(percent_discount=True)
     CartItemFactory(cart=cart, unit_price=Decimal("7.50"), quantity=2)
 
-    response = api.delete(f"/api/carts/{cart.id}/discount/")
+    response = anon.delete(f"/api/carts/{cart.id}/discount/")
 
     assert response.status_code == 200
     assert (response.json()["discount"], response.json()["total"]) == (None, "15.00")
     assert len(mocked.calls) == 0  # nothing was held, so nothing to release
 
 
-def test_removing_when_there_is_no_discount_is_200(api, cart, mocked):
-    assert api.delete(f"/api/carts/{cart.id}/discount/").status_code == 200
+def test_removing_when_there_is_no_discount_is_200(anon, cart, mocked):
+    assert anon.delete(f"/api/carts/{cart.id}/discount/").status_code == 200
 
 
-def test_removing_a_possibly_held_discount_releases_it(api, mocked):
+def test_removing_a_possibly_held_discount_releases_it(anon, mocked):
     cart = CartFactory(percent_discount=True, redemption_held=True)
     release = mocked.delete(f"{DISCOUNTS}/SAVE10/redemptions/{cart.id}/", status=204)
 
-    response = api.delete(f"/api/carts/{cart.id}/discount/")
+    response = anon.delete(f"/api/carts/{cart.id}/discount/")
 
     assert response.status_code == 200
     assert release.call_count == 1
@@ -164,30 +164,30 @@ def test_removing_a_possibly_held_discount_releases_it(api, mocked):
 # -- POST /checkout/ -------------------------------------------------------------------------
 
 
-def test_checkout_of_an_empty_cart_is_422(api, mocked):
+def test_checkout_of_an_empty_cart_is_422(anon, mocked):
     cart = CartFactory()
 
-    assert_problem(api.post(f"/api/carts/{cart.id}/checkout/"), 422, "cart_empty")
+    assert_problem(anon.post(f"/api/carts/{cart.id}/checkout/"), 422, "cart_empty")
     assert len(mocked.calls) == 0
 
 
-def test_checkout_of_an_unknown_cart_is_404(api, mocked):
-    assert_problem(api.post("/api/carts/nope/checkout/"), 404, "cart_not_found")
+def test_checkout_of_an_unknown_cart_is_404(anon, mocked):
+    assert_problem(anon.post("/api/carts/nope/checkout/"), 404, "cart_not_found")
 
 
-def test_checkout_of_a_paid_cart_returns_it_unchanged_and_charges_nothing(api, mocked):
+def test_checkout_of_a_paid_cart_returns_it_unchanged_and_charges_nothing(anon, mocked):
     cart = CartFactory(paid=True)
     CartItemFactory(cart=cart)
-    before = api.get(f"/api/carts/{cart.id}/").json()
+    before = anon.get(f"/api/carts/{cart.id}/").json()
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert response.status_code == 200
     assert response.json() == before
     assert len(mocked.calls) == 0
 
 
-def test_checkout_pays_the_cart(api, cart, mocked):
+def test_checkout_pays_the_cart(anon, cart, mocked):
     mocked.post(
         PAYMENTS,
         status=201,
@@ -202,14 +202,14 @@ def test_checkout_pays_the_cart(api, cart, mocked):
         },
     )
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert response.status_code == 200
     assert response.json()["payment_status"] == "paid"
     assert response.json()["payment"] == {"id": "p-1", "status": "succeeded", "decline_code": None}
 
 
-def test_checkout_of_a_fully_discounted_cart_is_paid_without_a_payment(api, mocked):
+def test_checkout_of_a_fully_discounted_cart_is_paid_without_a_payment(anon, mocked):
     cart = CartFactory(fixed_discount=True)
     CartItemFactory(cart=cart, unit_price=Decimal("2.00"), quantity=1)
     mocked.post(
@@ -218,7 +218,7 @@ def test_checkout_of_a_fully_discounted_cart_is_paid_without_a_payment(api, mock
         json={"code": "FIVEOFF", "cart_id": str(cart.id), "created_at": "2026-11-21T10:00:00Z"},
     )
 
-    response = api.post(f"/api/carts/{cart.id}/checkout/")
+    response = anon.post(f"/api/carts/{cart.id}/checkout/")
 
     assert response.json()["payment_status"] == "paid"
     assert response.json()["total"] == "0.00"

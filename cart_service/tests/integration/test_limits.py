@@ -14,12 +14,12 @@ ITEM = {"name": "Mug", "unit_price": "1.00", "quantity": 1}
 
 
 @pytest.mark.django_db
-def test_a_cart_is_created_with_at_most_the_configured_lines(api, settings):
+def test_a_cart_is_created_with_at_most_the_configured_lines(anon, settings):
     settings.CART_MAX_LINES = 3
     items = [{**ITEM, "sku": f"S{i}"} for i in range(4)]
 
     body = assert_problem(
-        api.post("/api/carts/", {"currency": "USD", "items": items}, format="json"),
+        anon.post("/api/carts/", {"currency": "USD", "items": items}, format="json"),
         400,
         "validation_error",
     )
@@ -29,25 +29,25 @@ def test_a_cart_is_created_with_at_most_the_configured_lines(api, settings):
 
 
 @pytest.mark.django_db
-def test_lines_that_merge_count_once(api, settings):
+def test_lines_that_merge_count_once(anon, settings):
     settings.CART_MAX_LINES = 2
     items = [{**ITEM, "sku": "A"}, {**ITEM, "sku": "A"}]
 
-    response = api.post("/api/carts/", {"currency": "USD", "items": items}, format="json")
+    response = anon.post("/api/carts/", {"currency": "USD", "items": items}, format="json")
 
     assert response.status_code == 201
     assert response.json()["items"][0]["quantity"] == 2
 
 
 @pytest.mark.django_db
-def test_an_item_beyond_the_limit_is_refused_and_changes_nothing(api, settings):
+def test_an_item_beyond_the_limit_is_refused_and_changes_nothing(anon, settings):
     settings.CART_MAX_LINES = 2
     cart = CartFactory()
     CartItemFactory(cart=cart, sku="A", unit_price=Decimal("1.00"))
     CartItemFactory(cart=cart, sku="B", unit_price=Decimal("1.00"))
 
     body = assert_problem(
-        api.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "C"}, format="json"),
+        anon.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "C"}, format="json"),
         400,
         "validation_error",
     )
@@ -56,14 +56,14 @@ def test_an_item_beyond_the_limit_is_refused_and_changes_nothing(api, settings):
     assert cart.items.count() == 2
     # more of a line it already holds is still fine
     assert (
-        api.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "A"}, format="json").status_code
+        anon.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "A"}, format="json").status_code
         == 201
     )
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_change_waiting_on_a_locked_cart_answers_409_resource_busy(api, settings):
+def test_a_change_waiting_on_a_locked_cart_answers_409_resource_busy(anon, settings):
     cart = CartFactory()
     locked, release = threading.Event(), threading.Event()
 
@@ -81,7 +81,7 @@ def test_a_change_waiting_on_a_locked_cart_answers_409_resource_busy(api, settin
         locked.wait(timeout=10)
         with connection.cursor() as cursor:  # DB_LOCK_TIMEOUT, small for the test
             cursor.execute("SET lock_timeout = '300ms'")
-        response = api.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "A"}, format="json")
+        response = anon.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "A"}, format="json")
     finally:
         release.set()
         holder.join()

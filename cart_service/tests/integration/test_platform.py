@@ -1,76 +1,74 @@
 """What every service offers: health, schema, docs, request ids, problem+json 404/405."""
 
-import importlib
 import os
 from pathlib import Path
 
 import pytest
-from django.urls import clear_url_caches
 
 from servicekit.testing import assert_problem, run_manage
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
-def test_live(api):
-    assert api.get("/health/live").status_code == 200
+def test_live(anon):
+    assert anon.get("/health/live").status_code == 200
 
 
 @pytest.mark.django_db
-def test_ready_when_the_database_answers(api):
-    response = api.get("/health/ready")
+def test_ready_when_the_database_answers(anon):
+    response = anon.get("/health/ready")
 
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
 
 
 @pytest.mark.django_db
-def test_request_id_is_echoed(api):
-    response = api.get("/health/live", HTTP_X_REQUEST_ID="abc-123")
+def test_request_id_is_echoed(anon):
+    response = anon.get("/health/live", HTTP_X_REQUEST_ID="abc-123")
 
     assert response["X-Request-ID"] == "abc-123"
 
 
 @pytest.mark.django_db
-def test_request_id_is_generated_when_missing_or_unsafe(api):
-    response = api.get("/api/carts/nope/", HTTP_X_REQUEST_ID="bad id\n")
+def test_request_id_is_generated_when_missing_or_unsafe(anon):
+    response = anon.get("/api/carts/nope/", HTTP_X_REQUEST_ID="bad id\n")
 
     assert response["X-Request-ID"] != "bad id\n"
     assert len(response["X-Request-ID"]) == 36
 
 
 @pytest.mark.django_db
-def test_unknown_path_is_a_problem_404(api):
-    assert_problem(api.get("/nowhere/"), 404, "not_found")
+def test_unknown_path_is_a_problem_404(anon):
+    assert_problem(anon.get("/nowhere/"), 404, "not_found")
 
 
 @pytest.mark.django_db
-def test_missing_trailing_slash_is_404_not_a_redirect(api):
-    assert_problem(api.get("/api/carts"), 404, "not_found")
+def test_missing_trailing_slash_is_404_not_a_redirect(anon):
+    assert_problem(anon.get("/api/carts"), 404, "not_found")
 
 
 @pytest.mark.django_db
-def test_wrong_method_is_a_problem_405(api, admin_api):
-    assert_problem(admin_api.delete("/api/carts/"), 405, "method_not_allowed")
+def test_wrong_method_is_a_problem_405(anon, admin):
+    assert_problem(admin.delete("/api/carts/"), 405, "method_not_allowed")
     assert_problem(
-        api.delete("/api/carts/00000000-0000-4000-8000-000000000000/"), 405, "method_not_allowed"
+        anon.delete("/api/carts/00000000-0000-4000-8000-000000000000/"), 405, "method_not_allowed"
     )
     assert_problem(
-        api.put("/api/carts/00000000-0000-4000-8000-000000000000/checkout/"),
+        anon.put("/api/carts/00000000-0000-4000-8000-000000000000/checkout/"),
         405,
         "method_not_allowed",
     )
 
 
-def test_schema_renders(api):
-    response = api.get("/api/schema/")
+def test_schema_renders(anon):
+    response = anon.get("/api/schema/")
 
     assert response.status_code == 200
     assert b"/api/carts/{cart_id}/checkout/" in response.content
 
 
-def test_docs_render_without_a_cdn(api):
-    response = api.get("/api/docs/")
+def test_docs_render_without_a_cdn(anon):
+    response = anon.get("/api/docs/")
 
     assert response.status_code == 200
     assert b"cdn" not in response.content.lower()
@@ -122,21 +120,8 @@ def test_production_refuses_unsafe_settings(change, message):
     assert message in result.stderr
 
 
-@pytest.fixture
-def provider_states_on(settings):
-    import config.urls
-
-    settings.PACT_PROVIDER_STATES = True
-    importlib.reload(config.urls)
-    clear_url_caches()
-    yield
-    settings.PACT_PROVIDER_STATES = False
-    importlib.reload(config.urls)
-    clear_url_caches()
-
-
 @pytest.mark.django_db
-def test_provider_states_endpoint_is_absent_by_default(api):
-    response = api.post("/_pact/provider-states", {"state": "no cart exists"}, format="json")
+def test_provider_states_endpoint_is_absent_by_default(anon):
+    response = anon.post("/_pact/provider-states", {"state": "no cart exists"}, format="json")
 
     assert_problem(response, 404, "not_found")

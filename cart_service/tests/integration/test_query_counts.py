@@ -54,57 +54,57 @@ def providers(mocked):
     return mocked
 
 
-def test_creating_a_cart_with_items(api, django_assert_num_queries):
+def test_creating_a_cart_with_items(anon, django_assert_num_queries):
     # INSERT the cart, INSERT its items (one statement for all), in one transaction
     with django_assert_num_queries(statements(2, transactions=1)):
-        response = api.post(
+        response = anon.post(
             "/api/carts/", {"currency": "USD", "items": [ITEM, ITEM]}, format="json"
         )
     assert response.status_code == 201
 
 
-def test_reading_a_cart(api, cart, django_assert_num_queries):
+def test_reading_a_cart(anon, cart, django_assert_num_queries):
     with django_assert_num_queries(statements(2)):  # the cart, its items
-        assert api.get(f"/api/carts/{cart.id}/").status_code == 200
+        assert anon.get(f"/api/carts/{cart.id}/").status_code == 200
 
 
-def test_adding_an_item(api, cart, django_assert_num_queries):
+def test_adding_an_item(anon, cart, django_assert_num_queries):
     # lock the cart, read its items, INSERT the item, touch the cart
     with django_assert_num_queries(statements(4, transactions=1)):
-        response = api.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "NEW"}, format="json")
+        response = anon.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "NEW"}, format="json")
     assert response.status_code == 201
 
 
-def test_changing_a_quantity(api, cart, django_assert_num_queries):
+def test_changing_a_quantity(anon, cart, django_assert_num_queries):
     item = cart.items.get()
     with django_assert_num_queries(statements(4, transactions=1)):
-        response = api.patch(
+        response = anon.patch(
             f"/api/carts/{cart.id}/items/{item.id}/", {"quantity": 3}, format="json"
         )
     assert response.status_code == 200
 
 
-def test_applying_a_code(api, cart, providers, django_assert_num_queries):
+def test_applying_a_code(anon, cart, providers, django_assert_num_queries):
     # the throttle's counters, the cart (refuse early), then lock, UPDATE, and the items
     with django_assert_num_queries(statements(5, transactions=1)):
-        response = api.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
+        response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
     assert response.status_code == 200
 
 
-def test_checking_out(api, cart, providers, django_assert_num_queries):
-    api.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
+def test_checking_out(anon, cart, providers, django_assert_num_queries):
+    anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
 
     # the cart with "has items"; "a use may be held" written ahead of the redemption (so a
     # crash during that call leaves a trace for the reconciler); begin: lock, items, UPDATE;
     # settle: one conditional UPDATE
     with django_assert_num_queries(statements(6, transactions=1)):
-        response = api.post(f"/api/carts/{cart.id}/checkout/")
+        response = anon.post(f"/api/carts/{cart.id}/checkout/")
     assert response.json()["payment_status"] == "paid"
 
 
-def test_checking_out_a_paid_cart_again(api, cart, providers, django_assert_num_queries):
-    api.post(f"/api/carts/{cart.id}/checkout/")
+def test_checking_out_a_paid_cart_again(anon, cart, providers, django_assert_num_queries):
+    anon.post(f"/api/carts/{cart.id}/checkout/")
 
     with django_assert_num_queries(statements(2)):  # the cart, its items: nothing else
-        response = api.post(f"/api/carts/{cart.id}/checkout/")
+        response = anon.post(f"/api/carts/{cart.id}/checkout/")
     assert response.json()["payment_status"] == "paid"

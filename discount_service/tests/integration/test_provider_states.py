@@ -1,30 +1,16 @@
 """POST /_pact/provider-states, mounted only with PACT_PROVIDER_STATES=1."""
 
-import importlib
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.urls import clear_url_caches
 
-import config.urls
 from discounts.models import Discount, Redemption
 from servicekit.testing import assert_problem
 from tests.factories import DiscountFactory, RedemptionFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/_pact/provider-states"
-
-
-@pytest.fixture
-def states_enabled(settings):
-    settings.PACT_PROVIDER_STATES = True
-    importlib.reload(config.urls)
-    clear_url_caches()
-    yield
-    settings.PACT_PROVIDER_STATES = False
-    importlib.reload(config.urls)
-    clear_url_caches()
 
 
 def setup(client, state, **params):
@@ -36,7 +22,7 @@ def test_the_endpoint_is_absent_by_default(anon):
     assert Discount.objects.count() == 0
 
 
-@pytest.mark.usefixtures("states_enabled")
+@pytest.mark.usefixtures("provider_states_on")
 class TestStates:
     def test_a_discount_exists_with_ordinary_defaults(self, anon, service):
         response = setup(anon, "a discount exists", code="save10")

@@ -18,8 +18,8 @@ def test_health_live_and_ready(anon):
     assert ready.json()["database"] == "ok"
 
 
-def test_request_id_is_echoed(api):
-    response = api.get("/api/payments/", HTTP_X_REQUEST_ID="req-123")
+def test_request_id_is_echoed(service):
+    response = service.get("/api/payments/", HTTP_X_REQUEST_ID="req-123")
 
     assert response["X-Request-ID"] == "req-123"
 
@@ -31,20 +31,20 @@ def test_request_id_is_generated_when_absent_also_on_errors(anon):
     assert len(response["X-Request-ID"]) == 36
 
 
-def test_request_id_is_echoed_on_a_replay(api):
+def test_request_id_is_echoed_on_a_replay(service):
     body = {"reference": "cart:1", "amount": "1.00", "currency": "USD"}
-    api.post("/api/payments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    service.post("/api/payments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
 
-    again = api.post(
+    again = service.post(
         "/api/payments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k", HTTP_X_REQUEST_ID="r-2"
     )
 
     assert again["X-Request-ID"] == "r-2"
 
 
-def test_unknown_path_is_a_problem_not_an_html_page(api):
-    assert_problem(api.get("/api/nothing-here/"), 404, "not_found")
-    assert_problem(api.get("/api/payments"), 404, "not_found")  # no APPEND_SLASH redirect
+def test_unknown_path_is_a_problem_not_an_html_page(service):
+    assert_problem(service.get("/api/nothing-here/"), 404, "not_found")
+    assert_problem(service.get("/api/payments"), 404, "not_found")  # no APPEND_SLASH redirect
 
 
 @pytest.mark.parametrize(
@@ -56,8 +56,8 @@ def test_unknown_path_is_a_problem_not_an_html_page(api):
         ("patch", "/api/payments/00000000-0000-4000-8000-000000000000/"),
     ],
 )
-def test_unsupported_method_is_method_not_allowed(api, method, path):
-    assert_problem(getattr(api, method)(path), 405, "method_not_allowed")
+def test_unsupported_method_is_method_not_allowed(service, method, path):
+    assert_problem(getattr(service, method)(path), 405, "method_not_allowed")
 
 
 def test_schema_describes_the_payment_endpoints(anon):

@@ -22,8 +22,8 @@ def post(client, body=BODY, key="key-1", **extra):
     return client.post(URL, body, format="json", **headers, **extra)
 
 
-def test_payment_below_the_limit_succeeds(api):
-    response = post(api)
+def test_payment_below_the_limit_succeeds(service):
+    response = post(service)
 
     assert response.status_code == 201
     assert response["Content-Type"] == "application/json"
@@ -50,24 +50,24 @@ def test_payment_below_the_limit_succeeds(api):
         ("20.01", "declined", "insufficient_funds"),
     ],
 )
-def test_approval_limit_decides_the_outcome(api, amount, status, decline_code):
-    response = post(api, {**BODY, "amount": amount})
+def test_approval_limit_decides_the_outcome(service, amount, status, decline_code):
+    response = post(service, {**BODY, "amount": amount})
 
     assert response.status_code == 201
     assert response.json()["status"] == status
     assert response.json()["decline_code"] == decline_code
 
 
-def test_approval_limit_comes_from_settings(api, settings):
+def test_approval_limit_comes_from_settings(service, settings):
     settings.PAYMENT_APPROVAL_LIMIT = Decimal("100.00")
 
-    response = post(api, {**BODY, "amount": "99.99"})
+    response = post(service, {**BODY, "amount": "99.99"})
 
     assert response.json()["status"] == "succeeded"
 
 
-def test_amount_as_a_json_number_is_accepted(api):
-    response = api.post(
+def test_amount_as_a_json_number_is_accepted(service):
+    response = service.post(
         URL,
         data=b'{"reference": "cart:1", "amount": 7.5, "currency": "EUR"}',
         content_type="application/json",
@@ -78,8 +78,8 @@ def test_amount_as_a_json_number_is_accepted(api):
     assert response.json()["amount"] == "7.50"
 
 
-def test_unknown_fields_are_ignored(api):
-    response = post(api, {**BODY, "colour": "blue", "status": "declined"})
+def test_unknown_fields_are_ignored(service):
+    response = post(service, {**BODY, "colour": "blue", "status": "declined"})
 
     assert response.status_code == 201
     assert response.json()["status"] == "succeeded"
@@ -89,10 +89,10 @@ def test_unknown_fields_are_ignored(api):
 # --- idempotency -------------------------------------------------------------
 
 
-def test_same_key_and_body_replays_the_original_response_byte_for_byte(api):
-    first = post(api)
+def test_same_key_and_body_replays_the_original_response_byte_for_byte(service):
+    first = post(service)
 
-    again = post(api)
+    again = post(service)
 
     assert again.status_code == first.status_code == 201
     assert again.content == first.content
@@ -101,20 +101,20 @@ def test_same_key_and_body_replays_the_original_response_byte_for_byte(api):
     assert Payment.objects.count() == 1
 
 
-def test_replay_of_a_declined_payment_is_the_same_decline(api):
-    first = post(api, {**BODY, "amount": "25.00"})
+def test_replay_of_a_declined_payment_is_the_same_decline(service):
+    first = post(service, {**BODY, "amount": "25.00"})
 
-    again = post(api, {**BODY, "amount": "25.00"})
+    again = post(service, {**BODY, "amount": "25.00"})
 
     assert first.json()["status"] == "declined"
     assert (again.status_code, again.content) == (201, first.content)
     assert Payment.objects.count() == 1
 
 
-def test_replay_does_not_depend_on_how_the_amount_is_written(api):
-    first = post(api, {**BODY, "amount": "13.5"})
+def test_replay_does_not_depend_on_how_the_amount_is_written(service):
+    first = post(service, {**BODY, "amount": "13.5"})
 
-    again = api.post(
+    again = service.post(
         URL,
         data=b'{"currency": "USD", "amount": 13.50, "reference": "cart:5d1c", "x": 1}',
         content_type="application/json",
@@ -125,11 +125,11 @@ def test_replay_does_not_depend_on_how_the_amount_is_written(api):
     assert Payment.objects.count() == 1
 
 
-def test_replay_does_not_change_when_the_approval_limit_changes(api, settings):
-    first = post(api)
+def test_replay_does_not_change_when_the_approval_limit_changes(service, settings):
+    first = post(service)
     settings.PAYMENT_APPROVAL_LIMIT = Decimal("1.00")
 
-    again = post(api)
+    again = post(service)
 
     assert again.content == first.content
     assert json.loads(again.content)["status"] == "succeeded"
@@ -143,41 +143,41 @@ def test_replay_does_not_change_when_the_approval_limit_changes(api, settings):
         {"currency": "EUR"},
     ],
 )
-def test_same_key_with_a_different_body_is_refused(api, change):
-    first = post(api)
+def test_same_key_with_a_different_body_is_refused(service, change):
+    first = post(service)
 
-    reused = post(api, {**BODY, **change})
+    reused = post(service, {**BODY, **change})
 
     assert_problem(reused, 422, "idempotency_key_reused")
     assert Payment.objects.count() == 1
-    assert post(api).content == first.content
+    assert post(service).content == first.content
 
 
-def test_distinct_keys_take_distinct_payments(api):
-    first = post(api, key="a")
-    second = post(api, key="b")
+def test_distinct_keys_take_distinct_payments(service):
+    first = post(service, key="a")
+    second = post(service, key="b")
 
     assert first.json()["id"] != second.json()["id"]
     assert Payment.objects.count() == 2
 
 
-def test_same_key_while_the_first_request_is_in_flight_is_in_use(api):
+def test_same_key_while_the_first_request_is_in_flight_is_in_use(service):
     InProgressKeyFactory(key="key-1", body={**BODY, "amount": Decimal("13.50")})
 
-    response = post(api)
+    response = post(service)
 
     assert_problem(response, 409, "idempotency_key_in_use")
     assert Payment.objects.count() == 0
     assert IdempotencyKey.objects.get().state == "in_progress"
 
 
-def test_in_flight_claim_with_a_different_body_is_reused_not_in_use(api):
+def test_in_flight_claim_with_a_different_body_is_reused_not_in_use(service):
     InProgressKeyFactory(key="key-1", body={**BODY, "amount": Decimal("1.00")})
 
-    assert_problem(post(api), 422, "idempotency_key_reused")
+    assert_problem(post(service), 422, "idempotency_key_reused")
 
 
-def test_claim_abandoned_longer_than_the_lock_timeout_is_taken_over(api, settings):
+def test_claim_abandoned_longer_than_the_lock_timeout_is_taken_over(service, settings):
     settings.PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT = 30
     InProgressKeyFactory(
         key="key-1",
@@ -185,13 +185,13 @@ def test_claim_abandoned_longer_than_the_lock_timeout_is_taken_over(api, setting
         created_at=timezone.now() - timedelta(seconds=31),
     )
 
-    response = post(api)
+    response = post(service)
 
     assert response.status_code == 201
     key = IdempotencyKey.objects.get()
     assert key.state == "completed"
     assert str(key.payment_id) == response.json()["id"]
-    assert post(api).content == response.content
+    assert post(service).content == response.content
     assert Payment.objects.count() == 1
 
 
@@ -199,19 +199,19 @@ def test_claim_abandoned_longer_than_the_lock_timeout_is_taken_over(api, setting
 
 
 @pytest.mark.parametrize("key", [None, "", "   "])
-def test_missing_or_blank_key_is_refused(api, key):
-    response = post(api, key=key)
+def test_missing_or_blank_key_is_refused(service, key):
+    response = post(service, key=key)
 
     assert_problem(response, 400, "idempotency_key_missing")
     assert Payment.objects.count() == IdempotencyKey.objects.count() == 0
 
 
-def test_key_of_255_characters_is_accepted(api):
-    assert post(api, key="k" * 255).status_code == 201
+def test_key_of_255_characters_is_accepted(service):
+    assert post(service, key="k" * 255).status_code == 201
 
 
-def test_key_longer_than_255_characters_is_a_validation_error(api):
-    response = post(api, key="k" * 256)
+def test_key_longer_than_255_characters_is_a_validation_error(service):
+    response = post(service, key="k" * 256)
 
     body = assert_problem(response, 400, "validation_error")
     assert "Idempotency-Key" in body["errors"]
@@ -250,12 +250,12 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
-def test_bad_body_is_refused_stores_nothing_and_leaves_the_key_free(api, body):
-    response = post(api, body)
+def test_bad_body_is_refused_stores_nothing_and_leaves_the_key_free(service, body):
+    response = post(service, body)
 
     assert_problem(response, 400, "validation_error")
     assert Payment.objects.count() == IdempotencyKey.objects.count() == 0
-    assert post(api).status_code == 201
+    assert post(service).status_code == 201
 
 
 RAW_BAD_BODIES = {
@@ -284,15 +284,17 @@ RAW_BAD_BODIES = {
 
 
 @pytest.mark.parametrize(("raw", "code"), RAW_BAD_BODIES.values(), ids=RAW_BAD_BODIES.keys())
-def test_bad_json_is_refused_and_stores_nothing(api, raw, code):
-    response = api.post(URL, data=raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+def test_bad_json_is_refused_and_stores_nothing(service, raw, code):
+    response = service.post(
+        URL, data=raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
 
     assert_problem(response, 400, code)
     assert Payment.objects.count() == IdempotencyKey.objects.count() == 0
 
 
-def test_missing_key_is_reported_before_a_bad_body(api):
-    assert_problem(post(api, {}, key=None), 400, "idempotency_key_missing")
+def test_missing_key_is_reported_before_a_bad_body(service):
+    assert_problem(post(service, {}, key=None), 400, "idempotency_key_missing")
 
 
 # --- auth ---------------------------------------------------------------------

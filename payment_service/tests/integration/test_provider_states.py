@@ -23,7 +23,7 @@ def test_endpoint_is_absent_without_the_setting(anon):
     assert_problem(state(anon, "payments can be taken"), 404, "not_found")
 
 
-@pytest.mark.usefixtures("provider_states_enabled")
+@pytest.mark.usefixtures("provider_states_on")
 class TestProviderStates:
     def test_payments_can_be_taken_creates_nothing(self, anon):
         response = state(anon, "payments can be taken")
@@ -32,7 +32,7 @@ class TestProviderStates:
         assert response.json() == {}
         assert Payment.objects.count() == IdempotencyKey.objects.count() == 0
 
-    def test_a_payment_exists_defaults_to_a_succeeded_ten_dollars(self, anon, api):
+    def test_a_payment_exists_defaults_to_a_succeeded_ten_dollars(self, anon, service):
         response = state(anon, "a payment exists")
 
         assert response.status_code == 200
@@ -47,17 +47,17 @@ class TestProviderStates:
             "22222222-2222-4222-8222-222222222222",
             "cart:11111111-1111-4111-8111-111111111111",
         )
-        assert response.json() == api.get(f"/api/payments/{payment.id}/").json()
+        assert response.json() == service.get(f"/api/payments/{payment.id}/").json()
         assert IdempotencyKey.objects.count() == 0
 
-    def test_two_payments_for_one_interaction_are_both_set_up(self, anon, api):
+    def test_two_payments_for_one_interaction_are_both_set_up(self, anon, service):
         state(anon, "a payment exists")
         state(anon, "a payment exists", {"id": PAYMENT_ID, "amount": "25.00"})
 
-        listed = api.get("/api/payments/?reference=cart:11111111-1111-4111-8111-111111111111")
+        listed = service.get("/api/payments/?reference=cart:11111111-1111-4111-8111-111111111111")
         assert sorted(p["status"] for p in listed.json()["results"]) == ["declined", "succeeded"]
 
-    def test_a_payment_exists_with_every_param(self, anon, api):
+    def test_a_payment_exists_with_every_param(self, anon, service):
         params = {
             "id": PAYMENT_ID,
             "reference": "cart:42",
@@ -68,7 +68,7 @@ class TestProviderStates:
 
         state(anon, "a payment exists", params)
 
-        body = api.get(f"/api/payments/{PAYMENT_ID}/").json()
+        body = service.get(f"/api/payments/{PAYMENT_ID}/").json()
         assert {k: body[k] for k in params} == params
         assert body["decline_code"] == "insufficient_funds"
 
@@ -84,7 +84,7 @@ class TestProviderStates:
 
         assert Payment.objects.get().amount == 3
 
-    def test_idempotency_key_replays_as_a_real_post_would(self, anon, api):
+    def test_idempotency_key_replays_as_a_real_post_would(self, anon, service):
         params = {
             "id": PAYMENT_ID,
             "idempotency_key": "cart:42:attempt:1",
@@ -95,10 +95,10 @@ class TestProviderStates:
         state(anon, "a payment exists", params)
         body = {"reference": "cart:42", "amount": "13.50", "currency": "USD"}
 
-        replay = api.post(
+        replay = service.post(
             "/api/payments/", body, format="json", HTTP_IDEMPOTENCY_KEY="cart:42:attempt:1"
         )
-        reused = api.post(
+        reused = service.post(
             "/api/payments/",
             {**body, "amount": "13.51"},
             format="json",
@@ -107,13 +107,13 @@ class TestProviderStates:
 
         assert replay.status_code == 201
         assert replay["Idempotent-Replayed"] == "true"
-        assert replay.content == api.get(f"/api/payments/{PAYMENT_ID}/").content
+        assert replay.content == service.get(f"/api/payments/{PAYMENT_ID}/").content
         assert_problem(reused, 422, "idempotency_key_reused")
         assert Payment.objects.count() == 1
 
-    def test_idempotency_key_of_a_real_post_and_of_the_state_match(self, anon, api):
+    def test_idempotency_key_of_a_real_post_and_of_the_state_match(self, anon, service):
         body = {"reference": "cart:7", "amount": "5.00", "currency": "GBP"}
-        real = api.post("/api/payments/", body, format="json", HTTP_IDEMPOTENCY_KEY="real")
+        real = service.post("/api/payments/", body, format="json", HTTP_IDEMPOTENCY_KEY="real")
         real_row = IdempotencyKey.objects.get(key="real")
 
         state(anon, "a payment exists", {**body, "idempotency_key": "fake"})
@@ -122,9 +122,9 @@ class TestProviderStates:
         assert fake_row.fingerprint == real_row.fingerprint
         assert real.status_code == fake_row.response_status == 201
 
-    def test_teardown_leaves_nothing_behind(self, anon, api):
+    def test_teardown_leaves_nothing_behind(self, anon, service):
         state(anon, "a payment exists", {"idempotency_key": "k"})
-        api.post(
+        service.post(
             "/api/payments/",
             {"reference": "r", "amount": "1.00", "currency": "USD"},
             format="json",
