@@ -6,8 +6,7 @@ class CartsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from carts.metrics import ReconcilerBacklog
         from servicekit.observability.metrics import register_scrape_collector
-
-        from .metrics import ReconcilerBacklog
 
         register_scrape_collector(ReconcilerBacklog())

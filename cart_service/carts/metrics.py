@@ -9,9 +9,8 @@ from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from carts.errors import PaymentRefused
 from servicekit.errors import ServiceUnavailable
-
-from .errors import PaymentRefused
 
 CHECKOUT_OUTCOMES = ("paid", "failed", "unavailable", "rejected")
 CHECKOUTS = Counter(
@@ -74,7 +73,7 @@ class ReconcilerBacklog(Collector):
     """
 
     def collect(self):
-        from .reconciler import backlog
+        from carts.reconciler import backlog
 
         gauge = GaugeMetricFamily(
             "cart_reconciler_backlog",

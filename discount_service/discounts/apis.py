@@ -11,14 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from servicekit.auth import roles_allowed
-from servicekit.drf import PageNumberPagination
-from servicekit.errors import NotFound
-from servicekit.ids import parse_uuid
-from servicekit.schema import problem_response
-
-from . import selectors, services
-from .serializers import (
+from discounts import selectors, services
+from discounts.serializers import (
     DiscountCreateSerializer,
     DiscountListQuerySerializer,
     DiscountSerializer,
@@ -26,6 +20,11 @@ from .serializers import (
     RedemptionCreateSerializer,
     RedemptionSerializer,
 )
+from servicekit.auth import roles_allowed
+from servicekit.drf import PageNumberPagination
+from servicekit.errors import NotFound
+from servicekit.ids import parse_uuid
+from servicekit.schema import problem_response
 
 AdminOnly = roles_allowed("admin")
 AdminOrService = roles_allowed("admin", "service")

@@ -1,8 +1,7 @@
 """The errors discount_service answers with; each carries a stable ``code``."""
 
+from discounts.domain import Status
 from servicekit.errors import Conflict, NotFound, ProblemError, Unprocessable
-
-from .domain import Status
 
 
 class DiscountNotFound(NotFound):

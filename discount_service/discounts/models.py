@@ -8,7 +8,7 @@ from django.db.models.functions import Length, Upper
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
-from .domain import Kind, Status, discount_status
+from discounts.domain import Kind, Status, discount_status
 
 
 class Discount(models.Model):

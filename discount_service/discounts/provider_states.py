@@ -15,11 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from servicekit.ids import parse_uuid
-from servicekit.money import MoneyError, parse_money
-from servicekit.provider_states import Params, ProviderStates, StateError
-
-from .domain import (
+from discounts.domain import (
     CODE_RULE,
     Kind,
     Terms,
@@ -28,8 +24,11 @@ from .domain import (
     normalise_code,
     terms_errors,
 )
-from .models import Discount, Redemption
-from .serializers import DiscountSerializer
+from discounts.models import Discount, Redemption
+from discounts.serializers import DiscountSerializer
+from servicekit.ids import parse_uuid
+from servicekit.money import MoneyError, parse_money
+from servicekit.provider_states import Params, ProviderStates, StateError
 
 states = ProviderStates()
 # What a consumer gets when it names a state without params (documented in README);

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from discounts.domain import is_valid_code, normalise_code
+from discounts.errors import DiscountNotFound
+from discounts.models import Discount
 from servicekit.db import CompiledLookup
-
-from .domain import is_valid_code, normalise_code
-from .errors import DiscountNotFound
-from .models import Discount
 
 
 def discount_list(*, is_active: bool | None = None, search: str = "") -> QuerySet[Discount]:

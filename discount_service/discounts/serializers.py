@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
+from discounts.domain import CODE_RULE, Status, Terms, is_valid_code, normalise_code, terms_errors
+from discounts.models import Discount, Redemption
 from servicekit.drf import FieldsOnceMixin
 from servicekit.fields import (
     CurrencyField,
@@ -16,9 +18,6 @@ from servicekit.fields import (
     StrictIntegerField,
 )
 from servicekit.money import format_money
-
-from .domain import CODE_RULE, Status, Terms, is_valid_code, normalise_code, terms_errors
-from .models import Discount, Redemption
 
 MAX_INT = 2_147_483_647
 # Fields of a discount that PATCH refuses to change (the rest of the representation).

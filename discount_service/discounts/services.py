@@ -18,16 +18,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .domain import (
+from discounts.domain import (
     Status,
     is_valid_code,
     max_redemptions_error,
     normalise_code,
     window_error,
 )
-from .errors import REFUSALS, DiscountCodeTaken, DiscountNotFound, InvalidDiscount
-from .metrics import REDEMPTIONS, RELEASES
-from .models import Discount, Redemption
+from discounts.errors import REFUSALS, DiscountCodeTaken, DiscountNotFound, InvalidDiscount
+from discounts.metrics import REDEMPTIONS, RELEASES
+from discounts.models import Discount, Redemption
 
 UPDATABLE_FIELDS = ("description", "ends_at", "max_redemptions", "is_active")
 

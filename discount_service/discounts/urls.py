@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import apis
+from discounts import apis
 
 urlpatterns = [
     path("api/discounts/", apis.DiscountListCreateApi.as_view(), name="discount-list"),

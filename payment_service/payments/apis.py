@@ -9,12 +9,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from servicekit.auth import roles_allowed
-from servicekit.drf import PROBLEM_CONTENT_TYPE
-from servicekit.schema import problem_response
-
-from .selectors import payment_get, payment_list
-from .serializers import (
+from payments.selectors import payment_get, payment_list
+from payments.serializers import (
     IDEMPOTENCY_HEADER,
     PaymentCreateSerializer,
     PaymentListFilterSerializer,
@@ -22,7 +18,10 @@ from .serializers import (
     idempotency_key_from,
     render_payment,
 )
-from .services import payment_create
+from payments.services import payment_create
+from servicekit.auth import roles_allowed
+from servicekit.drf import PROBLEM_CONTENT_TYPE
+from servicekit.schema import problem_response
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .models import Payment
+from payments.models import Payment
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,13 @@ import uuid
 from django.conf import settings
 from django.utils import timezone
 
+from payments.approval import payment_outcome
+from payments.idempotency import KEY_MAX_LENGTH, request_fingerprint
+from payments.models import IdempotencyKey, Payment
+from payments.serializers import PaymentSerializer, render_payment
 from servicekit.ids import parse_uuid
 from servicekit.money import MoneyError, parse_money
 from servicekit.provider_states import Params, ProviderStates, StateError
-
-from .approval import payment_outcome
-from .idempotency import KEY_MAX_LENGTH, request_fingerprint
-from .models import IdempotencyKey, Payment
-from .serializers import PaymentSerializer, render_payment
 
 states = ProviderStates()
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from payments.errors import PaymentNotFound
+from payments.models import Payment
 from servicekit.ids import parse_uuid
-
-from .errors import PaymentNotFound
-from .models import Payment
 
 
 def payment_get(*, payment_id: str) -> Payment:

@@ -8,12 +8,11 @@ from decimal import Decimal
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
+from payments.errors import IdempotencyKeyMissing
+from payments.idempotency import KEY_MAX_LENGTH
+from payments.models import Payment
 from servicekit.drf import FieldsOnceMixin
 from servicekit.fields import CurrencyField, MoneyField
-
-from .errors import IdempotencyKeyMissing
-from .idempotency import KEY_MAX_LENGTH
-from .models import Payment
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Visible ASCII with inner spaces: what HTTP header values carry safely, stored as-is.

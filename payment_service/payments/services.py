@@ -23,11 +23,11 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from .approval import payment_outcome
-from .errors import IdempotencyKeyInUse, IdempotencyKeyReused
-from .idempotency import Decision, KeyRecord, idempotency_decide, request_fingerprint
-from .metrics import CONFLICTS, PAYMENTS, REPLAYS
-from .models import IdempotencyKey, Payment
+from payments.approval import payment_outcome
+from payments.errors import IdempotencyKeyInUse, IdempotencyKeyReused
+from payments.idempotency import Decision, KeyRecord, idempotency_decide, request_fingerprint
+from payments.metrics import CONFLICTS, PAYMENTS, REPLAYS
+from payments.models import IdempotencyKey, Payment
 
 logger = logging.getLogger(__name__)
 

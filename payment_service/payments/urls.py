@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .apis import PaymentDetailApi, PaymentListCreateApi
+from payments.apis import PaymentDetailApi, PaymentListCreateApi
 
 urlpatterns = [
     path("payments/", PaymentListCreateApi.as_view(), name="payment-list"),

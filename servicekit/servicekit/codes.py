@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .money import ASCII_BLANKS
+from servicekit.money import ASCII_BLANKS
 
 CODE_PATTERN = re.compile(r"[A-Z0-9_-]{3,32}")
 CODE_RULE = "3 to 32 characters of A-Z, 0-9, '-' and '_'."

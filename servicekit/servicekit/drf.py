@@ -15,8 +15,8 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from .errors import ProblemError, client_fault, problem
-from .observability import db as observability_db
+from servicekit.errors import ProblemError, client_fault, problem
+from servicekit.observability import db as observability_db
 
 logger = logging.getLogger(__name__)
 PROBLEM_CONTENT_TYPE = "application/problem+json"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
-from .money import MoneyError, format_money, parse_money
+from servicekit.money import MoneyError, format_money, parse_money
 
 
 class MoneyField(serializers.Field):

@@ -6,7 +6,7 @@ import json
 
 from gunicorn import glogging, util
 
-from .errors import problem
+from servicekit.errors import problem
 
 # gunicorn answers a request it cannot parse (a request line or header over its limits,
 # a malformed request line) before Django sees it; these are the codes of those answers.

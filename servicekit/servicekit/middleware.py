@@ -13,8 +13,8 @@ from http import HTTPStatus
 
 from django.http import JsonResponse
 
-from .drf import PROBLEM_CONTENT_TYPE
-from .errors import client_fault, problem
+from servicekit.drf import PROBLEM_CONTENT_TYPE
+from servicekit.errors import client_fault, problem
 
 # Headers of the original answer a client needs to act on it.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")

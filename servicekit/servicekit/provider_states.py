@@ -34,7 +34,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .views import problem_json
+from servicekit.views import problem_json
 
 logger = logging.getLogger(__name__)
 Params = dict[str, Any]

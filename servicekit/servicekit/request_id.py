@@ -10,7 +10,7 @@ import uuid
 
 from django.core.signals import request_finished
 
-from .observability.middleware import route_of
+from servicekit.observability.middleware import route_of
 
 HEADER = "X-Request-ID"
 _META_KEY = "HTTP_X_REQUEST_ID"

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.urls import clear_url_caches
 
-from .settings import DEV_TOKENS
+from servicekit.settings import DEV_TOKENS
 
 T = TypeVar("T")
 

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
-from .observability.views import metrics_view
+from servicekit import views
+from servicekit.observability.views import metrics_view
 
 
 def common_urlpatterns(provider_states=None) -> list:

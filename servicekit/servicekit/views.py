@@ -8,9 +8,9 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
-from .drf import PROBLEM_CONTENT_TYPE
-from .errors import problem
-from .observability import db as observability_db
+from servicekit.drf import PROBLEM_CONTENT_TYPE
+from servicekit.errors import problem
+from servicekit.observability import db as observability_db
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,7 @@ import pytest
 from django.test import Client
 
 from servicekit.testing import assert_problem
-
-from . import urls
+from tests import urls
 
 ADMIN = {"HTTP_AUTHORIZATION": "Bearer admin-token-for-tests"}
 SERVICE = {"HTTP_AUTHORIZATION": "Bearer service-token-for-tests"}

@@ -8,10 +8,9 @@ from typing import Literal
 import requests
 
 from carts import errors
-
-from .http import ProviderClient, error_code
-from .replies import Money, Reply, Text, Timestamp
-from .wiring import shared_client
+from carts.clients.http import ProviderClient, error_code
+from carts.clients.replies import Money, Reply, Text, Timestamp
+from carts.clients.wiring import shared_client
 
 logger = logging.getLogger(__name__)
 

@@ -18,12 +18,11 @@ from urllib.parse import quote
 import requests
 from pydantic import ValidationError
 
+from carts.clients.deadline import DeadlineAdapter, deadline
+from carts.clients.replies import Reply
 from servicekit.errors import ProblemError
 from servicekit.observability.downstream import observe_call
 from servicekit.request_id import outgoing_headers
-
-from .deadline import DeadlineAdapter, deadline
-from .replies import Reply
 
 logger = logging.getLogger(__name__)
 R = TypeVar("R", bound=Reply)

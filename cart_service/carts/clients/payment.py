@@ -7,11 +7,10 @@ from decimal import Decimal
 from typing import Literal
 
 from carts import errors
+from carts.clients.http import ProviderClient, error_code
+from carts.clients.replies import Money, Reply, Text, Timestamp
+from carts.clients.wiring import shared_client
 from servicekit.money import format_money
-
-from .http import ProviderClient, error_code
-from .replies import Money, Reply, Text, Timestamp
-from .wiring import shared_client
 
 logger = logging.getLogger(__name__)
 

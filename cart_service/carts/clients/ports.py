@@ -11,8 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from .discount import Discount, Redemption
-from .payment import Payment
+from carts.clients.discount import Discount, Redemption
+from carts.clients.payment import Payment
 
 
 class DiscountProvider(Protocol):

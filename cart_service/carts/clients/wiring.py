@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .http import ProviderClient
+from carts.clients.http import ProviderClient
 
 _shared: dict[tuple, ProviderClient] = {}
 

@@ -12,7 +12,7 @@
 
 def setup(service: str, *, metrics: bool = True) -> bool:
     """Once per process, when the settings load: tracing on or off (returned), DB timings."""
-    from . import db, tracing
+    from servicekit.observability import db, tracing
 
     if metrics:
         db.install()

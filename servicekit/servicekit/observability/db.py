@@ -9,7 +9,7 @@ from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.db.backends.signals import connection_created
 
-from . import metrics
+from servicekit.observability import metrics
 
 _query_errors = metrics.DB_ERRORS.labels("query")
 _connection_errors = metrics.DB_ERRORS.labels("connection")

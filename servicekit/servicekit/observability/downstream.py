@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from . import metrics, tracing
+from servicekit.observability import metrics, tracing
 
 _count = metrics.LabelCache(metrics.DOWNSTREAM_REQUESTS)
 _latency = metrics.LabelCache(metrics.DOWNSTREAM_LATENCY)

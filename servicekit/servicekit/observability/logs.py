@@ -6,7 +6,7 @@ import json
 import logging
 import time
 
-from .tracing import trace_id_var
+from servicekit.observability.tracing import trace_id_var
 
 # Set on the access line by servicekit.request_id; copied into the JSON object when present.
 ACCESS_FIELDS = ("route", "method", "status", "duration_ms")

@@ -8,7 +8,7 @@ import time
 from django.conf import settings
 from django.core.signals import request_finished
 
-from . import metrics, tracing
+from servicekit.observability import metrics, tracing
 
 UNMATCHED = "unmatched"  # no URL pattern: 404s of any path count as one route
 _PARAM = re.compile(r"<(?:[^>:]+:)?([^>]+)>")

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
-from ..views import page_not_found, problem_json
-from .metrics import exposition
+from servicekit.observability.metrics import exposition
+from servicekit.views import page_not_found, problem_json
 
 
 @require_safe
