@@ -10,29 +10,37 @@ from servicekit.errors import Conflict, NotFound, ProblemError, ServiceUnavailab
 
 
 class CartNotFound(NotFound):
-    code, title = "cart_not_found", "Cart not found"
+    code = "cart_not_found"
+    title = "Cart not found"
     default_detail = "No cart has this id."
 
 
 class ItemNotFound(NotFound):
-    code, title = "item_not_found", "Item not found"
+    code = "item_not_found"
+    title = "Item not found"
     default_detail = "The cart has no item with this id."
 
 
 class CartNotEditable(Conflict):
-    code, title = "cart_not_editable", "Cart not editable"
+    code = "cart_not_editable"
+    title = "Cart not editable"
     default_detail = "The cart is paid and can no longer change."
 
 
 class CartEmpty(Unprocessable):
-    code, title = "cart_empty", "Cart is empty"
+    code = "cart_empty"
+    title = "Cart is empty"
     default_detail = "Add at least one item before checking out."
 
 
 class CartInvalid(ProblemError):
     """Input that is well-formed but breaks a cart rule (e.g. a merged quantity over 999)."""
 
-    status, code, title = 400, "validation_error", "Invalid input"
+    status = 400
+
+    code = "validation_error"
+
+    title = "Invalid input"
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__("One or more fields are invalid; see 'errors'.", errors={field: [message]})
@@ -40,31 +48,37 @@ class CartInvalid(ProblemError):
 
 # Discounts: the provider's refusals keep their codes at cart_service (422).
 class DiscountRefused(Unprocessable):
-    code, title = "discount_refused", "Discount refused"
+    code = "discount_refused"
+    title = "Discount refused"
 
 
 class DiscountNotFound(DiscountRefused):
-    code, title = "discount_not_found", "Discount not found"
+    code = "discount_not_found"
+    title = "Discount not found"
     default_detail = "No discount has this code."
 
 
 class DiscountExpired(DiscountRefused):
-    code, title = "discount_expired", "Discount expired"
+    code = "discount_expired"
+    title = "Discount expired"
     default_detail = "The discount has expired."
 
 
 class DiscountInactive(DiscountRefused):
-    code, title = "discount_inactive", "Discount inactive"
+    code = "discount_inactive"
+    title = "Discount inactive"
     default_detail = "The discount has been deactivated."
 
 
 class DiscountExhausted(DiscountRefused):
-    code, title = "discount_exhausted", "Discount exhausted"
+    code = "discount_exhausted"
+    title = "Discount exhausted"
     default_detail = "The discount has reached its maximum number of redemptions."
 
 
 class DiscountCurrencyMismatch(DiscountRefused):
-    code, title = "discount_currency_mismatch", "Discount currency mismatch"
+    code = "discount_currency_mismatch"
+    title = "Discount currency mismatch"
     default_detail = "The fixed discount is in another currency than the cart."
 
 
@@ -85,12 +99,14 @@ DISCOUNT_STATUS_REFUSALS: dict[str, type[DiscountRefused]] = {
 
 
 class DiscountServiceUnavailable(ServiceUnavailable):
-    code, title = "discount_service_unavailable", "Discount service unavailable"
+    code = "discount_service_unavailable"
+    title = "Discount service unavailable"
     default_detail = "The discount service did not answer usefully; try again later."
 
 
 class PaymentServiceUnavailable(ServiceUnavailable):
-    code, title = "payment_service_unavailable", "Payment service unavailable"
+    code = "payment_service_unavailable"
+    title = "Payment service unavailable"
     default_detail = "The payment service did not answer usefully; try again later."
 
 
@@ -101,7 +117,11 @@ class PaymentKeyReused(PaymentServiceUnavailable):
 class PaymentRefused(ProblemError):
     """payment_service refused the charge for good (a 4xx): nothing was charged."""
 
-    status, code, title = 502, "payment_refused", "Payment refused"
+    status = 502
+
+    code = "payment_refused"
+
+    title = "Payment refused"
     default_detail = (
         "The payment service refused the charge, so nothing was charged; "
         "the cart may be checked out again."
@@ -109,7 +129,8 @@ class PaymentRefused(ProblemError):
 
 
 class PaymentMismatch(Conflict):
-    code, title = "payment_mismatch", "Payment does not match the cart"
+    code = "payment_mismatch"
+    title = "Payment does not match the cart"
     default_detail = (
         "The payment service recorded a payment of another amount or currency than the "
         "cart's total; the cart is held until an operator settles it."

@@ -5,11 +5,13 @@ from servicekit.errors import Conflict, NotFound, ProblemError, Unprocessable
 
 
 class DiscountNotFound(NotFound):
-    code, title = "discount_not_found", "Discount not found"
+    code = "discount_not_found"
+    title = "Discount not found"
 
 
 class DiscountCodeTaken(Conflict):
-    code, title = "discount_code_taken", "Discount code taken"
+    code = "discount_code_taken"
+    title = "Discount code taken"
 
 
 class InvalidDiscount(ProblemError):
@@ -18,7 +20,11 @@ class InvalidDiscount(ProblemError):
     Rendered like every other validation failure, with an ``errors`` dict.
     """
 
-    status, code, title = 400, "validation_error", "Invalid input"
+    status = 400
+
+    code = "validation_error"
+
+    title = "Invalid input"
     default_detail = "One or more fields are invalid; see 'errors'."
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
@@ -30,19 +36,23 @@ class DiscountNotRedeemable(Unprocessable):
 
 
 class DiscountNotStarted(DiscountNotRedeemable):
-    code, title = "discount_not_started", "Discount not started"
+    code = "discount_not_started"
+    title = "Discount not started"
 
 
 class DiscountExpired(DiscountNotRedeemable):
-    code, title = "discount_expired", "Discount expired"
+    code = "discount_expired"
+    title = "Discount expired"
 
 
 class DiscountInactive(DiscountNotRedeemable):
-    code, title = "discount_inactive", "Discount inactive"
+    code = "discount_inactive"
+    title = "Discount inactive"
 
 
 class DiscountExhausted(DiscountNotRedeemable):
-    code, title = "discount_exhausted", "Discount exhausted"
+    code = "discount_exhausted"
+    title = "Discount exhausted"
 
 
 REFUSALS: dict[Status, type[DiscountNotRedeemable]] = {

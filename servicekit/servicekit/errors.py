@@ -30,19 +30,27 @@ class ProblemError(Exception):
 
 
 class NotFound(ProblemError):
-    status, code, title = 404, "not_found", "Not found"
+    status = 404
+    code = "not_found"
+    title = "Not found"
 
 
 class Conflict(ProblemError):
-    status, code, title = 409, "conflict", "Conflict"
+    status = 409
+    code = "conflict"
+    title = "Conflict"
 
 
 class Unprocessable(ProblemError):
-    status, code, title = 422, "unprocessable", "Unprocessable request"
+    status = 422
+    code = "unprocessable"
+    title = "Unprocessable request"
 
 
 class ServiceUnavailable(ProblemError):
-    status, code, title = 503, "service_unavailable", "Service unavailable"
+    status = 503
+    code = "service_unavailable"
+    title = "Service unavailable"
 
 
 PROBLEM_TYPE_BASE = "https://errors.checkout.example/"
