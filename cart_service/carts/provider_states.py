@@ -73,7 +73,7 @@ def _fresh_cart(cart_id: uuid.UUID, currency: str, items: list[dict], **fields) 
 
 
 @states.setup("a cart exists")
-def _cart_exists(params: Params) -> dict:
+def a_cart_exists(params: Params) -> dict:
     cart = _fresh_cart(_cart_id(params, DEFAULT_CART_ID), _currency(params), _items(params))
     # The first item's id (by sku) lets a consumer address an item the state created.
     first = cart.items.order_by("sku").first()
@@ -81,7 +81,7 @@ def _cart_exists(params: Params) -> dict:
 
 
 @states.setup("no cart exists")
-def _no_cart(params: Params) -> dict:
+def no_cart_exists(params: Params) -> dict:
     """Without ``id``, no cart at all exists afterwards."""
     if params.get("id") is None:
         Cart.objects.all().delete()
@@ -92,7 +92,7 @@ def _no_cart(params: Params) -> dict:
 
 
 @states.setup("a paid cart exists")
-def _paid_cart(params: Params) -> dict:
+def a_paid_cart_exists(params: Params) -> dict:
     cart_id = _cart_id(params, DEFAULT_PAID_CART_ID)
     items = _items(params) or [
         {"sku": "MUG-1", "name": "Mug", "unit_price": parse_money("7.50"), "quantity": 2}
@@ -110,5 +110,5 @@ def _paid_cart(params: Params) -> dict:
 
 
 @states.teardown_all
-def _teardown() -> None:
+def teardown_all() -> None:
     Cart.objects.all().delete()  # items go with their carts (CASCADE)

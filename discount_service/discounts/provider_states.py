@@ -92,7 +92,7 @@ def a_discount_is_redeemed_by_a_cart(params: Params) -> dict:
 
 
 @states.teardown_all
-def remove_everything() -> None:
+def teardown_all() -> None:
     Redemption.objects.all().delete()
     Discount.objects.all().delete()
 

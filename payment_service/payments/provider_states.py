@@ -25,13 +25,13 @@ DEFAULT_REFERENCE = "cart:11111111-1111-4111-8111-111111111111"
 
 
 @states.setup("payments can be taken")
-def _payments_can_be_taken(params: Params) -> dict:
+def payments_can_be_taken(params: Params) -> dict:
     # Any payment can be taken on an empty database: nothing to create.
     return {}
 
 
 @states.setup("a payment exists")
-def _a_payment_exists(params: Params) -> dict:
+def a_payment_exists(params: Params) -> dict:
     """A payment (by default succeeded, "10.00" USD) and, given a key, its completed POST."""
     unknown = set(params) - _PAYMENT_PARAMS
     if unknown:
@@ -87,7 +87,7 @@ def _a_payment_exists(params: Params) -> dict:
 
 
 @states.teardown_all
-def _teardown() -> None:
+def teardown_all() -> None:
     IdempotencyKey.objects.all().delete()
     Payment.objects.all().delete()
 
