@@ -152,7 +152,7 @@ MUTATIONS = [
         (
             (
                 "payments/urls.py",
-                '    path("payments/<str:payment_id>/", PaymentDetailApi.as_view(), name="payment-detail"),\n',
+                '    path("api/payments/<str:payment_id>/", apis.PaymentDetailApi.as_view(), name="payment-detail"),\n',
                 "",
             ),
         ),

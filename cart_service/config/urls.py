@@ -3,7 +3,9 @@ from django.urls import include, path
 from carts.provider_states import states
 from servicekit.urls import common_urlpatterns
 
-urlpatterns = [*common_urlpatterns(provider_states=states), path("", include("carts.urls"))]
+# The API (all under api/, in carts/urls.py), then health, schema, docs, metrics and the
+# provider-states endpoint when enabled.
+urlpatterns = [path("", include("carts.urls")), *common_urlpatterns(provider_states=states)]
 
 handler400 = "servicekit.views.bad_request"
 handler403 = "servicekit.views.permission_denied"

@@ -1,8 +1,11 @@
+from django.urls import include, path
+
 from discounts.provider_states import states
-from discounts.urls import urlpatterns as discount_urlpatterns
 from servicekit.urls import common_urlpatterns
 
-urlpatterns = [*discount_urlpatterns, *common_urlpatterns(provider_states=states)]
+# The API (all under api/, in discounts/urls.py), then health, schema, docs, metrics and the
+# provider-states endpoint when enabled.
+urlpatterns = [path("", include("discounts.urls")), *common_urlpatterns(provider_states=states)]
 
 handler400 = "servicekit.views.bad_request"
 handler403 = "servicekit.views.permission_denied"

@@ -3,10 +3,9 @@ from django.urls import include, path
 from payments.provider_states import states
 from servicekit.urls import common_urlpatterns
 
-urlpatterns = [
-    path("api/", include("payments.urls")),
-    *common_urlpatterns(provider_states=states),
-]
+# The API (all under api/, in payments/urls.py), then health, schema, docs, metrics and the
+# provider-states endpoint when enabled.
+urlpatterns = [path("", include("payments.urls")), *common_urlpatterns(provider_states=states)]
 
 handler400 = "servicekit.views.bad_request"
 handler403 = "servicekit.views.permission_denied"

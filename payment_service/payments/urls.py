@@ -1,8 +1,8 @@
 from django.urls import path
 
-from payments.apis import PaymentDetailApi, PaymentListCreateApi
+from payments import apis
 
 urlpatterns = [
-    path("payments/", PaymentListCreateApi.as_view(), name="payment-list"),
-    path("payments/<str:payment_id>/", PaymentDetailApi.as_view(), name="payment-detail"),
+    path("api/payments/", apis.PaymentListCreateApi.as_view(), name="payment-list"),
+    path("api/payments/<str:payment_id>/", apis.PaymentDetailApi.as_view(), name="payment-detail"),
 ]
