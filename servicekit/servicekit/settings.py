@@ -247,6 +247,7 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         },
         "SPECTACULAR_SETTINGS": {
             "TITLE": title,
+            "DESCRIPTION": _api_description(base_dir),
             "VERSION": "1.0.0",
             "SERVE_INCLUDE_SCHEMA": False,
             "SWAGGER_UI_DIST": "SIDECAR",
@@ -273,6 +274,12 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         "SILENCED_SYSTEM_CHECKS": ["security.W003", *([] if ssl_redirect else ["security.W008"])],
     }
     return settings
+
+
+def _api_description(base_dir: Path) -> str:
+    """The docs page's introduction: the service's ``config/openapi.md`` (Markdown)."""
+    path = base_dir / "config" / "openapi.md"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def logging_config(service: str) -> dict:
