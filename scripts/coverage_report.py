@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from coverage import Coverage
+from coverage.results import should_fail_under
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("discount_service", "payment_service", "cart_service")
@@ -84,12 +85,12 @@ def main() -> int:
     cov.html_report()
     print(f"\nHTML report: {cov.config.html_dir}/index.html")
     threshold = cov.config.fail_under
-    verdict = "ok" if total["both"] >= threshold else "UNDER THE THRESHOLD"
+    under = should_fail_under(total["both"], threshold, cov.config.precision)
     print(
         f"coverage total: {total['both']:.1f}% of lines and branches "
-        f"(fail_under {threshold:g}% in pyproject.toml): {verdict}"
+        f"(fail_under {threshold:g}% in pyproject.toml): {'UNDER IT' if under else 'ok'}"
     )
-    return 0 if total["both"] >= threshold else 2
+    return 2 if under else 0
 
 
 if __name__ == "__main__":
