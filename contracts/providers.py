@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.common import PACT_BIN, PACTS_DIR, ROOT, SERVICE_OF, TOKENS
-from scripts import stack as stack_module
 from scripts.pgcluster import free_port
-from scripts.stack import Service, Stack
+from scripts.stack import Stack
 
 # Short downstream budgets: a stub that has no matching interaction answers at once.
 DOWNSTREAM = {
@@ -39,17 +38,6 @@ CART_STUBS = {
     "DISCOUNT_SERVICE_URL": "cart_service-discount_service.json",
     "PAYMENT_SERVICE_URL": "cart_service-payment_service.json",
 }
-
-
-@dataclass(frozen=True)
-class _CopiedService(Service):
-    """A service whose folder lives under another root (the teeth check's mutated copy)."""
-
-    root: Path = ROOT
-
-    @property
-    def dir(self) -> Path:
-        return self.root / f"{self.name}_service"
 
 
 @dataclass
@@ -133,10 +121,7 @@ def running_provider(
                     pact_stub(pacts_dir / pact_name, log_dir / f"stub-{pact_name}.log")
                 )
         ports = {name: free_port() for name in ("discount", "payment", "cart")}
-        saved = stack_module.SERVICES[service]
-        if root is not None:
-            stack_module.SERVICES[service] = _CopiedService(saved.name, saved.port, root=root)
-            stack.callback(stack_module.SERVICES.__setitem__, service, saved)
+        service_dirs = {} if root is None else {service: root / f"{service}_service"}
         running = Stack(
             ports=ports,
             database_urls={service: f"sqlite:///{db}"},
@@ -151,6 +136,7 @@ def running_provider(
             service_env={service: service_env},
             log_dir=log_dir,
             only=(service,),
+            service_dirs=service_dirs,
         )
         stack.callback(running.stop)
         running.start()

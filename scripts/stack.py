@@ -94,6 +94,8 @@ class Stack:
     log_dir: Path | None = None
     only: tuple[str, ...] = ("discount", "payment", "cart")
     reconciler: bool = False
+    # A service run from another folder (a copy), by name; the others run from the repo.
+    service_dirs: dict[str, Path] = field(default_factory=dict)
     host: str = "127.0.0.1"
     ready_timeout: float = 30.0
     _procs: dict[str, subprocess.Popen] = field(default_factory=dict, init=False)
@@ -118,6 +120,9 @@ class Stack:
             env["DATABASE_URL"] = self.database_urls[name]
         return env
 
+    def service_dir(self, name: str) -> Path:
+        return self.service_dirs.get(name) or SERVICES[name].dir
+
     def log_path(self, name: str) -> Path | None:
         filename = f"{name}.log" if name in WORKERS else f"{name}_service.log"
         return self.log_dir / filename if self.log_dir else None
@@ -130,7 +135,7 @@ class Stack:
     def migrate(self, name: str) -> None:
         subprocess.run(
             [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=SERVICES[name].dir,
+            cwd=self.service_dir(name),
             env=self.environment(name),
             check=True,
         )
@@ -151,7 +156,7 @@ class Stack:
             service, command = WORKERS.get(svc, (svc, GUNICORN))
             self._procs[svc] = subprocess.Popen(
                 [PYTHON, *command],
-                cwd=SERVICES[service].dir,
+                cwd=self.service_dir(service),
                 env=self.environment(svc),
                 stdout=out,
                 stderr=subprocess.STDOUT if out else None,

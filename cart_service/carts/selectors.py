@@ -27,6 +27,11 @@ def cart_get(*, cart_id: object) -> Cart:
     return _get(_by_id, cart_id)
 
 
+def cart_locked(*, cart_id: object) -> Cart:
+    """The cart row, locked until the surrounding transaction ends (call inside one)."""
+    return _get(_locked, cart_id)
+
+
 def cart_for_checkout(*, cart_id: object) -> Cart:
     """The cart, with ``has_items`` read in the same statement (checkout needs no more)."""
     return _get(_for_checkout, cart_id)
@@ -34,6 +39,8 @@ def cart_for_checkout(*, cart_id: object) -> Cart:
 
 # Read on nearly every request: compiled once (servicekit.db).
 _by_id = CompiledLookup(lambda: Cart.objects.order_by(), "pk")
+# SELECT ... FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction holds the lock.
+_locked = CompiledLookup(lambda: Cart.objects.select_for_update().order_by(), "pk")
 _for_checkout = CompiledLookup(
     lambda: Cart.objects.order_by().annotate(
         has_items=Exists(CartItem.objects.filter(cart=OuterRef("pk")))

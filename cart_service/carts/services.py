@@ -27,7 +27,6 @@ from carts.errors import (
     CartEmpty,
     CartInvalid,
     CartNotEditable,
-    CartNotFound,
     DiscountRefused,
     DiscountServiceUnavailable,
     ItemNotFound,
@@ -37,7 +36,7 @@ from carts.errors import (
     PaymentServiceUnavailable,
 )
 from carts.models import MAX_QUANTITY, Cart, CartItem, OwedRelease, PaymentStatus
-from carts.selectors import cart_for_checkout, cart_get, parse_uuid
+from carts.selectors import cart_for_checkout, cart_get, cart_locked, parse_uuid
 from servicekit.money import MAX_AMOUNT
 
 logger = logging.getLogger(__name__)
@@ -68,13 +67,7 @@ CLOCK_SKEW = timedelta(seconds=5)
 
 def _lock(cart_id: object) -> Cart:
     """The cart row, locked until the surrounding transaction ends."""
-    pk = parse_uuid(cart_id)
-    try:
-        if pk is None:
-            raise Cart.DoesNotExist
-        return Cart.objects.select_for_update().get(pk=pk)
-    except Cart.DoesNotExist:
-        raise CartNotFound(f"No cart has the id {str(cart_id)[:64]!r}.") from None
+    return cart_locked(cart_id=cart_id)
 
 
 def _ensure_editable(cart: Cart) -> None:

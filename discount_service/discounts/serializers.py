@@ -15,6 +15,7 @@ from servicekit.fields import (
     StrictCharField,
     StrictIntegerField,
 )
+from servicekit.money import format_money
 
 from .domain import CODE_RULE, Status, Terms, is_valid_code, normalise_code, terms_errors
 from .models import Discount, Redemption
@@ -49,7 +50,7 @@ class CodeField(StrictCharField):
         return code
 
 
-class DiscountSerializer(FieldsOnceMixin, serializers.ModelSerializer):
+class DiscountSerializer(serializers.ModelSerializer):
     value = MoneyField()
     status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)
 
@@ -70,6 +71,32 @@ class DiscountSerializer(FieldsOnceMixin, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, discount: Discount) -> dict:
+        # Built by hand: this is the hot read (every cart's apply asks for it), and DRF's
+        # field machinery costs about a sixth of that request's CPU. A test holds it equal
+        # to what the declared fields give, which is also what the schema documents.
+        return {
+            "code": discount.code,
+            "description": discount.description,
+            "kind": discount.kind,
+            "value": format_money(discount.value),
+            "currency": discount.currency,
+            "starts_at": _datetime(discount.starts_at),
+            "ends_at": _datetime(discount.ends_at),
+            "max_redemptions": discount.max_redemptions,
+            "times_redeemed": discount.times_redeemed,
+            "is_active": discount.is_active,
+            "status": str(discount.status),
+            "created_at": _datetime(discount.created_at),
+        }
+
+
+def _datetime(value):
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+_DATETIME = serializers.DateTimeField()
 
 
 class DiscountCreateSerializer(serializers.Serializer):

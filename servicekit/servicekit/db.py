@@ -11,24 +11,38 @@ from django.db.models import Model, QuerySet
 M = TypeVar("M", bound=Model)
 
 
+class _Plan:
+    """How one compiled query runs on one database: its SQL, and how rows become models."""
+
+    __slots__ = ("annotations", "at", "converters", "names", "params", "positions", "sql")
+
+    def __init__(self, sql: str, params: list, at: int) -> None:
+        self.sql, self.params, self.at = sql, params, at
+        self.names: list[str] = []
+        self.positions: list[int] = []
+        self.annotations: list[tuple[str, int]] = []
+        self.converters: list[tuple[int, list, object]] = []
+
+
 class CompiledLookup(Generic[M]):
     """``queryset().filter(<field>=value)``, its SQL compiled by the ORM once.
 
     Compiling a queryset (joins, lookups, ordering, the SELECT list) costs more
-    CPU than running it does, on every request. The SQL is still the ORM's own
-    (so it follows the models), built the first time with the first value, and
-    run afterwards through ``raw()``, which applies the same column converters
-    and sets annotations as attributes (as the driver returns them: SQLite gives 0/1
-    for a boolean). The value must appear exactly once among
-    the query's parameters (the others, constants of the queryset, are kept);
-    anything else is refused when first compiled.
+    CPU than running it does, on every request; so does working out, on every
+    ``raw()``, which column feeds which field and through which converter. Here the
+    SQL is still the ORM's own (so it follows the models), built the first time with
+    the first value; the first run also goes through ``raw()``, whose column order,
+    annotations and converters are kept, so later runs execute the SQL on a cursor and
+    build the models exactly as ``raw()`` does (annotations as the driver returns them:
+    SQLite gives 0/1 for a boolean). The value must appear exactly once among the
+    query's parameters (the others, constants of the queryset, are kept); anything else
+    is refused when first compiled.
     """
 
     def __init__(self, queryset: Callable[[], QuerySet[M]], field: str) -> None:
         self._queryset = queryset
         self._field = field
-        # Per database alias: the SQL, its parameters, and where the looked-up value goes.
-        self._compiled: dict[str, tuple[str, list, int]] = {}
+        self._plans: dict[str, _Plan] = {}  # per database alias
         # The model and the looked-up field, known once the queryset was first built; the
         # queryset itself is built only to compile, never on the hot path.
         self._model: type[M] | None = None
@@ -41,15 +55,50 @@ class CompiledLookup(Generic[M]):
             name = model._meta.pk.name if self._field == "pk" else self._field
             self._model_field = model._meta.get_field(name)
         alias = router.db_for_read(model)
-        prepared = self._model_field.get_db_prep_value(value, connections[alias], prepared=False)
-        compiled = self._compiled.get(alias)
-        if compiled is None:
-            query = self._queryset().filter(**{self._field: value}).query
-            sql, params = query.sql_with_params()
-            at = [i for i, param in enumerate(params) if param == prepared]
-            if len(at) != 1:
-                raise ValueError(f"{self._field}={value!r} is not one parameter of {params!r}")
-            compiled = self._compiled[alias] = (sql, list(params), at[0])
-        sql, params, at = compiled
-        params = [*params[:at], prepared, *params[at + 1 :]]
-        return list(model.objects.raw(sql, params, using=alias))
+        connection = connections[alias]
+        prepared = self._model_field.get_db_prep_value(value, connection, prepared=False)
+        plan = self._plans.get(alias)
+        if plan is None:
+            return self._first_run(model, alias, value, prepared)
+        params = plan.params.copy()
+        params[plan.at] = prepared
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        found = []
+        for row in rows:
+            values = list(row)
+            for pos, funcs, expression in plan.converters:
+                value = values[pos]
+                for func in funcs:
+                    value = func(value, expression, connection)
+                values[pos] = value
+            instance = model.from_db(alias, plan.names, [values[p] for p in plan.positions])
+            for column, pos in plan.annotations:
+                setattr(instance, column, values[pos])
+            found.append(instance)
+        return found
+
+    def _first_run(self, model: type[M], alias: str, value: object, prepared: object) -> list[M]:
+        """Compile, run through ``raw()``, and keep what ``raw()`` worked out."""
+        query = self._queryset().filter(**{self._field: value}).query
+        sql, params = query.sql_with_params()
+        at = [i for i, param in enumerate(params) if param == prepared]
+        if len(at) != 1:
+            raise ValueError(f"{self._field}={value!r} is not one parameter of {params!r}")
+        plan = _Plan(sql, list(params), at[0])
+        raw = model.objects.raw(sql, params, using=alias)
+        found = list(raw)  # what raw() builds is the reference for every later run
+        plan.names, plan.positions, plan.annotations = raw.resolve_model_init_order()
+        fields = [raw.model_fields.get(column) for column in raw.columns]
+        cols = [f.get_col(f.model._meta.db_table) if f else None for f in fields]
+        connection = connections[alias]
+        compiler = connection.ops.compiler("SQLCompiler")(raw.query, connection, alias)
+        if compiler.has_composite_fields(cols):
+            raise ValueError("composite fields are not supported")
+        plan.converters = [
+            (pos, funcs, expression)
+            for pos, (funcs, expression) in compiler.get_converters(cols).items()
+        ]
+        self._plans[alias] = plan
+        return found

@@ -66,12 +66,11 @@ def test_get_maps_the_discount_and_sends_token_and_request_id(client, mocked):
 def test_every_call_has_connect_and_read_timeouts(client):
     seen = []
 
-    class Recorder(requests.Session):
-        def request(self, *args, **kwargs):
-            seen.append(kwargs["timeout"])
-            raise requests.ConnectionError("refused")
+    def refused(prepared, timeout):
+        seen.append(timeout)
+        raise requests.ConnectionError("refused")
 
-    client.session = Recorder()
+    client.send = refused
     with pytest.raises(errors.DiscountServiceUnavailable):
         client.get("SAVE10")
 
@@ -162,13 +161,13 @@ def test_timeouts_are_capped_by_the_remaining_budget(mocked):
     client = DiscountClient(BASE, "t", connect_timeout=5, read_timeout=30, time_budget=2.0)
     mocked.get(f"{BASE}/api/discounts/SAVE10/", json=DISCOUNT)
     seen = []
-    real_request = client.session.request
+    real_send = client.send
 
-    def spy(*args, **kwargs):
-        seen.append(kwargs["timeout"])
-        return real_request(*args, **kwargs)
+    def spy(prepared, timeout):
+        seen.append(timeout)
+        return real_send(prepared, timeout)
 
-    client.session.request = spy
+    client.send = spy
     client.get("SAVE10")
 
     assert seen[0][0] <= 2.0
@@ -229,3 +228,18 @@ def test_release_is_retried_then_reports_unavailable(client, mocked):
         client.release("SAVE10", CART_ID)
 
     assert len(mocked.calls) == 3
+
+
+def test_a_redirect_is_not_followed_with_our_token(client, mocked):
+    """A provider that answers 3xx is misconfigured: the token must not go elsewhere."""
+    mocked.get(
+        f"{BASE}/api/discounts/SAVE10/",
+        status=302,
+        headers={"Location": "http://elsewhere.test/steal/"},
+    )
+    mocked.get("http://elsewhere.test/steal/", json=DISCOUNT)
+
+    with pytest.raises(errors.DiscountServiceUnavailable):
+        client.get("SAVE10")
+
+    assert [call.request.url for call in mocked.calls] == [f"{BASE}/api/discounts/SAVE10/"]

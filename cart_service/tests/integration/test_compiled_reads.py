@@ -1,13 +1,18 @@
 """The compiled hot-path reads (servicekit.db.CompiledLookup) read what the ORM reads."""
 
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.forms.models import model_to_dict
 
 from carts import selectors
 from carts.errors import CartNotFound
-from carts.models import Cart
+from carts.models import Cart, CartItem
+from servicekit.db import CompiledLookup
 from tests.factories import CartFactory, CartItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +53,59 @@ def test_a_carts_lines_are_its_items_in_the_stored_order():
 def test_an_unknown_cart_is_not_found(cart_id):
     with pytest.raises(CartNotFound):
         selectors.cart_get(cart_id=cart_id)
+
+
+def test_the_locked_read_equals_the_orms_row():
+    cart = CartFactory(percent_discount=True)
+
+    with transaction.atomic():
+        locked = selectors.cart_locked(cart_id=cart.id)
+
+    assert fields(locked) == fields(Cart.objects.get(pk=cart.pk))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_locked_read_holds_the_row_lock_until_the_transaction_ends():
+    cart = CartFactory()
+
+    def try_to_lock() -> str:
+        try:
+            with transaction.atomic():
+                list(Cart.objects.select_for_update(nowait=True).filter(pk=cart.pk))
+            return "got the lock"
+        except OperationalError:
+            return "locked by the other transaction"
+        finally:
+            connection.close()  # the thread's own connection
+
+    with transaction.atomic():
+        selectors.cart_locked(cart_id=cart.id)
+        with ThreadPoolExecutor(1) as pool:
+            while_held = pool.submit(try_to_lock).result(timeout=30)
+    with ThreadPoolExecutor(1) as pool:
+        after = pool.submit(try_to_lock).result(timeout=30)
+
+    assert (while_held, after) == ("locked by the other transaction", "got the lock")
+
+
+def test_reads_after_the_first_build_the_same_models_as_raw_does():
+    """The first run goes through raw(); later runs reuse its plan (columns, converters)."""
+    lookup = CompiledLookup(
+        lambda: Cart.objects.order_by().annotate(
+            has_items=Exists(CartItem.objects.filter(cart=OuterRef("pk")))
+        ),
+        "pk",
+    )
+    one, two = CartFactory(percent_discount=True), CartFactory()
+    CartItemFactory(cart=one)
+
+    first, again, other = lookup(one.pk), lookup(one.pk), lookup(two.pk)
+
+    assert [fields(c) for c in again] == [fields(c) for c in first]
+    assert fields(first[0]) == fields(Cart.objects.get(pk=one.pk))
+    assert fields(other[0]) == fields(Cart.objects.get(pk=two.pk))
+    assert (again[0].has_items, other[0].has_items) == (first[0].has_items, 0)
+    assert isinstance(again[0].discount_value, Decimal)
+    assert again[0].created_at.tzinfo is not None
+    assert lookup(uuid.uuid4()) == []

@@ -1,10 +1,14 @@
 """GET /api/discounts/ and GET /api/discounts/{code}/"""
 
+import json
 from datetime import timedelta
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from rest_framework import serializers
 
+from discounts.serializers import DiscountSerializer
 from servicekit.testing import assert_problem
 from tests.factories import DiscountFactory
 
@@ -125,3 +129,27 @@ def test_invalid_query_params_are_400(admin, params, field):
     response = admin.get(URL, params)
 
     assert field in assert_problem(response, 400, "validation_error")["errors"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"fixed": True, "max_redemptions": 3, "times_redeemed": 2},
+        {"ends_at": None, "description": "", "is_active": False},
+        {"starts_at": timezone.now() + timedelta(days=2)},
+    ],
+    ids=["percent", "fixed-limited", "open-ended-inactive", "scheduled"],
+)
+def test_the_hand_built_body_is_what_the_declared_fields_give(overrides):
+    """DiscountSerializer builds its body by hand (the hot read); DRF's fields are the truth."""
+    discount = DiscountFactory(**overrides)
+    discount.refresh_from_db()
+    serializer = DiscountSerializer(discount)
+
+    by_fields = serializers.Serializer.to_representation(serializer, discount)
+
+    assert json.loads(json.dumps(serializer.data, cls=DjangoJSONEncoder)) == json.loads(
+        json.dumps(by_fields, cls=DjangoJSONEncoder)
+    )
+    assert list(serializer.data) == list(by_fields)  # same keys, same order
