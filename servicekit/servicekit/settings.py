@@ -133,6 +133,12 @@ def _secret_key() -> str:
     return value
 
 
+def _api_description(base_dir: Path) -> str:
+    """The docs page's introduction: the service's ``config/openapi.md`` (Markdown)."""
+    path = base_dir / "config" / "openapi.md"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
 def sqlite_options(lock_timeout: float) -> dict:
     """SQLite (the embedded default) tuned for a multi-process server.
 
@@ -275,12 +281,6 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         "SILENCED_SYSTEM_CHECKS": ["security.W003", *([] if ssl_redirect else ["security.W008"])],
     }
     return settings
-
-
-def _api_description(base_dir: Path) -> str:
-    """The docs page's introduction: the service's ``config/openapi.md`` (Markdown)."""
-    path = base_dir / "config" / "openapi.md"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def logging_config(service: str) -> dict:
