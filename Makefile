@@ -13,8 +13,19 @@ export PACT_DO_NOT_TRACK := true
 # With JUNIT_DIR set (`.ci/run` sets reports/junit), every pytest run writes its JUnit XML
 # there as $(JUNIT_DIR)/<name>.xml; scripts/junit_totals.py sums them.
 junit = $(if $(JUNIT_DIR),--junitxml=$(abspath $(JUNIT_DIR))/$(1).xml)
+# One pytest run named $(1): its JUnit XML as above, and its coverage labelled $(1).
+pytest = COVERAGE_CONTEXT=$(1) $(PY) -m pytest -q $(call junit,$(1))
 
-.PHONY: help install run test lint test-repo test-sqlite test-postgres clean reset-db scan-iac k8s-validate
+# Coverage (pyproject.toml's [tool.coverage]): `make test` collects it (COVERAGE=0 make test
+# does not), any other target with COVERAGE=1; `make coverage` combines and reports it.
+# COVERAGE_PROCESS_START starts coverage.py in every Python process of the virtualenv.
+export COVERAGE_FILE := $(CURDIR)/reports/coverage/data/.coverage
+ifeq ($(COVERAGE),1)
+export COVERAGE_PROCESS_START := $(CURDIR)/pyproject.toml
+endif
+test: export COVERAGE_PROCESS_START := $(if $(filter 0,$(COVERAGE)),,$(CURDIR)/pyproject.toml)
+
+.PHONY: help install run test lint test-repo test-sqlite test-postgres coverage coverage-erase clean reset-db scan-iac k8s-validate
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,8 +43,14 @@ install: .venv/.synced ## Create .venv from uv.lock (installs uv first if needed
 run: install ## Migrate the SQLite databases and run all three services on 127.0.0.1:8001-8003
 	$(PY) scripts/stack.py run
 
-test: install lint observability-check test-repo test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer
+test: install coverage-erase lint observability-check test-repo test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer (collects coverage: make coverage)
 	@echo "make test: all layers passed"
+
+coverage-erase:
+	rm -rf $(dir $(COVERAGE_FILE))
+
+coverage: install ## Combine the coverage of the last make test: per suite, total, HTML in reports/coverage/html; fails under the threshold
+	COVERAGE_PROCESS_START= $(PY) scripts/coverage_report.py
 
 lint: install ## ruff, formatting, and no missing migrations
 	$(PY) -m ruff check .
@@ -43,19 +60,19 @@ lint: install ## ruff, formatting, and no missing migrations
 	done
 
 test-repo: install ## The repository's own tests: docs/api.md against the code, scripts/ (tests/)
-	$(PY) -m pytest -q tests $(call junit,repo)
+	$(call pytest,repo) tests
 
 test-sqlite: install ## The shared kit's tests, then each service's suite on its embedded SQLite database
-	@echo "== servicekit"; cd servicekit && $(PY) -m pytest -q $(call junit,servicekit)
+	@echo "== servicekit"; cd servicekit && $(call pytest,servicekit)
 	@for s in $(SERVICES); do \
 	  echo "== $${s}_service (SQLite)"; \
-	  (cd $${s}_service && $(PY) -m pytest -q -m "not postgres" $(call junit,$${s}_service-sqlite)) || exit 1; \
+	  (cd $${s}_service && $(call pytest,$${s}_service-sqlite) -m "not postgres") || exit 1; \
 	done
 
 test-postgres: install ## Each service's suite, concurrency tests included, on a throwaway PostgreSQL
 	$(PGCLUSTER) -- bash -c 'for s in $(SERVICES); do \
 	  echo "== $${s}_service (PostgreSQL)"; \
-	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(PY) -m pytest -q $(call junit,$${s}_service-postgres)) || exit 1; \
+	  (cd $${s}_service && DATABASE_URL=$$PG_BASE_URL/$$s $(call pytest,$${s}_service-postgres)) || exit 1; \
 	done'
 
 CHECKOV_VERSION := 3.3.30

@@ -111,7 +111,8 @@ def pact_provider_name(path: Path) -> str:
 
 
 def check_pact_name(path: Path, provider: str) -> None:
-    """Pitfall 3: the CLI verifies whatever file it is given; check the names ourselves."""
+    """The verifier CLI verifies whatever pact file it is given, whoever the file names as
+    provider: check that the file name names this provider before handing it over."""
     m = re.fullmatch(r"(?P<consumer>[a-z_]+)-(?P<provider>[a-z_]+)\.json", path.name)
     if not m or m["provider"] != provider:
         raise SystemExit(f"{path.name}: file name does not name provider {provider!r}")

@@ -7,7 +7,7 @@ PROVIDER ?=
 
 pacts: install ## Consumer contract tests: regenerate pacts/ from an empty folder
 	rm -f pacts/*.json
-	$(PY) -m pytest -q contracts/consumer $(call junit,contracts-consumer)
+	$(call pytest,contracts-consumer) contracts/consumer
 
 pacts-check: install ## Regenerate the pacts twice; fail if not deterministic or not as committed
 	bash contracts/pacts_check.sh "$(PY)"
@@ -16,7 +16,7 @@ verify-pacts: install ## pact verifier CLI against each provider started for rea
 	$(PY) contracts/verify_cli.py $(PROVIDER)
 
 test-contracts: install pacts-check ## Consumer tests, pact diff, broker command lines, pytest verification of the providers
-	$(PY) -m pytest -q contracts/unit contracts/provider $(call junit,contracts-provider)
+	$(call pytest,contracts-provider) contracts/unit contracts/provider
 
 contracts-teeth: install ## Break each provider on purpose (in a copy): verification must fail
 	$(PY) contracts/teeth.py $(PROVIDER)

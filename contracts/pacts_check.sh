@@ -11,11 +11,11 @@ trap 'rm -rf "$first"' EXIT
 
 rm -f pacts/*.json
 # shellcheck disable=SC2046 # junit prints nothing or one word
-"$PY" -m pytest -q contracts/consumer $(junit contracts-consumer)
+COVERAGE_CONTEXT=contracts-consumer "$PY" -m pytest -q contracts/consumer $(junit contracts-consumer)
 cp pacts/*.json "$first"/
 rm -f pacts/*.json
 # shellcheck disable=SC2046
-"$PY" -m pytest -q -p no:cacheprovider contracts/consumer $(junit contracts-consumer-again) >/dev/null
+COVERAGE_CONTEXT=contracts-consumer "$PY" -m pytest -q -p no:cacheprovider contracts/consumer $(junit contracts-consumer-again) >/dev/null
 if ! diff -r "$first" pacts >/dev/null; then
   diff -ru "$first" pacts | head -50
   echo "pacts-check: regenerating the pacts twice gave different files (not deterministic)" >&2

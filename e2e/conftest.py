@@ -72,10 +72,9 @@ def urls(process_stack, pytestconfig) -> dict[str, str]:
 
 def wait_until_serving(urls: dict[str, str], budget: float = 90.0) -> float:
     """Compose mode: the runner starts when the healthchecks pass, but a container that
-    has just joined the network may not resolve names yet (seen with podman here: the
-    runner's first lookups took 0-42 s, longer than any request timeout, since timeouts
-    do not cover DNS). Wait, within a budget, until one real checkout crosses all three
-    services, so the journeys measure the system and not its warm-up.
+    has just joined the network may not resolve the services' names yet, and request
+    timeouts do not cover name lookups. Wait, within a budget, until one real checkout
+    crosses all three services, so the journeys measure the system and not its warm-up.
     """
     import time
 

@@ -2,7 +2,7 @@
 .PHONY: e2e chaos load compose-e2e compose-scale compose-env fuzz-api
 
 e2e: install $(PROMETHEUS) ## The end-to-end journeys against a process stack (throwaway PostgreSQL, gunicorn)
-	PROMETHEUS_BIN=$(PROMETHEUS) $(PY) -m pytest e2e -q $(call junit,e2e)
+	PROMETHEUS_BIN=$(PROMETHEUS) $(call pytest,e2e) e2e
 
 chaos: install ## Shoppers for a minute while providers freeze and cart workers die; then every cart is checked
 	$(PY) e2e/chaos.py --duration 60

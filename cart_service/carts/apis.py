@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carts import checkout, selectors, services
+from carts import checkout, examples, selectors, services
 from carts.clients import discount, payment
 from carts.metrics import checkout_counted
 from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, QuantityIn
@@ -24,6 +24,12 @@ _problem = problem_response
 NOT_FOUND = _problem("cart_not_found")
 NOT_EDITABLE = _problem("cart_not_editable (paid, or a checkout is being settled)")
 INVALID = _problem("validation_error / malformed_request")
+
+
+def _cart(description: str) -> OpenApiResponse:
+    return OpenApiResponse(CartOut, description=description)
+
+
 DISCOUNT_REFUSED = _problem(
     "discount_not_found (also for a code that has not started), discount_expired, "
     "discount_inactive, discount_exhausted, discount_currency_mismatch"
@@ -54,13 +60,14 @@ class CartListCreateApi(GenericAPIView):
 
     @extend_schema(
         operation_id="carts_list",
-        auth=[{"bearerAuth": []}],
+        summary="List carts, newest first (admin)",
+        examples=[examples.LISTED],
         parameters=[
             OpenApiParameter("page", int, description="1-based page number"),
             OpenApiParameter("page_size", int, description="default 20, max 100"),
         ],
         responses={
-            200: CartOut(many=True),
+            200: OpenApiResponse(CartOut(many=True), description="A page of carts."),
             401: _problem("not_authenticated"),
             403: _problem("permission_denied"),
             400: INVALID,
@@ -72,9 +79,11 @@ class CartListCreateApi(GenericAPIView):
 
     @extend_schema(
         operation_id="carts_create",
+        summary="Create a cart, empty or with items",
         auth=[],
         request=CartCreateIn,
-        responses={201: CartOut, 400: INVALID},
+        examples=examples.CREATE,
+        responses={201: _cart("The new cart, pending."), 400: INVALID},
     )
     def post(self, request):
         data = _valid(CartCreateIn, request)
@@ -83,7 +92,13 @@ class CartListCreateApi(GenericAPIView):
 
 
 class CartDetailApi(PublicApi):
-    @extend_schema(operation_id="carts_retrieve", auth=[], responses={200: CartOut, 404: NOT_FOUND})
+    @extend_schema(
+        operation_id="carts_retrieve",
+        summary="Get a cart with its totals",
+        auth=[],
+        examples=[examples.A_CART],
+        responses={200: _cart("The cart; totals are computed on every read."), 404: NOT_FOUND},
+    )
     def get(self, request, cart_id: str):
         return Response(CartOut(selectors.cart_get(cart_id=cart_id)).data)
 
@@ -91,9 +106,16 @@ class CartDetailApi(PublicApi):
 class CartItemsApi(PublicApi):
     @extend_schema(
         operation_id="carts_items_add",
+        summary="Add an item (same sku and unit price: adds to its quantity)",
         auth=[],
         request=ItemIn,
-        responses={201: CartOut, 400: INVALID, 404: NOT_FOUND, 409: NOT_EDITABLE},
+        examples=examples.ADD_ITEM,
+        responses={
+            201: _cart("The cart with the item."),
+            400: INVALID,
+            404: NOT_FOUND,
+            409: NOT_EDITABLE,
+        },
     )
     def post(self, request, cart_id: str):
         data = _valid(ItemIn, request, cart_id=cart_id)
@@ -104,10 +126,12 @@ class CartItemsApi(PublicApi):
 class CartItemDetailApi(PublicApi):
     @extend_schema(
         operation_id="carts_items_update",
+        summary="Change an item's quantity",
         auth=[],
         request=QuantityIn,
+        examples=examples.UPDATE_ITEM,
         responses={
-            200: CartOut,
+            200: _cart("The cart with the new quantity."),
             400: INVALID,
             404: _problem("cart_not_found, item_not_found"),
             409: NOT_EDITABLE,
@@ -120,9 +144,11 @@ class CartItemDetailApi(PublicApi):
 
     @extend_schema(
         operation_id="carts_items_remove",
+        summary="Remove an item",
         auth=[],
+        examples=[examples.REMOVE_ITEM],
         responses={
-            200: CartOut,
+            200: _cart("The cart without the item."),
             404: _problem("cart_not_found, item_not_found"),
             409: NOT_EDITABLE,
         },
@@ -135,10 +161,14 @@ class CartItemDetailApi(PublicApi):
 class CartDiscountApi(CodeAttemptsThrottled, PublicApi):
     @extend_schema(
         operation_id="carts_discount_apply",
+        summary="Apply a discount code (replaces any other)",
+        description="Asks discount_service whether the code applies now; the code is not "
+        "redeemed until checkout. Refused codes are counted per address and per cart (429).",
         auth=[],
         request=DiscountIn,
+        examples=examples.APPLY_DISCOUNT,
         responses={
-            200: CartOut,
+            200: _cart("The cart with the discount and its new total."),
             400: INVALID,
             404: NOT_FOUND,
             409: NOT_EDITABLE,
@@ -156,8 +186,14 @@ class CartDiscountApi(CodeAttemptsThrottled, PublicApi):
 
     @extend_schema(
         operation_id="carts_discount_remove",
+        summary="Remove the discount",
         auth=[],
-        responses={200: CartOut, 404: NOT_FOUND, 409: NOT_EDITABLE},
+        examples=[examples.REMOVE_DISCOUNT],
+        responses={
+            200: _cart("The cart without a discount."),
+            404: NOT_FOUND,
+            409: NOT_EDITABLE,
+        },
     )
     def delete(self, request, cart_id: str):
         cart = services.cart_discount_remove(
@@ -169,10 +205,15 @@ class CartDiscountApi(CodeAttemptsThrottled, PublicApi):
 class CartCheckoutApi(PublicApi):
     @extend_schema(
         operation_id="carts_checkout",
+        summary="Check out: redeem the discount and charge the total, never twice",
+        description="Answers the cart `paid`, or `failed` when payment_service declined "
+        "(check out again). On 503 the attempt is remembered: checking out again finishes that "
+        "same attempt. A paid cart is answered unchanged and charged nothing.",
         auth=[],
         request=None,
+        examples=examples.CHECKOUT,
         responses={
-            200: CartOut,
+            200: _cart("The cart, paid or failed."),
             404: NOT_FOUND,
             409: _problem(
                 "payment_mismatch: payment_service recorded a payment of another amount or "

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from discounts import selectors, services
+from discounts import examples, selectors, services
 from discounts.serializers import (
     DiscountCreateSerializer,
     DiscountListQuerySerializer,
@@ -49,8 +49,15 @@ CODE_PARAM = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The discount code, case-insensitive (`save10` finds `SAVE10`).",
+    examples=[OpenApiExample("SAVE10", value="SAVE10")],
 )
-CART_ID_PARAM = OpenApiParameter("cart_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+CART_ID_PARAM = OpenApiParameter(
+    "cart_id",
+    OpenApiTypes.UUID,
+    OpenApiParameter.PATH,
+    description="The cart that holds the redemption.",
+    examples=[OpenApiExample("A cart", value=examples.CART_ID)],
+)
 
 
 class DiscountListCreateApi(generics.GenericAPIView):
@@ -60,8 +67,14 @@ class DiscountListCreateApi(generics.GenericAPIView):
 
     @extend_schema(
         operation_id="discounts_list",
+        summary="List discounts, newest first (admin)",
+        description="Filter by `is_active` and by a code prefix (`search`); pages of 20 by default.",
         parameters=[DiscountListQuerySerializer],
-        responses={200: DiscountSerializer(many=True), **_problems(400, 401, 403)},
+        responses={
+            200: OpenApiResponse(DiscountSerializer(many=True), description="A page of discounts."),
+            **_problems(400, 401, 403),
+        },
+        examples=[examples.A_DISCOUNT],
     )
     def get(self, request: Request) -> Response:
         query = DiscountListQuerySerializer(data=request.query_params)
@@ -75,9 +88,13 @@ class DiscountListCreateApi(generics.GenericAPIView):
 
     @extend_schema(
         operation_id="discounts_create",
+        summary="Create a discount code (admin)",
+        description="A `percent` discount (0 < value ≤ 100, no currency) or a `fixed` one "
+        "(value > 0 in `currency`). The code is trimmed and upper-cased.",
         request=DiscountCreateSerializer,
+        examples=examples.CREATE,
         responses={
-            201: DiscountSerializer,
+            201: OpenApiResponse(DiscountSerializer, description="The new discount."),
             **_problems(400, 401, 403, s409="discount_code_taken"),
         },
     )
@@ -96,17 +113,28 @@ class DiscountDetailApi(APIView):
 
     @extend_schema(
         operation_id="discounts_retrieve",
+        summary="Get a discount by code (admin or service)",
+        description="cart_service reads a code here before it applies it to a cart.",
         parameters=[CODE_PARAM],
-        responses={200: DiscountSerializer, **_problems(401, 403, 404)},
+        responses={
+            200: OpenApiResponse(DiscountSerializer, description="The discount, with its status."),
+            **_problems(401, 403, 404),
+        },
+        examples=[examples.A_DISCOUNT],
     )
     def get(self, request: Request, code: str) -> Response:
         return Response(DiscountSerializer(selectors.discount_get(code=code)).data)
 
     @extend_schema(
         operation_id="discounts_partial_update",
+        summary="Change a discount (admin)",
         parameters=[CODE_PARAM],
         request=DiscountUpdateSerializer,
-        responses={200: DiscountSerializer, **_problems(400, 401, 403, 404)},
+        examples=examples.UPDATE,
+        responses={
+            200: OpenApiResponse(DiscountSerializer, description="The changed discount."),
+            **_problems(400, 401, 403, 404),
+        },
         description="Only description, ends_at, max_redemptions and is_active can change; "
         "sending any other field of a discount is a validation_error naming it.",
     )
@@ -122,8 +150,12 @@ class RedemptionCreateApi(APIView):
 
     @extend_schema(
         operation_id="redemptions_create",
+        summary="Redeem a code for a cart (service; idempotent per cart)",
+        description="Takes one use of the code for the cart. Under any concurrency the uses "
+        "never exceed `max_redemptions`; the same cart again gets its redemption back (200).",
         parameters=[CODE_PARAM],
         request=RedemptionCreateSerializer,
+        examples=examples.REDEEM,
         responses={
             201: OpenApiResponse(RedemptionSerializer, description="Redeemed for this cart."),
             200: OpenApiResponse(
@@ -154,6 +186,7 @@ class RedemptionDetailApi(APIView):
 
     @extend_schema(
         operation_id="redemptions_destroy",
+        summary="Give a cart's use of a code back (service; idempotent)",
         parameters=[CODE_PARAM, CART_ID_PARAM],
         responses={
             204: OpenApiResponse(

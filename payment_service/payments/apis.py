@@ -9,6 +9,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from payments import examples
 from payments.selectors import payment_get, payment_list
 from payments.serializers import (
     IDEMPOTENCY_HEADER,
@@ -49,9 +50,14 @@ class PaymentListCreateApi(GenericAPIView):
                 required=True,
                 description="1 to 255 visible ASCII characters. The same key and body replay the "
                 "original response byte for byte, with `Idempotent-Replayed: true`.",
+                examples=[examples.KEY],
             )
         ],
+        description="An amount strictly below `PAYMENT_APPROVAL_LIMIT` (default 20.00) "
+        "succeeds; any other is `declined` with `decline_code: insufficient_funds`, a created "
+        "payment (201), not an error. A retry with the same key and body never charges twice.",
         request=PaymentCreateSerializer,
+        examples=examples.CREATE,
         responses={
             (201, "application/json"): OpenApiResponse(
                 PaymentSerializer,
@@ -92,10 +98,14 @@ class PaymentListCreateApi(GenericAPIView):
                 OpenApiTypes.STR,
                 OpenApiParameter.QUERY,
                 description="Only payments with exactly this reference, e.g. `cart:<id>`.",
+                examples=[examples.REFERENCE_EXAMPLE],
             )
         ],
+        examples=[examples.A_PAYMENT],
         responses={
-            (200, "application/json"): PaymentSerializer(many=True),
+            (200, "application/json"): OpenApiResponse(
+                PaymentSerializer(many=True), description="A page of payments, newest first."
+            ),
             (400, PROBLEM_CONTENT_TYPE): _problem("validation_error: bad query parameter."),
             **_AUTH_ERRORS,
         },
@@ -114,9 +124,19 @@ class PaymentDetailApi(APIView):
     @extend_schema(
         operation_id="payments_retrieve",
         summary="Get a payment",
-        parameters=[OpenApiParameter("payment_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter(
+                "payment_id",
+                OpenApiTypes.UUID,
+                OpenApiParameter.PATH,
+                examples=[examples.PAYMENT_ID_EXAMPLE],
+            )
+        ],
+        examples=[examples.A_PAYMENT],
         responses={
-            (200, "application/json"): PaymentSerializer,
+            (200, "application/json"): OpenApiResponse(
+                PaymentSerializer, description="The payment."
+            ),
             **_AUTH_ERRORS,
             (404, PROBLEM_CONTENT_TYPE): _problem("payment_not_found."),
         },

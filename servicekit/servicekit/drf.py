@@ -187,6 +187,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter["schema"]["maximum"] = self.max_page_size
         return parameters
 
+    def get_paginated_response_schema(self, schema):
+        # The docs page wraps an item's example in this envelope: a first page of one.
+        paginated = super().get_paginated_response_schema(schema)
+        fields = paginated["properties"]
+        fields["count"]["example"] = 1
+        fields["next"]["example"] = None
+        fields["previous"]["example"] = None
+        return paginated
+
     def paginate_queryset(self, queryset, request, view=None):
         errors = {}
         for name in ("page", "page_size"):

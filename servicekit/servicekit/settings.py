@@ -140,6 +140,12 @@ def _secret_key() -> str:
     return value
 
 
+def _api_description(base_dir: Path) -> str:
+    """The docs page's introduction: the service's ``config/openapi.md`` (Markdown)."""
+    path = base_dir / "config" / "openapi.md"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
 def sqlite_options(lock_timeout: float) -> dict:
     """SQLite (the embedded default) tuned for a multi-process server.
 
@@ -266,6 +272,7 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         },
         "SPECTACULAR_SETTINGS": {
             "TITLE": title,
+            "DESCRIPTION": _api_description(base_dir),
             "VERSION": "1.0.0",
             "SERVE_INCLUDE_SCHEMA": False,
             "SWAGGER_UI_DIST": "SIDECAR",

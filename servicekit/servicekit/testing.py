@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -117,3 +117,75 @@ def statements(queries: int, transactions: int = 0) -> int:
     ``SAVEPOINT`` and ``RELEASE SAVEPOINT`` are logged with the queries, on every backend.
     """
     return queries + 2 * transactions
+
+
+OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _has_examples(holder: dict) -> bool:
+    """A request body, response or parameter with an example of its own or of a content type."""
+    if holder.get("examples") or "example" in holder:
+        return True
+    return any(
+        media.get("examples") or "example" in media
+        for media in (holder.get("content") or {}).values()
+    )
+
+
+def schema_doc_problems(schema: dict, tokens: Iterable[str] = ()) -> list[str]:
+    """What keeps an OpenAPI schema from being a docs page a consumer can learn the API from.
+
+    An ``info.description`` naming each of ``tokens`` (the variable and its development
+    value); every security requirement defined in ``components.securitySchemes``; for every
+    operation a summary, a description on each success response, and examples: of the
+    request body when there is one, of each success response with a body, and at least one
+    in all (a body, a response or a parameter). An empty list is a page to learn from.
+    """
+    problems = []
+    description = schema.get("info", {}).get("description", "")
+    if not description.strip():
+        problems.append("info.description is empty")
+    for name in tokens:
+        for word in (name, DEV_TOKENS[name]):
+            if word not in description:
+                problems.append(f"info.description does not name {word}")
+    schemes = set(schema.get("components", {}).get("securitySchemes", {}))
+    for path, item in schema.get("paths", {}).items():
+        for method in OPERATION_METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            where = f"{method.upper()} {path}"
+            for requirement in operation.get("security", schema.get("security", [])):
+                problems += [
+                    f"{where}: security scheme {name!r} is not defined"
+                    for name in requirement
+                    if name not in schemes
+                ]
+            if not operation.get("summary", "").strip():
+                problems.append(f"{where}: no summary")
+            body = operation.get("requestBody")
+            if body is not None and not _has_examples(body):
+                problems.append(f"{where}: no request example")
+            successes = {
+                status: response
+                for status, response in operation.get("responses", {}).items()
+                if status.startswith("2")
+            }
+            for status, response in successes.items():
+                if not response.get("description", "").strip():
+                    problems.append(f"{where}: response {status} has no description")
+                if response.get("content") and not _has_examples(response):
+                    problems.append(f"{where}: response {status} has no example")
+            parameters = operation.get("parameters", [])
+            if not any(_has_examples(x) for x in [body or {}, *successes.values(), *parameters]):
+                problems.append(f"{where}: no example at all")
+    return problems
+
+
+def assert_docs_page_complete(client, *tokens: str) -> None:
+    """The service's /api/schema/ passes :func:`schema_doc_problems` (``tokens``: its variables)."""
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200, response.status_code
+    problems = schema_doc_problems(response.json(), tokens)
+    assert not problems, "\n".join(problems)

@@ -1,4 +1,8 @@
-"""URL patterns every service mounts beside its API."""
+"""URL patterns every service mounts beside its API.
+
+The error handlers (``handler404`` and the others, servicekit.views) are named in each
+service's root URLconf (``config/urls.py``): Django reads them only there.
+"""
 
 from __future__ import annotations
 
@@ -23,9 +27,3 @@ def common_urlpatterns(provider_states=None) -> list:
             path("_pact/provider-states", provider_states.view(), name="provider-states")
         )
     return patterns
-
-
-handler400 = "servicekit.views.bad_request"
-handler403 = "servicekit.views.permission_denied"
-handler404 = "servicekit.views.page_not_found"
-handler500 = "servicekit.views.server_error"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.testing import assert_problem, run_manage
+from servicekit.testing import assert_docs_page_complete, assert_problem, run_manage
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -76,6 +76,12 @@ def test_docs_render_without_a_cdn(anon):
 
 def _manage(*args, **env):
     return run_manage(SERVICE_DIR, *args, **env)
+
+
+def test_the_docs_page_teaches_every_operation(api):
+    # a description naming the development tokens, every security scheme defined, and a
+    # summary, described success responses and examples on every operation
+    assert_docs_page_complete(api, "CART_ADMIN_TOKEN")
 
 
 def test_schema_validates_without_warnings():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.testing import assert_problem, run_manage
+from servicekit.testing import assert_docs_page_complete, assert_problem, run_manage
 from tests.factories import DiscountFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +75,12 @@ def test_the_schema_renders_and_describes_the_endpoints(anon):
     assert "409" in create["responses"]
     listing = schema["paths"]["/api/discounts/"]["get"]["responses"]["200"]
     assert "Paginated" in str(listing)
+
+
+def test_the_docs_page_teaches_every_operation(anon):
+    # a description naming the development tokens, every security scheme defined, and a
+    # summary, described success responses and examples on every operation
+    assert_docs_page_complete(anon, "DISCOUNT_ADMIN_TOKEN", "DISCOUNT_SERVICE_TOKEN")
 
 
 def test_the_docs_page_is_served_without_a_cdn(anon):

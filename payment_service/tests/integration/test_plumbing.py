@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.testing import assert_problem, run_manage
+from servicekit.testing import assert_docs_page_complete, assert_problem, run_manage
 
 pytestmark = pytest.mark.django_db
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -69,6 +69,12 @@ def test_schema_describes_the_payment_endpoints(anon):
     assert {"201", "400", "401", "409", "422"} <= post["responses"].keys()
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in post["parameters"])
     assert "404" in schema["paths"]["/api/payments/{payment_id}/"]["get"]["responses"]
+
+
+def test_the_docs_page_teaches_every_operation(anon):
+    # a description naming the development tokens, every security scheme defined, and a
+    # summary, described success responses and examples on every operation
+    assert_docs_page_complete(anon, "PAYMENT_SERVICE_TOKEN")
 
 
 def test_docs_are_served_without_a_cdn(anon):
