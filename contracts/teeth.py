@@ -101,8 +101,8 @@ MUTATIONS = [
         (
             (
                 "payments/serializers.py",
-                "class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n    amount = MoneyField()\n",
-                "class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n    amount = MoneyField()\n"
+                "class PaymentOut(FieldsOnceMixin, serializers.ModelSerializer):\n    amount = MoneyField()\n",
+                "class PaymentOut(FieldsOnceMixin, serializers.ModelSerializer):\n    amount = MoneyField()\n"
                 '    decline_reason = serializers.CharField(source="decline_code", allow_null=True)\n',
             ),
             (
@@ -118,8 +118,8 @@ MUTATIONS = [
         (
             (
                 "payments/serializers.py",
-                "class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n    amount = MoneyField()\n",
-                "class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):\n"
+                "class PaymentOut(FieldsOnceMixin, serializers.ModelSerializer):\n    amount = MoneyField()\n",
+                "class PaymentOut(FieldsOnceMixin, serializers.ModelSerializer):\n"
                 "    amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)\n",
             ),
         ),

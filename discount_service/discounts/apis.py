@@ -13,12 +13,12 @@ from rest_framework.views import APIView
 
 from discounts import examples, selectors, services
 from discounts.serializers import (
-    DiscountCreateSerializer,
-    DiscountListQuerySerializer,
-    DiscountSerializer,
-    DiscountUpdateSerializer,
-    RedemptionCreateSerializer,
-    RedemptionSerializer,
+    DiscountCreateIn,
+    DiscountListQueryIn,
+    DiscountOut,
+    DiscountUpdateIn,
+    RedemptionCreateIn,
+    RedemptionOut,
 )
 from servicekit.auth import roles_allowed
 from servicekit.drf import PageNumberPagination
@@ -63,46 +63,46 @@ CART_ID_PARAM = OpenApiParameter(
 class DiscountListCreateApi(generics.GenericAPIView):
     permission_classes = [AdminOnly]
     pagination_class = PageNumberPagination
-    serializer_class = DiscountSerializer
+    serializer_class = DiscountOut
 
     @extend_schema(
         operation_id="discounts_list",
         summary="List discounts, newest first (admin)",
         description="Filter by `is_active` and by a code prefix (`search`); pages of 20 by default.",
-        parameters=[DiscountListQuerySerializer],
+        parameters=[DiscountListQueryIn],
         responses={
-            200: OpenApiResponse(DiscountSerializer(many=True), description="A page of discounts."),
+            200: OpenApiResponse(DiscountOut(many=True), description="A page of discounts."),
             **_problems(400, 401, 403),
         },
         examples=[examples.A_DISCOUNT],
     )
     def get(self, request: Request) -> Response:
-        query = DiscountListQuerySerializer(data=request.query_params)
+        query = DiscountListQueryIn(data=request.query_params)
         query.is_valid(raise_exception=True)
         discounts = selectors.discount_list(
             is_active=query.validated_data.get("is_active"),
             search=query.validated_data.get("search", ""),
         )
         page = self.paginate_queryset(discounts)
-        return self.get_paginated_response(DiscountSerializer(page, many=True).data)
+        return self.get_paginated_response(DiscountOut(page, many=True).data)
 
     @extend_schema(
         operation_id="discounts_create",
         summary="Create a discount code (admin)",
         description="A `percent` discount (0 < value ≤ 100, no currency) or a `fixed` one "
         "(value > 0 in `currency`). The code is trimmed and upper-cased.",
-        request=DiscountCreateSerializer,
+        request=DiscountCreateIn,
         examples=examples.CREATE,
         responses={
-            201: OpenApiResponse(DiscountSerializer, description="The new discount."),
+            201: OpenApiResponse(DiscountOut, description="The new discount."),
             **_problems(400, 401, 403, s409="discount_code_taken"),
         },
     )
     def post(self, request: Request) -> Response:
-        body = DiscountCreateSerializer(data=request.data)
+        body = DiscountCreateIn(data=request.data)
         body.is_valid(raise_exception=True)
         discount = services.discount_create(**body.validated_data)
-        return Response(DiscountSerializer(discount).data, status=status.HTTP_201_CREATED)
+        return Response(DiscountOut(discount).data, status=status.HTTP_201_CREATED)
 
 
 class DiscountDetailApi(APIView):
@@ -117,32 +117,32 @@ class DiscountDetailApi(APIView):
         description="cart_service reads a code here before it applies it to a cart.",
         parameters=[CODE_PARAM],
         responses={
-            200: OpenApiResponse(DiscountSerializer, description="The discount, with its status."),
+            200: OpenApiResponse(DiscountOut, description="The discount, with its status."),
             **_problems(401, 403, 404),
         },
         examples=[examples.A_DISCOUNT],
     )
     def get(self, request: Request, code: str) -> Response:
-        return Response(DiscountSerializer(selectors.discount_get(code=code)).data)
+        return Response(DiscountOut(selectors.discount_get(code=code)).data)
 
     @extend_schema(
         operation_id="discounts_partial_update",
         summary="Change a discount (admin)",
         parameters=[CODE_PARAM],
-        request=DiscountUpdateSerializer,
+        request=DiscountUpdateIn,
         examples=examples.UPDATE,
         responses={
-            200: OpenApiResponse(DiscountSerializer, description="The changed discount."),
+            200: OpenApiResponse(DiscountOut, description="The changed discount."),
             **_problems(400, 401, 403, 404),
         },
         description="Only description, ends_at, max_redemptions and is_active can change; "
         "sending any other field of a discount is a validation_error naming it.",
     )
     def patch(self, request: Request, code: str) -> Response:
-        body = DiscountUpdateSerializer(data=request.data)
+        body = DiscountUpdateIn(data=request.data)
         body.is_valid(raise_exception=True)
         discount = services.discount_update(code=code, changes=body.validated_data)
-        return Response(DiscountSerializer(discount).data)
+        return Response(DiscountOut(discount).data)
 
 
 class RedemptionCreateApi(APIView):
@@ -154,12 +154,12 @@ class RedemptionCreateApi(APIView):
         description="Takes one use of the code for the cart. Under any concurrency the uses "
         "never exceed `max_redemptions`; the same cart again gets its redemption back (200).",
         parameters=[CODE_PARAM],
-        request=RedemptionCreateSerializer,
+        request=RedemptionCreateIn,
         examples=examples.REDEEM,
         responses={
-            201: OpenApiResponse(RedemptionSerializer, description="Redeemed for this cart."),
+            201: OpenApiResponse(RedemptionOut, description="Redeemed for this cart."),
             200: OpenApiResponse(
-                RedemptionSerializer, description="This cart already held the redemption."
+                RedemptionOut, description="This cart already held the redemption."
             ),
             **_problems(
                 400,
@@ -172,11 +172,11 @@ class RedemptionCreateApi(APIView):
         },
     )
     def post(self, request: Request, code: str) -> Response:
-        body = RedemptionCreateSerializer(data=request.data)
+        body = RedemptionCreateIn(data=request.data)
         body.is_valid(raise_exception=True)
         result = services.discount_redeem(code=code, cart_id=body.validated_data["cart_id"])
         return Response(
-            RedemptionSerializer(result.redemption).data,
+            RedemptionOut(result.redemption).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 

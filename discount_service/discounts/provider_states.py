@@ -25,7 +25,7 @@ from discounts.domain import (
     terms_errors,
 )
 from discounts.models import Discount, Redemption
-from discounts.serializers import DiscountSerializer
+from discounts.serializers import DiscountOut
 from servicekit.ids import parse_uuid
 from servicekit.money import MoneyError, parse_money
 from servicekit.provider_states import Params, ProviderStates, StateError
@@ -54,7 +54,7 @@ DISCOUNT_PARAMS = (
 def a_discount_exists(params: Params) -> dict:
     """Create (or overwrite) the discount; ``times_redeemed`` creates that many redemptions."""
     discount = _put_discount(params)
-    return DiscountSerializer(discount).data
+    return DiscountOut(discount).data
 
 
 @states.setup("no discount exists")
@@ -86,7 +86,7 @@ def a_discount_is_redeemed_by_a_cart(params: Params) -> dict:
         discount.times_redeemed += 1
         discount.save(update_fields=["times_redeemed"])
     return {
-        "discount": DiscountSerializer(discount).data,
+        "discount": DiscountOut(discount).data,
         "redemption": {"code": discount.code, "cart_id": str(cart_id)},
     }
 

@@ -49,7 +49,7 @@ class CodeField(StrictCharField):
         return code
 
 
-class DiscountSerializer(serializers.ModelSerializer):
+class DiscountOut(serializers.ModelSerializer):
     value = MoneyField()
     status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)
 
@@ -98,7 +98,7 @@ def _datetime(value):
 _DATETIME = serializers.DateTimeField()
 
 
-class DiscountCreateSerializer(serializers.Serializer):
+class DiscountCreateIn(serializers.Serializer):
     code = CodeField(help_text=f"Trimmed and upper-cased, then {CODE_RULE}")
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(choices=["percent", "fixed"])
@@ -146,7 +146,7 @@ class DiscountCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class DiscountUpdateSerializer(serializers.Serializer):
+class DiscountUpdateIn(serializers.Serializer):
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
     ends_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="After starts_at; null: never expires."
@@ -187,11 +187,11 @@ class StrictUUIDField(serializers.UUIDField):
         return super().to_internal_value(data)
 
 
-class RedemptionCreateSerializer(serializers.Serializer):
+class RedemptionCreateIn(serializers.Serializer):
     cart_id = StrictUUIDField()
 
 
-class RedemptionSerializer(FieldsOnceMixin, serializers.ModelSerializer):
+class RedemptionOut(FieldsOnceMixin, serializers.ModelSerializer):
     code = serializers.CharField(source="discount.code", read_only=True)
 
     class Meta:
@@ -200,7 +200,7 @@ class RedemptionSerializer(FieldsOnceMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DiscountListQuerySerializer(serializers.Serializer):
+class DiscountListQueryIn(serializers.Serializer):
     is_active = serializers.ChoiceField(
         choices=["true", "false"],
         required=False,

@@ -13,9 +13,9 @@ from payments import examples
 from payments.selectors import payment_get, payment_list
 from payments.serializers import (
     IDEMPOTENCY_HEADER,
-    PaymentCreateSerializer,
-    PaymentListFilterSerializer,
-    PaymentSerializer,
+    PaymentCreateIn,
+    PaymentListQueryIn,
+    PaymentOut,
     idempotency_key_from,
     render_payment,
 )
@@ -37,7 +37,7 @@ _AUTH_ERRORS = {
 
 class PaymentListCreateApi(GenericAPIView):
     permission_classes = [roles_allowed("service")]
-    serializer_class = PaymentSerializer
+    serializer_class = PaymentOut
 
     @extend_schema(
         operation_id="payments_create",
@@ -56,11 +56,11 @@ class PaymentListCreateApi(GenericAPIView):
         description="An amount strictly below `PAYMENT_APPROVAL_LIMIT` (default 20.00) "
         "succeeds; any other is `declined` with `decline_code: insufficient_funds`, a created "
         "payment (201), not an error. A retry with the same key and body never charges twice.",
-        request=PaymentCreateSerializer,
+        request=PaymentCreateIn,
         examples=examples.CREATE,
         responses={
             (201, "application/json"): OpenApiResponse(
-                PaymentSerializer,
+                PaymentOut,
                 description="The payment, `succeeded` or `declined` (a decline is not an error). "
                 "Also the replay of an earlier identical request.",
             ),
@@ -78,7 +78,7 @@ class PaymentListCreateApi(GenericAPIView):
     )
     def post(self, request):
         key = idempotency_key_from(request.headers)
-        serializer = PaymentCreateSerializer(data=request.data)
+        serializer = PaymentCreateIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         stored = payment_create(
             idempotency_key=key, **serializer.validated_data, render=render_payment
@@ -104,7 +104,7 @@ class PaymentListCreateApi(GenericAPIView):
         examples=[examples.A_PAYMENT],
         responses={
             (200, "application/json"): OpenApiResponse(
-                PaymentSerializer(many=True), description="A page of payments, newest first."
+                PaymentOut(many=True), description="A page of payments, newest first."
             ),
             (400, PROBLEM_CONTENT_TYPE): _problem("validation_error: bad query parameter."),
             **_AUTH_ERRORS,
@@ -112,10 +112,10 @@ class PaymentListCreateApi(GenericAPIView):
     )
     def get(self, request):
         # A plain dict: DRF would read a blank "?reference=" from a QueryDict as absent.
-        filters = PaymentListFilterSerializer(data=request.query_params.dict())
+        filters = PaymentListQueryIn(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(payment_list(**filters.validated_data))
-        return self.get_paginated_response(PaymentSerializer(page, many=True).data)
+        return self.get_paginated_response(PaymentOut(page, many=True).data)
 
 
 class PaymentDetailApi(APIView):
@@ -134,12 +134,10 @@ class PaymentDetailApi(APIView):
         ],
         examples=[examples.A_PAYMENT],
         responses={
-            (200, "application/json"): OpenApiResponse(
-                PaymentSerializer, description="The payment."
-            ),
+            (200, "application/json"): OpenApiResponse(PaymentOut, description="The payment."),
             **_AUTH_ERRORS,
             (404, PROBLEM_CONTENT_TYPE): _problem("payment_not_found."),
         },
     )
     def get(self, request, payment_id: str):
-        return Response(PaymentSerializer(payment_get(payment_id=payment_id)).data)
+        return Response(PaymentOut(payment_get(payment_id=payment_id)).data)

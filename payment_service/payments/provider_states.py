@@ -10,7 +10,7 @@ from django.utils import timezone
 from payments.approval import payment_outcome
 from payments.idempotency import KEY_MAX_LENGTH, request_fingerprint
 from payments.models import IdempotencyKey, Payment
-from payments.serializers import PaymentSerializer, render_payment
+from payments.serializers import PaymentOut, render_payment
 from servicekit.ids import parse_uuid
 from servicekit.money import MoneyError, parse_money
 from servicekit.provider_states import Params, ProviderStates, StateError
@@ -83,7 +83,7 @@ def a_payment_exists(params: Params) -> dict:
                 "updated_at": now,
             },
         )
-    return dict(PaymentSerializer(payment).data)
+    return dict(PaymentOut(payment).data)
 
 
 @states.teardown_all

@@ -19,13 +19,13 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEY_CHARS = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
 
 
-class PaymentCreateSerializer(serializers.Serializer):
+class PaymentCreateIn(serializers.Serializer):
     reference = serializers.CharField(min_length=1, max_length=255)
     amount = MoneyField(min_value=Decimal("0"), exclusive_min=True)
     currency = CurrencyField()
 
 
-class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):
+class PaymentOut(FieldsOnceMixin, serializers.ModelSerializer):
     amount = MoneyField()
 
     class Meta:
@@ -34,13 +34,13 @@ class PaymentSerializer(FieldsOnceMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentListFilterSerializer(serializers.Serializer):
+class PaymentListQueryIn(serializers.Serializer):
     reference = serializers.CharField(required=False, min_length=1, max_length=255)
 
 
 def render_payment(payment: Payment) -> bytes:
     """The exact bytes of a payment response: stored once, replayed byte for byte."""
-    return JSONRenderer().render(PaymentSerializer(payment).data)
+    return JSONRenderer().render(PaymentOut(payment).data)
 
 
 def idempotency_key_from(headers) -> str:

@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from rest_framework import serializers
 
-from discounts.serializers import DiscountSerializer
+from discounts.serializers import DiscountOut
 from servicekit.testing import assert_problem
 from tests.factories import DiscountFactory
 
@@ -142,10 +142,10 @@ def test_invalid_query_params_are_400(admin, params, field):
     ids=["percent", "fixed-limited", "open-ended-inactive", "scheduled"],
 )
 def test_the_hand_built_body_is_what_the_declared_fields_give(overrides):
-    """DiscountSerializer builds its body by hand (the hot read); DRF's fields are the truth."""
+    """DiscountOut builds its body by hand (the hot read); DRF's fields are the truth."""
     discount = DiscountFactory(**overrides)
     discount.refresh_from_db()
-    serializer = DiscountSerializer(discount)
+    serializer = DiscountOut(discount)
 
     by_fields = serializers.Serializer.to_representation(serializer, discount)
 

@@ -5,20 +5,20 @@ from decimal import Decimal
 import pytest
 
 from discounts.serializers import (
-    DiscountCreateSerializer,
-    DiscountUpdateSerializer,
-    RedemptionCreateSerializer,
+    DiscountCreateIn,
+    DiscountUpdateIn,
+    RedemptionCreateIn,
 )
 
 
 def create_errors(**body) -> dict:
     data = {"code": "SAVE10", "kind": "percent", "value": "10.00", **body}
-    serializer = DiscountCreateSerializer(data={k: v for k, v in data.items() if v is not ...})
+    serializer = DiscountCreateIn(data={k: v for k, v in data.items() if v is not ...})
     return {} if serializer.is_valid() else serializer.errors
 
 
 def test_a_minimal_percent_discount_is_valid_and_normalised():
-    serializer = DiscountCreateSerializer(data={"code": " save10 ", "kind": "percent", "value": 10})
+    serializer = DiscountCreateIn(data={"code": " save10 ", "kind": "percent", "value": 10})
     assert serializer.is_valid(), serializer.errors
     assert serializer.validated_data["code"] == "SAVE10"
     assert serializer.validated_data["value"] == Decimal("10.00")
@@ -60,14 +60,14 @@ def test_unknown_fields_are_ignored():
 
 
 def test_update_refuses_frozen_fields_and_names_them():
-    serializer = DiscountUpdateSerializer(data={"code": "X", "value": "1.00", "is_active": False})
+    serializer = DiscountUpdateIn(data={"code": "X", "value": "1.00", "is_active": False})
 
     assert not serializer.is_valid()
     assert set(serializer.errors) == {"code", "value"}
 
 
 def test_update_reports_frozen_and_invalid_fields_together():
-    serializer = DiscountUpdateSerializer(data={"kind": "fixed", "max_redemptions": 0})
+    serializer = DiscountUpdateIn(data={"kind": "fixed", "max_redemptions": 0})
 
     assert not serializer.is_valid()
     assert set(serializer.errors) == {"kind", "max_redemptions"}
@@ -75,4 +75,4 @@ def test_update_reports_frozen_and_invalid_fields_together():
 
 @pytest.mark.parametrize("cart_id", ["not-a-uuid", 123, None, ""])
 def test_redemption_needs_a_uuid_string(cart_id):
-    assert not RedemptionCreateSerializer(data={"cart_id": cart_id}).is_valid()
+    assert not RedemptionCreateIn(data={"cart_id": cart_id}).is_valid()
