@@ -1,4 +1,4 @@
-"""Carts and their items. Totals are not stored: see carts/pricing.py."""
+"""Carts and their items. Totals are not stored: see carts/domain.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from carts import pricing
+from carts import domain
 from servicekit.db import CompiledLookup
 
 MAX_QUANTITY = 999
@@ -101,10 +101,10 @@ class Cart(models.Model):
         return f"cart {self.id} ({self.payment_status})"
 
     @property
-    def discount(self) -> pricing.AppliedDiscount | None:
+    def discount(self) -> domain.AppliedDiscount | None:
         if not self.discount_code:
             return None
-        return pricing.AppliedDiscount(
+        return domain.AppliedDiscount(
             kind=self.discount_kind,
             value=self.discount_value,
             currency=self.discount_currency or None,
@@ -136,8 +136,8 @@ class Cart(models.Model):
     def set_lines(self, lines: list[CartItem]) -> None:
         self.__dict__["_lines"] = sorted(lines, key=lambda item: (item.created_at, item.id))
 
-    def totals(self) -> pricing.Totals:
-        return pricing.cart_totals(self.lines, discount=self.discount, currency=self.currency)
+    def totals(self) -> domain.Totals:
+        return domain.cart_totals(self.lines, discount=self.discount, currency=self.currency)
 
 
 class CartItem(models.Model):
@@ -168,7 +168,7 @@ class CartItem(models.Model):
 
     @property
     def line_total(self):
-        return pricing.line_total(self.unit_price, self.quantity)
+        return domain.line_total(self.unit_price, self.quantity)
 
 
 class OwedRelease(models.Model):

@@ -72,7 +72,7 @@ class PaymentOut(serializers.Serializer):
 
 
 class CartOut(serializers.ModelSerializer):
-    """The cart as docs/api.md shows it; totals come from carts.pricing on every read."""
+    """The cart as docs/api.md shows it; totals come from carts.domain on every read."""
 
     items = CartItemOut(many=True)
     items_number = serializers.IntegerField()

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from carts import pricing
+from carts import domain
 from carts.clients.ports import DiscountProvider
 from carts.errors import (
     DISCOUNT_STATUS_REFUSALS,
@@ -74,7 +74,7 @@ def _lock_editable(cart_id: object) -> Cart:
 
 def _check_subtotal(lines: list[CartItem], field: str) -> None:
     """Refuse a change that would make the cart's amount unpayable (over 12 digits)."""
-    if pricing.subtotal(lines) > MAX_AMOUNT:
+    if domain.subtotal(lines) > MAX_AMOUNT:
         raise CartInvalid(field, f"The cart's subtotal would exceed {MAX_AMOUNT}.")
 
 
@@ -238,14 +238,14 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
     discount = discount_client.get(code)
     if discount.status != "active":
         raise DISCOUNT_STATUS_REFUSALS[discount.status]()
-    applied = pricing.AppliedDiscount(
+    applied = domain.AppliedDiscount(
         kind=discount.kind,
         value=discount.value,
         currency=discount.currency if discount.kind == "fixed" else None,
     )
     with transaction.atomic():
         cart = _lock_editable(cart_id)
-        pricing.check_discount_currency(applied, cart.currency)
+        domain.check_discount_currency(applied, cart.currency)
         if cart.redemption_held and cart.discount_code != discount.code:
             owe_release(cart, cart.discount_code)
         cart.discount_code = discount.code

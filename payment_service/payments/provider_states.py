@@ -7,8 +7,7 @@ import uuid
 from django.conf import settings
 from django.utils import timezone
 
-from payments.approval import payment_outcome
-from payments.idempotency import KEY_MAX_LENGTH, request_fingerprint
+from payments.domain import KEY_MAX_LENGTH, payment_outcome, request_fingerprint
 from payments.models import IdempotencyKey, Payment
 from payments.serializers import PaymentOut, render_payment
 from servicekit.ids import parse_uuid

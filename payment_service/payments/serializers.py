@@ -8,8 +8,8 @@ from decimal import Decimal
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
+from payments.domain import KEY_MAX_LENGTH
 from payments.errors import IdempotencyKeyMissing
-from payments.idempotency import KEY_MAX_LENGTH
 from payments.models import Payment
 from servicekit.drf import FieldsOnceMixin
 from servicekit.fields import CurrencyField, MoneyField

@@ -23,9 +23,14 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from payments.approval import payment_outcome
+from payments.domain import (
+    Decision,
+    KeyRecord,
+    idempotency_decide,
+    payment_outcome,
+    request_fingerprint,
+)
 from payments.errors import IdempotencyKeyInUse, IdempotencyKeyReused
-from payments.idempotency import Decision, KeyRecord, idempotency_decide, request_fingerprint
 from payments.metrics import CONFLICTS, PAYMENTS, REPLAYS
 from payments.models import IdempotencyKey, Payment
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from payments.idempotency import request_fingerprint
+from payments.domain import request_fingerprint
 from payments.models import IdempotencyKey, Payment
 
 

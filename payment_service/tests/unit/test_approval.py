@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from payments.approval import payment_outcome
+from payments.domain import payment_outcome
 
 LIMIT = Decimal("20.00")
 

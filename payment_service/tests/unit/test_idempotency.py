@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from payments.idempotency import Decision, KeyRecord, idempotency_decide, request_fingerprint
+from payments.domain import Decision, KeyRecord, idempotency_decide, request_fingerprint
 from servicekit.money import parse_money
 
 NOW = datetime(2026, 11, 21, 10, 0, 0, tzinfo=UTC)

@@ -1,11 +1,11 @@
-"""The cart's money math (carts/pricing.py), without a database."""
+"""The cart's money math (carts/domain.py), without a database."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
-from carts import pricing
+from carts import domain
 from carts.errors import DiscountCurrencyMismatch
 
 D = Decimal
@@ -18,33 +18,33 @@ class Line:
 
 
 def totals(lines, discount=None, currency="USD"):
-    return pricing.cart_totals(lines, discount=discount, currency=currency)
+    return domain.cart_totals(lines, discount=discount, currency=currency)
 
 
 def percent(value):
-    return pricing.AppliedDiscount(kind="percent", value=D(value))
+    return domain.AppliedDiscount(kind="percent", value=D(value))
 
 
 def fixed(value, currency="USD"):
-    return pricing.AppliedDiscount(kind="fixed", value=D(value), currency=currency)
+    return domain.AppliedDiscount(kind="fixed", value=D(value), currency=currency)
 
 
 def test_line_total_is_unit_price_times_quantity():
-    assert pricing.line_total(D("7.50"), 2) == D("15.00")
+    assert domain.line_total(D("7.50"), 2) == D("15.00")
 
 
 def test_items_number_is_the_sum_of_quantities():
-    assert pricing.items_number([Line(D("1.00"), 2), Line(D("3.00"), 5)]) == 7
+    assert domain.items_number([Line(D("1.00"), 2), Line(D("3.00"), 5)]) == 7
 
 
 def test_subtotal_is_the_sum_of_line_totals():
-    assert pricing.subtotal([Line(D("7.50"), 2), Line(D("0.99"), 3)]) == D("17.97")
+    assert domain.subtotal([Line(D("7.50"), 2), Line(D("0.99"), 3)]) == D("17.97")
 
 
 def test_an_empty_cart_totals_zero():
     result = totals([])
 
-    assert result == pricing.Totals(0, D("0.00"), D("0.00"), D("0.00"))
+    assert result == domain.Totals(0, D("0.00"), D("0.00"), D("0.00"))
 
 
 def test_the_api_example_ten_percent_of_fifteen():

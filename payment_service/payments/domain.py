@@ -1,4 +1,5 @@
-"""Pure idempotency rules: the request fingerprint and what to do with a key's record."""
+"""The payment rules, with no database access: the approval rule of the stand-in card
+processor, the request fingerprint, and what to do with an Idempotency-Key's record."""
 
 from __future__ import annotations
 
@@ -9,7 +10,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from payments.models import Payment
 from servicekit.money import format_money
+
+# -- approval: a card with a fixed balance ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    decline_code: str | None
+
+
+def payment_outcome(*, amount: Decimal, limit: Decimal) -> Outcome:
+    """Strictly below ``limit`` succeeds; at or above it is declined for insufficient funds."""
+    if amount < limit:
+        return Outcome(Payment.Status.SUCCEEDED, None)
+    return Outcome(Payment.Status.DECLINED, Payment.DeclineCode.INSUFFICIENT_FUNDS)
+
+
+# -- idempotency ------------------------------------------------------------------------
 
 KEY_MAX_LENGTH = 255
 
