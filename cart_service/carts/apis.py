@@ -16,21 +16,18 @@ from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, Quantit
 from carts.throttle import CodeAttemptsThrottled
 from servicekit.auth import BearerTokenAuthentication, roles_allowed
 from servicekit.drf import PageNumberPagination
-from servicekit.schema import problem_response
+from servicekit.schema import INVALID_INPUT, NOT_AUTHENTICATED, PERMISSION_DENIED, error_doc
 
-_problem = problem_response
-
-
-NOT_FOUND = _problem("cart_not_found")
-NOT_EDITABLE = _problem("cart_not_editable (paid, or a checkout is being settled)")
-INVALID = _problem("validation_error / malformed_request")
+NOT_FOUND = error_doc("cart_not_found")
+NOT_EDITABLE = error_doc("cart_not_editable (paid, or a checkout is being settled)")
+INVALID = error_doc(INVALID_INPUT)
 
 
 def _cart(description: str) -> OpenApiResponse:
     return OpenApiResponse(CartOut, description=description)
 
 
-DISCOUNT_REFUSED = _problem(
+DISCOUNT_REFUSED = error_doc(
     "discount_not_found (also for a code that has not started), discount_expired, "
     "discount_inactive, discount_exhausted, discount_currency_mismatch"
 )
@@ -68,8 +65,8 @@ class CartListCreateApi(GenericAPIView):
         ],
         responses={
             200: OpenApiResponse(CartOut(many=True), description="A page of carts."),
-            401: _problem("not_authenticated"),
-            403: _problem("permission_denied"),
+            401: error_doc(NOT_AUTHENTICATED),
+            403: error_doc(PERMISSION_DENIED),
             400: INVALID,
         },
     )
@@ -133,7 +130,7 @@ class CartItemDetailApi(PublicApi):
         responses={
             200: _cart("The cart with the new quantity."),
             400: INVALID,
-            404: _problem("cart_not_found, item_not_found"),
+            404: error_doc("cart_not_found, item_not_found"),
             409: NOT_EDITABLE,
         },
     )
@@ -149,7 +146,7 @@ class CartItemDetailApi(PublicApi):
         examples=[examples.REMOVE_ITEM],
         responses={
             200: _cart("The cart without the item."),
-            404: _problem("cart_not_found, item_not_found"),
+            404: error_doc("cart_not_found, item_not_found"),
             409: NOT_EDITABLE,
         },
     )
@@ -173,8 +170,8 @@ class CartDiscountApi(CodeAttemptsThrottled, PublicApi):
             404: NOT_FOUND,
             409: NOT_EDITABLE,
             422: DISCOUNT_REFUSED,
-            429: _problem("throttled: too many refused codes from this address or for this cart"),
-            503: _problem("discount_service_unavailable"),
+            429: error_doc("throttled: too many refused codes from this address or for this cart"),
+            503: error_doc("discount_service_unavailable"),
         },
     )
     def put(self, request, cart_id: str):
@@ -215,16 +212,16 @@ class CartCheckoutApi(PublicApi):
         responses={
             200: _cart("The cart, paid or failed."),
             404: NOT_FOUND,
-            409: _problem(
+            409: error_doc(
                 "payment_mismatch: payment_service recorded a payment of another amount or "
                 "currency; the cart is held for an operator"
             ),
-            422: _problem("cart_empty, or a discount code above when the redemption is refused"),
-            502: _problem(
+            422: error_doc("cart_empty, or a discount code above when the redemption is refused"),
+            502: error_doc(
                 "payment_refused: payment_service refused the charge for good; nothing was "
                 "charged, the cart is failed and may be checked out again"
             ),
-            503: _problem(
+            503: error_doc(
                 "discount_service_unavailable, payment_service_unavailable; "
                 "checkout again to finish the same attempt"
             ),

@@ -24,24 +24,11 @@ from servicekit.auth import roles_allowed
 from servicekit.drf import PageNumberPagination
 from servicekit.errors import NotFound
 from servicekit.ids import parse_uuid
-from servicekit.schema import problem_response
+from servicekit.schema import INVALID_INPUT, NOT_AUTHENTICATED, PERMISSION_DENIED, error_doc
 
 AdminOnly = roles_allowed("admin")
 AdminOrService = roles_allowed("admin", "service")
 ServiceOnly = roles_allowed("service")
-
-
-def _problems(*statuses: int, **described: str) -> dict[int, OpenApiResponse]:
-    """Problem responses by status; ``s409="..."`` adds a status with its error codes."""
-    texts = {
-        400: "validation_error / malformed_request",
-        401: "not_authenticated",
-        403: "permission_denied",
-        404: "discount_not_found",
-    }
-    texts.update({int(k.removeprefix("s")): v for k, v in described.items()})
-    codes = sorted({*statuses, *(int(k.removeprefix("s")) for k in described)})
-    return {s: problem_response(texts[s]) for s in codes}
 
 
 CODE_PARAM = OpenApiParameter(
@@ -72,7 +59,9 @@ class DiscountListCreateApi(generics.GenericAPIView):
         parameters=[DiscountListQueryIn],
         responses={
             200: OpenApiResponse(DiscountOut(many=True), description="A page of discounts."),
-            **_problems(400, 401, 403),
+            400: error_doc(INVALID_INPUT),
+            401: error_doc(NOT_AUTHENTICATED),
+            403: error_doc(PERMISSION_DENIED),
         },
         examples=[examples.A_DISCOUNT],
     )
@@ -95,7 +84,10 @@ class DiscountListCreateApi(generics.GenericAPIView):
         examples=examples.CREATE,
         responses={
             201: OpenApiResponse(DiscountOut, description="The new discount."),
-            **_problems(400, 401, 403, s409="discount_code_taken"),
+            400: error_doc(INVALID_INPUT),
+            401: error_doc(NOT_AUTHENTICATED),
+            403: error_doc(PERMISSION_DENIED),
+            409: error_doc("discount_code_taken"),
         },
     )
     def post(self, request: Request) -> Response:
@@ -118,7 +110,9 @@ class DiscountDetailApi(APIView):
         parameters=[CODE_PARAM],
         responses={
             200: OpenApiResponse(DiscountOut, description="The discount, with its status."),
-            **_problems(401, 403, 404),
+            401: error_doc(NOT_AUTHENTICATED),
+            403: error_doc(PERMISSION_DENIED),
+            404: error_doc("discount_not_found"),
         },
         examples=[examples.A_DISCOUNT],
     )
@@ -133,7 +127,10 @@ class DiscountDetailApi(APIView):
         examples=examples.UPDATE,
         responses={
             200: OpenApiResponse(DiscountOut, description="The changed discount."),
-            **_problems(400, 401, 403, 404),
+            400: error_doc(INVALID_INPUT),
+            401: error_doc(NOT_AUTHENTICATED),
+            403: error_doc(PERMISSION_DENIED),
+            404: error_doc("discount_not_found"),
         },
         description="Only description, ends_at, max_redemptions and is_active can change; "
         "sending any other field of a discount is a validation_error naming it.",
@@ -161,13 +158,12 @@ class RedemptionCreateApi(APIView):
             200: OpenApiResponse(
                 RedemptionOut, description="This cart already held the redemption."
             ),
-            **_problems(
-                400,
-                401,
-                403,
-                404,
-                s422="discount_expired / discount_not_started / discount_inactive / "
-                "discount_exhausted",
+            400: error_doc(INVALID_INPUT),
+            401: error_doc(NOT_AUTHENTICATED),
+            403: error_doc(PERMISSION_DENIED),
+            404: error_doc("discount_not_found"),
+            422: error_doc(
+                "discount_expired / discount_not_started / discount_inactive / discount_exhausted"
             ),
         },
     )
@@ -192,7 +188,9 @@ class RedemptionDetailApi(APIView):
             204: OpenApiResponse(
                 description="Released, or nothing was held (also for an unknown code)."
             ),
-            **_problems(401, 403, 404, s404="not_found: cart_id is not a UUID"),
+            401: error_doc(NOT_AUTHENTICATED),
+            403: error_doc(PERMISSION_DENIED),
+            404: error_doc("discount_not_found; not_found: cart_id is not a UUID"),
         },
     )
     def delete(self, request: Request, code: str, cart_id: str) -> Response:

@@ -21,18 +21,9 @@ from payments.serializers import (
 )
 from payments.services import payment_create
 from servicekit.auth import roles_allowed
-from servicekit.drf import PROBLEM_CONTENT_TYPE
-from servicekit.schema import problem_response
+from servicekit.schema import NOT_AUTHENTICATED, error_doc
 
 REPLAYED_HEADER = "Idempotent-Replayed"
-
-
-_problem = problem_response
-
-
-_AUTH_ERRORS = {
-    (401, PROBLEM_CONTENT_TYPE): _problem("not_authenticated: missing or wrong token."),
-}
 
 
 class PaymentListCreateApi(GenericAPIView):
@@ -64,16 +55,10 @@ class PaymentListCreateApi(GenericAPIView):
                 description="The payment, `succeeded` or `declined` (a decline is not an error). "
                 "Also the replay of an earlier identical request.",
             ),
-            (400, PROBLEM_CONTENT_TYPE): _problem(
-                "idempotency_key_missing, validation_error or malformed_request."
-            ),
-            **_AUTH_ERRORS,
-            (409, PROBLEM_CONTENT_TYPE): _problem(
-                "idempotency_key_in_use: a request with this key is still in flight."
-            ),
-            (422, PROBLEM_CONTENT_TYPE): _problem(
-                "idempotency_key_reused: the key was used with a different body."
-            ),
+            400: error_doc("idempotency_key_missing, validation_error or malformed_request."),
+            401: error_doc(NOT_AUTHENTICATED),
+            409: error_doc("idempotency_key_in_use: a request with this key is still in flight."),
+            422: error_doc("idempotency_key_reused: the key was used with a different body."),
         },
     )
     def post(self, request):
@@ -106,8 +91,8 @@ class PaymentListCreateApi(GenericAPIView):
             (200, "application/json"): OpenApiResponse(
                 PaymentOut(many=True), description="A page of payments, newest first."
             ),
-            (400, PROBLEM_CONTENT_TYPE): _problem("validation_error: bad query parameter."),
-            **_AUTH_ERRORS,
+            400: error_doc("validation_error: bad query parameter."),
+            401: error_doc(NOT_AUTHENTICATED),
         },
     )
     def get(self, request):
@@ -135,8 +120,8 @@ class PaymentDetailApi(APIView):
         examples=[examples.A_PAYMENT],
         responses={
             (200, "application/json"): OpenApiResponse(PaymentOut, description="The payment."),
-            **_AUTH_ERRORS,
-            (404, PROBLEM_CONTENT_TYPE): _problem("payment_not_found."),
+            401: error_doc(NOT_AUTHENTICATED),
+            404: error_doc("payment_not_found."),
         },
     )
     def get(self, request, payment_id: str):

@@ -19,6 +19,15 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-def problem_response(description: str) -> OpenApiResponse:
-    """An error response in the schema; ``description`` names its ``code`` values."""
-    return OpenApiResponse(ProblemSerializer, description=description)
+def error_doc(codes: str) -> OpenApiResponse:
+    """One error response in the schema: a problem+json body; ``codes`` names the ``code``
+    values it can carry (and when). Every service documents its errors this way:
+    ``responses={200: ..., 404: error_doc("cart_not_found"), 401: error_doc(NOT_AUTHENTICATED)}``.
+    """
+    return OpenApiResponse(ProblemSerializer, description=codes)
+
+
+# The errors most operations share.
+INVALID_INPUT = "validation_error (a field is wrong; see errors) / malformed_request"
+NOT_AUTHENTICATED = "not_authenticated: the token is missing or wrong"
+PERMISSION_DENIED = "permission_denied: the token's role may not do this"
