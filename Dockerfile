@@ -1,10 +1,15 @@
-# payment_service image. Build from the repository root (it needs servicekit/ and uv.lock):
-#   docker build -f payment_service/Dockerfile -t payment_service .
+# The image of each service, from one file. Build from the repository root (it needs
+# servicekit/ and uv.lock), naming the service and its port:
+#   docker build --build-arg SERVICE=discount --build-arg PORT=8001 -t discount_service .
+#   docker build --build-arg SERVICE=payment --build-arg PORT=8003 -t payment_service .
+#   docker build --build-arg SERVICE=cart --build-arg PORT=8002 -t cart_service .
+# docker-compose.yml passes the same arguments.
 # checkov:skip=CKV_DOCKER_7: FROM ${PYTHON_IMAGE}, whose default below is a version tag AND a digest
-# The official image by digest (python:3.11-slim-bookworm, 2026-08); scripts/compose-e2e.sh
+# The official image by digest (python:3.11-slim-bookworm, 2026-08); scripts/compose-lib.sh
 # passes a local stand-in where no registry answers.
 ARG PYTHON_IMAGE=docker.io/library/python:3.11-slim-bookworm@sha256:0bee7276f83efd4a1ee05bbbf4281d95ed28e079220a9457f25a93e3f1e3c31b
 FROM ${PYTHON_IMAGE} AS build
+ARG SERVICE
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
@@ -16,21 +21,24 @@ COPY servicekit/ servicekit/
 COPY discount_service/pyproject.toml discount_service/
 COPY payment_service/pyproject.toml payment_service/
 COPY cart_service/pyproject.toml cart_service/
-RUN uv sync --locked --no-dev --no-editable --package payment-service
+RUN case "$SERVICE" in discount|payment|cart) ;; *) echo "--build-arg SERVICE=discount|payment|cart" >&2; exit 1;; esac \
+    && uv sync --locked --no-dev --no-editable --package "${SERVICE}-service"
 
 FROM ${PYTHON_IMAGE}
+ARG SERVICE
+ARG PORT=8000
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app app
 COPY --from=build /opt/venv /opt/venv
-COPY --chown=root:root payment_service/ /app/
+COPY --chown=root:root ${SERVICE}_service/ /app/
 WORKDIR /app
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_ENV=production \
-    SERVICE_NAME=payment_service \
-    BIND=0.0.0.0:8003
+    SERVICE_NAME=${SERVICE}_service \
+    BIND=0.0.0.0:${PORT}
 USER app
-EXPOSE 8003
+EXPOSE ${PORT}
 # What docker-compose.yml also asks; servicekit.healthcheck needs no curl in the image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-m", "servicekit.healthcheck"]
