@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Literal, NoReturn
 
 import requests
 
@@ -38,7 +38,7 @@ class DiscountClient(ProviderClient):
         response = self.request("GET", self.url("api", "discounts", code), idempotent=True)
         if response.status_code == 200:
             return self.reply(Discount, response)
-        raise self._refusal(response)
+        self._refuse(response)
 
     def redeem(self, code: str, cart_id: str) -> Redemption:
         """Hold one use of the discount for the cart; idempotent per cart (201, then 200)."""
@@ -50,7 +50,7 @@ class DiscountClient(ProviderClient):
         )
         if response.status_code in (200, 201):
             return self.reply(Redemption, response)
-        raise self._refusal(response)
+        self._refuse(response)
 
     def release(self, code: str, cart_id: str) -> None:
         """Give the cart's use back; idempotent (204 also when nothing was held)."""
@@ -63,13 +63,14 @@ class DiscountClient(ProviderClient):
             return
         if response.status_code == 404 and error_code(response) == "discount_not_found":
             return  # the discount is gone, so nothing is held
-        raise self.fail(response, f"unexpected HTTP {response.status_code}")
+        self.fail(response, f"unexpected HTTP {response.status_code}")
 
-    def _refusal(self, response: requests.Response) -> Exception:
+    def _refuse(self, response: requests.Response) -> NoReturn:
+        """The refusal the provider answered with, or unavailable for anything else."""
         code = error_code(response)
         if response.status_code in (404, 422) and code in errors.DISCOUNT_REFUSALS:
-            return errors.DISCOUNT_REFUSALS[code]()
-        return self.fail(response, f"unexpected HTTP {response.status_code} (code {code!r})")
+            raise errors.DISCOUNT_REFUSALS[code]()
+        self.fail(response, f"unexpected HTTP {response.status_code} (code {code!r})")
 
 
 def from_settings() -> DiscountClient:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -171,8 +171,13 @@ class ProviderClient:
 
     # -- reading answers ----------------------------------------------------------
 
-    def fail(self, response: requests.Response, why: str) -> ProblemError:
-        """An answer we cannot use. 401/403 means our token is wrong: our fault, logged loud."""
+    def fail(self, response: requests.Response, why: str) -> NoReturn:
+        """An answer we cannot use: logged, then the unavailable error is raised."""
+        self.log_unusable(response, why)
+        raise self.unavailable()
+
+    def log_unusable(self, response: requests.Response, why: str) -> None:
+        """Log an answer we cannot use. 401/403 means our token is wrong: our fault, loud."""
         if response.status_code in (401, 403):
             logger.error(
                 "%s refused our token (HTTP %d): check its *_SERVICE_TOKEN setting",
@@ -188,7 +193,6 @@ class ProviderClient:
                 why,
                 response.text[:200],
             )
-        return self.unavailable()
 
     def reply(self, model: type[R], response: requests.Response) -> R:
         """The body as the reply model says, or the unavailable error."""
@@ -199,7 +203,7 @@ class ProviderClient:
                 f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
                 for e in exc.errors(include_url=False)
             )
-            raise self.fail(response, problems) from None
+        self.fail(response, problems)  # outside the except: no chained traceback
 
 
 def error_code(response: requests.Response) -> str | None:

@@ -69,14 +69,18 @@ class PaymentClient(ProviderClient):
         code = error_code(response)
         if response.status_code == 422 and code == "idempotency_key_reused":
             # We never send one key with two bodies; if it happens it is our bug, logged loud.
-            self.fail(response, f"idempotency key {idempotency_key!r} reused with another body")
+            self.log_unusable(
+                response, f"idempotency key {idempotency_key!r} reused with another body"
+            )
             raise errors.PaymentKeyReused()
         if 400 <= response.status_code < 500 and code and response.status_code not in TRANSIENT:
-            self.fail(response, f"charge refused for good (HTTP {response.status_code} {code})")
+            self.log_unusable(
+                response, f"charge refused for good (HTTP {response.status_code} {code})"
+            )
             raise errors.PaymentRefused(
                 f"The payment service refused the charge ({code}); nothing was charged."
             )
-        raise self.fail(response, f"unexpected HTTP {response.status_code}")
+        self.fail(response, f"unexpected HTTP {response.status_code}")
 
     def list_by_reference(self, reference: str) -> list[Payment]:
         """Every payment carrying this reference, following the pages."""
@@ -88,7 +92,7 @@ class PaymentClient(ProviderClient):
                 break
             response = self.request("GET", url, params=params, idempotent=True)
             if response.status_code != 200:
-                raise self.fail(response, f"unexpected HTTP {response.status_code}")
+                self.fail(response, f"unexpected HTTP {response.status_code}")
             page = self.reply(PaymentPage, response)
             payments.extend(page.results)
             url = page.next

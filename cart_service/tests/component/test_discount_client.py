@@ -238,3 +238,16 @@ def test_a_redirect_is_not_followed_with_our_token(client, mocked):
         client.get("SAVE10")
 
     assert [call.request.url for call in mocked.calls] == [f"{BASE}/api/discounts/SAVE10/"]
+
+
+def test_an_unusable_answer_raises_unavailable_and_logs_why(client, caplog):
+    response = requests.Response()
+    response.status_code, response._content = 502, b"<html>Bad gateway</html>"
+    response.request = requests.Request("GET", f"{BASE}/api/discounts/SAVE10/").prepare()
+    response.url = response.request.url
+
+    with pytest.raises(errors.DiscountServiceUnavailable):
+        client.fail(response, "a proxy's error page")
+
+    assert "a proxy's error page" in caplog.text
+    assert "<html>Bad gateway" in caplog.text
