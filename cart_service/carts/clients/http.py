@@ -3,8 +3,10 @@
 Every call has explicit (connect, read) timeouts. Only requests that are
 idempotent by contract are retried (connection errors, timeouts, 5xx, 409
 ``idempotency_key_in_use``), with exponential backoff, all within a total time
-budget. Whatever cannot be read as the contract promises becomes the client's
-``unavailable`` error: the outcome is unknown, never a 500 at cart_service.
+budget. The policy is tenacity's (``Retrying``: stop after the tries or before a wait
+that would overrun the budget, exponential waits); a try is ``_try``. Whatever cannot be
+read as the contract promises becomes the client's ``unavailable`` error: the outcome is
+unknown, never a 500 at cart_service.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ from urllib.parse import quote
 
 import requests
 from pydantic import ValidationError
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential,
+)
 
 from carts.clients.deadline import DeadlineAdapter, deadline
 from carts.clients.replies import Reply
@@ -26,6 +36,10 @@ from servicekit.request_id import outgoing_headers
 
 logger = logging.getLogger(__name__)
 R = TypeVar("R", bound=Reply)
+
+
+class _Transient(Exception):
+    """A try that failed in a way another try may not: a network failure, a 5xx, a key in use."""
 
 
 class ProviderClient:
@@ -101,55 +115,70 @@ class ProviderClient:
         prepared = requests.PreparedRequest()
         prepared.prepare(method=method, url=url, headers=all_headers, json=json_body, params=params)
         deadline_at = self._clock() + self.time_budget
-        tries = 1 + (self.retries if idempotent else 0)
-        failure = "no attempt fitted in the time budget"
-        for attempt in range(tries):
-            remaining = deadline_at - self._clock()
-            if remaining <= 0:
-                break
-            timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
-            try:
-                with (
-                    deadline(time.monotonic() + remaining) as watch,
-                    observe_call(self.provider, method, attempt) as call,  # metrics, span
-                ):
-                    prepared.headers.update(call.headers)  # this try's traceparent
-                    response = self.send(prepared, timeout)
-                    call.status = response.status_code
-                    if watch.cut:  # the body may have been cut short
-                        raise requests.Timeout("the time budget ran out")
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-            ) as exc:
-                failure = f"{type(exc).__name__}: {exc}"
-                if self._clock() >= deadline_at:
-                    failure = f"time budget of {self.time_budget}s ran out ({failure})"
-            except requests.RequestException as exc:
-                # Invalid URL and the like: a configuration problem, retrying cannot help.
-                logger.error("%s %s %s failed: %s", self.provider, method, url, exc)
-                raise self.unavailable() from exc
-            else:
-                if not self._is_transient(response):
-                    return response
-                failure = f"HTTP {response.status_code}"
-            logger.warning(
-                "%s %s %s attempt %d/%d failed: %s",
-                self.provider,
-                method,
-                url,
-                attempt + 1,
-                tries,
-                failure,
-            )
-            if attempt + 1 < tries:
-                delay = self.backoff * (2**attempt)
-                if self._clock() + delay >= deadline_at:
-                    break
-                self._sleep(delay)
+        retrying = Retrying(
+            # Only a request that is idempotent by contract is sent more than once ...
+            stop=stop_after_attempt(1 + (self.retries if idempotent else 0))
+            # ... and no wait that would not end within the time budget.
+            | stop_before_delay(self.time_budget),
+            wait=wait_exponential(multiplier=self.backoff, min=0),
+            retry=retry_if_exception_type(_Transient),
+            sleep=self._sleep,
+            before_sleep=lambda state: self._log_try(method, url, state),
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._try(prepared, method, deadline_at, attempt.retry_state)
+        except RetryError as exc:  # the last try failed, and no other may follow
+            failure = str(exc.last_attempt.exception())
         logger.error("%s %s %s gave up: %s", self.provider, method, url, failure)
         raise self.unavailable()
+
+    def _try(
+        self, prepared: requests.PreparedRequest, method: str, deadline_at: float, state
+    ) -> requests.Response:
+        """One try: the response, or _Transient if another try may get a better answer."""
+        remaining = deadline_at - self._clock()
+        if remaining <= 0:
+            raise _Transient(f"time budget of {self.time_budget}s ran out")
+        timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+        number = state.attempt_number - 1
+        try:
+            with (
+                deadline(time.monotonic() + remaining) as watch,
+                observe_call(self.provider, method, number) as call,  # metrics, span
+            ):
+                prepared.headers.update(call.headers)  # this try's traceparent
+                response = self.send(prepared, timeout)
+                call.status = response.status_code
+                if watch.cut:  # the body may have been cut short
+                    raise requests.Timeout("the time budget ran out")
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
+            failure = f"{type(exc).__name__}: {exc}"
+            if self._clock() >= deadline_at:
+                failure = f"time budget of {self.time_budget}s ran out ({failure})"
+            raise _Transient(failure) from exc
+        except requests.RequestException as exc:
+            # Invalid URL and the like: a configuration problem, retrying cannot help.
+            logger.error("%s %s %s failed: %s", self.provider, method, prepared.url, exc)
+            raise self.unavailable() from exc
+        if self._is_transient(response):
+            raise _Transient(f"HTTP {response.status_code}")
+        return response
+
+    def _log_try(self, method: str, url: str, state) -> None:
+        logger.warning(
+            "%s %s %s try %d failed: %s",
+            self.provider,
+            method,
+            url,
+            state.attempt_number,
+            state.outcome.exception(),
+        )
 
     def send(self, prepared: requests.PreparedRequest, timeout: tuple[float, float]):
         """Send through the session's adapter, body read; no redirects, cookies or hooks.
