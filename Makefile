@@ -52,10 +52,17 @@ coverage-erase:
 coverage: install ## Combine the coverage of the last make test: per suite, total, HTML in reports/coverage/html; fails under the threshold
 	COVERAGE_PROCESS_START= $(PY) scripts/coverage_report.py
 
-lint: install ## ruff, formatting, and no missing migrations
+APP_discount := discounts
+APP_payment := payments
+APP_cart := carts tests/fakes.py
+
+lint: install ## ruff, formatting, mypy (django-stubs) per service with servicekit, no missing migrations
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	@for s in $(SERVICES); do \
+	  echo "mypy: $${s}_service"; \
+	  case $$s in discount) app="$(APP_discount)";; payment) app="$(APP_payment)";; cart) app="$(APP_cart)";; esac; \
+	  (cd $${s}_service && $(PY) -m mypy --config-file ../pyproject.toml $$app config ../servicekit/servicekit) || exit 1; \
 	  (cd $${s}_service && $(PY) manage.py makemigrations --check --dry-run -v 0) || exit 1; \
 	done
 

@@ -105,7 +105,7 @@ def cart_checkout(
         if cart.payment_status == PaymentStatus.PAID:
             return cart
         _ensure_no_problem(cart)
-        if not cart.has_items:
+        if not cart.has_items:  # type: ignore[attr-defined] # annotated by cart_for_checkout()
             raise CartEmpty()
         code = cart.discount_code
         if code and cart.releases_owed and not cart.attempt_unresolved:

@@ -102,7 +102,7 @@ class Cart(models.Model):
 
     @property
     def discount(self) -> domain.AppliedDiscount | None:
-        if not self.discount_code:
+        if not self.discount_code or self.discount_value is None:
             return None
         return domain.AppliedDiscount(
             kind=self.discount_kind,

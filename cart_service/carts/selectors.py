@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from carts.errors import CartNotFound
@@ -41,7 +43,7 @@ _for_checkout = CompiledLookup(
 )
 
 
-def _get(lookup: CompiledLookup[Cart], cart_id: object) -> Cart:
+def _get(lookup: CompiledLookup[Any], cart_id: object) -> Cart:
     pk = parse_uuid(cart_id)
     found = lookup(pk) if pk is not None else []
     if not found:

@@ -121,10 +121,10 @@ class CartOut(serializers.ModelSerializer):
             "subtotal": format_money(totals.subtotal),
             "discount": {
                 "code": cart.discount_code,
-                "kind": cart.discount_kind,
-                "value": format_money(cart.discount_value),
+                "kind": discount.kind,
+                "value": format_money(discount.value),
             }
-            if cart.discount_code
+            if (discount := cart.discount)
             else None,
             "amount_discounted": format_money(totals.amount_discounted),
             "total": format_money(totals.total),

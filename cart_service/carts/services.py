@@ -10,6 +10,7 @@ that every other request waits behind.
 from __future__ import annotations
 
 import logging
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -206,7 +207,7 @@ def _release_quietly(cart_id: object, code: str, discount_client: DiscountProvid
 
 
 def releases_give_back(
-    *, cart_id: object, discount_client: DiscountProvider, owed: list[OwedRelease] | None = None
+    *, cart_id: uuid.UUID, discount_client: DiscountProvider, owed: list[OwedRelease] | None = None
 ) -> tuple[int, int]:
     """Release the uses the cart owes (or just ``owed``); (released, still owed)."""
     rows = list(OwedRelease.objects.filter(cart_id=cart_id)) if owed is None else owed
@@ -220,7 +221,7 @@ def releases_give_back(
     return released, len(rows) - released
 
 
-def _clear_releases_owed(cart_id: object) -> None:
+def _clear_releases_owed(cart_id: uuid.UUID) -> None:
     """Clear the flag once no release is owed, under the row lock that guards its setting."""
     with transaction.atomic():
         list(Cart.objects.select_for_update().filter(pk=cart_id).values_list("pk"))

@@ -15,10 +15,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
 from rest_framework import throttling
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from carts.errors import DiscountRefused
 
@@ -112,12 +115,18 @@ class CodeAttemptThrottle(throttling.BaseThrottle):
         return self._wait
 
 
-class CodeAttemptsThrottled:
+if TYPE_CHECKING:  # the mixin is only ever mixed into a DRF view
+    _View = APIView
+else:
+    _View = object
+
+
+class CodeAttemptsThrottled(_View):
     """Mixin for the discount view: checks the limits first, counts each refusal after."""
 
-    throttle_classes = (CodeAttemptThrottle,)
+    throttle_classes = [CodeAttemptThrottle]
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, DiscountRefused) and self.request.method == "PUT":
             record_refusal(self.request, self.kwargs["cart_id"])
         return super().handle_exception(exc)

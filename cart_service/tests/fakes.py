@@ -12,10 +12,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
 
 from carts import errors
 from carts.clients.discount import Discount, Redemption
 from carts.clients.payment import Payment
+from carts.clients.ports import DiscountProvider, PaymentProvider
 
 APPROVAL_LIMIT = Decimal("20.00")
 
@@ -102,7 +104,9 @@ class FakePaymentClient:
             if idempotency_key in self.payments:
                 assert self.bodies[idempotency_key] == body, "idempotency_key_reused"
             else:
-                status = "succeeded" if amount < APPROVAL_LIMIT else "declined"
+                status: Literal["succeeded", "declined"] = (
+                    "succeeded" if amount < APPROVAL_LIMIT else "declined"
+                )
                 self.payments[idempotency_key] = Payment(
                     id=str(uuid.uuid4()),
                     reference=reference,
@@ -133,3 +137,8 @@ class FakePaymentClient:
     @property
     def charged(self) -> list[Payment]:
         return list(self.payments.values())
+
+
+if TYPE_CHECKING:  # mypy (make lint) holds the fakes to the ports checkout is typed against
+    _discounts: DiscountProvider = FakeDiscountClient()
+    _payments: PaymentProvider = FakePaymentClient()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from servicekit.settings import base_settings, env_token
+from servicekit.settings import base_settings, env_token, is_production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,7 @@ globals().update(
 
 DISCOUNT_ADMIN_TOKEN = env_token("DISCOUNT_ADMIN_TOKEN")
 DISCOUNT_SERVICE_TOKEN = env_token("DISCOUNT_SERVICE_TOKEN")
-if PRODUCTION and DISCOUNT_ADMIN_TOKEN == DISCOUNT_SERVICE_TOKEN:  # noqa: F821 - base_settings
+if is_production() and DISCOUNT_ADMIN_TOKEN == DISCOUNT_SERVICE_TOKEN:
     # One token for both roles would let cart_service (or whoever holds its token) manage discounts.
     raise ImproperlyConfigured("DISCOUNT_ADMIN_TOKEN must differ from DISCOUNT_SERVICE_TOKEN.")
 API_TOKENS = {"admin": DISCOUNT_ADMIN_TOKEN, "service": DISCOUNT_SERVICE_TOKEN}

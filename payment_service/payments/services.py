@@ -83,7 +83,10 @@ def payment_create(
             )
             if decision is Decision.REPLAY:
                 REPLAYS.inc()
-                return StoredResponse(row.response_status, bytes(row.response_body), replayed=True)
+                status, body = row.response_status, row.response_body
+                if status is None or body is None:  # a table constraint rules it out
+                    raise RuntimeError(f"idempotency key {row.pk} completed without a response")
+                return StoredResponse(status, bytes(body), replayed=True)
             if decision is Decision.REUSED:
                 raise _refused(IdempotencyKeyReused())
             if decision is Decision.IN_USE:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
@@ -46,7 +46,7 @@ class CompiledLookup(Generic[M]):
         # The model and the looked-up field, known once the queryset was first built; the
         # queryset itself is built only to compile, never on the hot path.
         self._model: type[M] | None = None
-        self._model_field = None
+        self._model_field: Any = None
 
     def __call__(self, value: object) -> list[M]:
         model = self._model
@@ -87,11 +87,12 @@ class CompiledLookup(Generic[M]):
         if len(at) != 1:
             raise ValueError(f"{self._field}={value!r} is not one parameter of {params!r}")
         plan = _Plan(sql, list(params), at[0])
-        raw = model.objects.raw(sql, params, using=alias)
+        # RawQuerySet's internals, used as Django's RawModelIterable uses them (untyped).
+        raw: Any = model._default_manager.raw(sql, params, using=alias)
         found = list(raw)  # what raw() builds is the reference for every later run
         plan.names, plan.positions, plan.annotations = raw.resolve_model_init_order()
         fields = [raw.model_fields.get(column) for column in raw.columns]
-        cols = [f.get_col(f.model._meta.db_table) if f else None for f in fields]
+        cols: list[Any] = [f.get_col(f.model._meta.db_table) if f else None for f in fields]
         connection = connections[alias]
         compiler = connection.ops.compiler("SQLCompiler")(raw.query, connection, alias)
         if compiler.has_composite_fields(cols):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import OperationalError as DjangoOperationalError
@@ -76,7 +77,8 @@ def validation_problem(errors: object) -> dict[str, object]:
 
 
 def problem_response(body: dict[str, object], headers: dict[str, str] | None = None) -> Response:
-    return Response(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+    status = cast(int, body["status"])  # servicekit.errors.problem() puts an int there
+    return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
 def exception_handler(exc, context) -> Response | None:
@@ -226,7 +228,8 @@ class FieldsOnceMixin:
         plan = cls.__dict__.get("_plan")
         if plan is None:
             plan = tuple(
-                (f.field_name, f.get_attribute, f.to_representation) for f in self._readable_fields
+                (f.field_name, f.get_attribute, f.to_representation)
+                for f in self._readable_fields  # type: ignore[attr-defined] # a Serializer's
             )
             cls._plan = plan
         ret = {}

@@ -42,7 +42,8 @@ def parse_money(value: object) -> Decimal:
     try:
         if not amount.is_finite():
             raise MoneyError("Enter a finite amount.")
-        if amount.as_tuple().exponent < -2:
+        exponent = amount.as_tuple().exponent  # an int: the amount is finite
+        if isinstance(exponent, int) and exponent < -2:
             raise MoneyError("Enter an amount with at most two decimal places.")
         amount = amount.quantize(CENT)
     except InvalidOperation as exc:

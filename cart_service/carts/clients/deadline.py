@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import requests
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -124,7 +125,7 @@ def _resolve(host: str, port: int, timeout: float | None) -> list[tuple]:
         pass
     else:  # a literal address needs no lookup
         return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    result: dict[str, object] = {}
+    result: dict[str, Any] = {}
 
     def lookup() -> None:
         try:
@@ -142,7 +143,13 @@ def _resolve(host: str, port: int, timeout: float | None) -> list[tuple]:
     raise socket.gaierror(f"resolving {host!r} took longer than the time left")
 
 
-class _DeadlineConnectionMixin:
+if TYPE_CHECKING:  # the mixin is only ever mixed into urllib3's HTTPConnection
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class _DeadlineConnectionMixin(_Connection):
     def _new_conn(self) -> socket.socket:
         remaining = _remaining()
         if remaining is None:
@@ -153,10 +160,10 @@ class _DeadlineConnectionMixin:
         try:
             addresses = _resolve(host, self.port, remaining)
         except OSError as exc:
-            raise NameResolutionError(self.host, self, exc) from exc
+            raise NameResolutionError(self.host, self, exc) from exc  # type: ignore[arg-type]
         error: OSError = OSError(f"{host} resolved to no address")
         for family, kind, proto, _, address in addresses:
-            left = _remaining()
+            left = _remaining() or 0.0
             if left <= 0:
                 raise ConnectTimeoutError(self, f"no time left to connect to {host}")
             sock = socket.socket(family, kind, proto)
@@ -174,7 +181,7 @@ class _DeadlineConnectionMixin:
             raise ConnectTimeoutError(self, f"connecting to {host} timed out") from error
         raise NewConnectionError(self, f"Failed to establish a new connection: {error}")
 
-    def request(self, *args, **kwargs):
+    def request(self, *args: Any, **kwargs: Any) -> None:
         connections = getattr(_local, "connections", None)
         if connections is not None:
             connections.append(self)  # so the watchdog can cut it at the deadline

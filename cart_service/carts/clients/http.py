@@ -188,7 +188,7 @@ class ProviderClient:
         redirect from a provider is an unexpected answer, not something to follow with
         our token.
         """
-        response = self.session.get_adapter(prepared.url).send(prepared, timeout=timeout)
+        response = self.session.get_adapter(prepared.url or "").send(prepared, timeout=timeout)
         response.content  # read the body now, inside the deadline  # noqa: B018
         return response
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import os
+from typing import TypedDict, TypeVar, cast
 
 from carts.clients.http import ProviderClient
 
+C = TypeVar("C", bound=ProviderClient)
 _shared: dict[tuple, ProviderClient] = {}
 
 
-def shared_client(cls: type[ProviderClient], base_url: str, token: str) -> ProviderClient:
+class DownstreamOptions(TypedDict):
+    connect_timeout: float
+    read_timeout: float
+    retries: int
+    backoff: float
+    time_budget: float
+
+
+def shared_client(cls: type[C], base_url: str, token: str) -> C:
     """One client per provider and configuration per process, so one pool of keep-alive
     connections: a new ``requests.Session`` per call would open a new TCP connection per
     call and rebuild its adapters. Keyed by the process id too, so that a forked worker
@@ -21,10 +31,10 @@ def shared_client(cls: type[ProviderClient], base_url: str, token: str) -> Provi
     client = _shared.get(key)
     if client is None:
         client = _shared.setdefault(key, cls(base_url, token, **options))
-    return client
+    return cast(C, client)
 
 
-def downstream_options() -> dict[str, float | int]:
+def downstream_options() -> DownstreamOptions:
     """The DOWNSTREAM_* settings every provider client takes (read now, not at import)."""
     from django.conf import settings
 

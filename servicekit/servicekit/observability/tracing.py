@@ -81,7 +81,11 @@ def configure(service: str) -> bool:
     from opentelemetry import trace
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        ConsoleSpanExporter,
+        SpanExporter,
+    )
 
     # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the default name.
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
@@ -89,7 +93,7 @@ def configure(service: str) -> bool:
         if name == "otlp":
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-            exporter = OTLPSpanExporter()
+            exporter: SpanExporter = OTLPSpanExporter()
         else:
             exporter = ConsoleSpanExporter(service_name=service)
         provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -140,13 +144,14 @@ class ServerSpan:
         from opentelemetry import context
         from opentelemetry.trace import Status, StatusCode
 
-        span.update_name(f"{span.name} {route}")
+        span.update_name(f"{span.name} {route}")  # type: ignore[attr-defined] # an SDK span
         span.set_attribute("http.route", route)
         span.set_attribute("http.response.status_code", status)
         if status >= 500:
             span.set_status(Status(StatusCode.ERROR))
         span.end()
-        context.detach(self._token)
+        if self._token is not None:
+            context.detach(self._token)
 
 
 class ClientSpan:
