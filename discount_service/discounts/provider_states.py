@@ -7,28 +7,24 @@ never a 500, which the verifier would retry for minutes.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
 
-from discounts.domain import (
-    CODE_RULE,
-    Kind,
-    Terms,
-    is_valid_code,
-    max_redemptions_error,
-    normalise_code,
-    terms_errors,
-)
+from discounts.domain import Kind, Terms, max_redemptions_error, normalise_code, terms_errors
 from discounts.models import Discount, Redemption
-from discounts.serializers import DiscountOut
-from servicekit.ids import parse_uuid
-from servicekit.money import MoneyError, parse_money
-from servicekit.provider_states import Params, ProviderStates, StateError
+from discounts.serializers import CodeField, DiscountOut, StrictUUIDField
+from servicekit.fields import (
+    CurrencyField,
+    MoneyField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
+from servicekit.provider_states import Params, ProviderStates, StateError, validated
 
 states = ProviderStates()
 # What a consumer gets when it names a state without params (documented in README);
@@ -50,18 +46,82 @@ DISCOUNT_PARAMS = (
 )
 
 
+class _CountField(StrictIntegerField):
+    """An integer up to MAX_STATE_COUNT, also written as digits ("3")."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_value=MAX_STATE_COUNT, **kwargs)
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, str) and data.strip().isdigit():
+            data = int(data)
+        return super().to_internal_value(data)
+
+
+class _BooleanField(StrictBooleanField):
+    """true or false, also written as a string ("true", "False")."""
+
+    def to_internal_value(self, data) -> bool:
+        if isinstance(data, str) and data.lower() in ("true", "false"):
+            data = data.lower() == "true"
+        return super().to_internal_value(data)
+
+
+class _ValueField(MoneyField):
+    """Also a JSON number with a fraction: the endpoint parses JSON with plain floats."""
+
+    def to_internal_value(self, data) -> Decimal:
+        return super().to_internal_value(Decimal(repr(data)) if isinstance(data, float) else data)
+
+
+class NoDiscountStateIn(serializers.Serializer):
+    code = StrictCharField(default=None, allow_null=True, allow_blank=True, trim_whitespace=False)
+
+
+class DiscountStateIn(serializers.Serializer):
+    """Absent params take the defaults; ``validate`` fills those that depend on others."""
+
+    code = CodeField(default=DEFAULT_CODE)
+    kind = serializers.ChoiceField(choices=[k.value for k in Kind], default=Kind.PERCENT.value)
+    value = _ValueField(min_value=None, default=Decimal("10.00"))
+    currency = CurrencyField(required=False, allow_null=True, trim_whitespace=False)
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False, allow_null=True)
+    max_redemptions = _CountField(min_value=1, default=None, allow_null=True)
+    times_redeemed = _CountField(min_value=0, default=0)
+    is_active = _BooleanField(default=True)
+    description = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+
+    def validate(self, attrs: dict) -> dict:
+        now = timezone.now()
+        fixed = attrs["kind"] == Kind.FIXED
+        attrs.setdefault("currency", settings.CURRENCIES[0] if fixed else None)
+        attrs.setdefault("starts_at", now - timedelta(days=1))
+        # 30 days ahead (of now, or of a future start), so the window is valid.
+        attrs.setdefault("ends_at", max(now, attrs["starts_at"]) + timedelta(days=30))
+        attrs.setdefault("description", f"{attrs['code']} (provider state)")
+        return attrs
+
+
+class DiscountRedeemedStateIn(DiscountStateIn):
+    cart_id = StrictUUIDField(default=uuid.UUID(DEFAULT_CART_ID))
+    # Counts the cart's own redemption.
+    times_redeemed = _CountField(min_value=1, default=1)
+
+
 @states.setup("a discount exists")
 def a_discount_exists(params: Params) -> dict:
     """Create (or overwrite) the discount; ``times_redeemed`` creates that many redemptions."""
-    discount = _put_discount(params)
+    discount = _put_discount(validated(DiscountStateIn, params))
     return DiscountOut(discount).data
 
 
 @states.setup("no discount exists")
 def no_discount_exists(params: Params) -> dict:
     """Without ``code``, no discount at all exists afterwards."""
-    if "code" in params and params["code"] is not None:
-        Discount.objects.filter(code=_code(params["code"], check=False)).delete()
+    code = validated(NoDiscountStateIn, params)["code"]
+    if code is not None:
+        Discount.objects.filter(code=normalise_code(code)).delete()
     else:
         Discount.objects.all().delete()
     return {}
@@ -73,12 +133,11 @@ def a_discount_is_redeemed_by_a_cart(params: Params) -> dict:
 
     With discount params, ``times_redeemed`` counts this cart's redemption too.
     """
-    cart_id = _uuid(params.get("cart_id", DEFAULT_CART_ID), "cart_id")
-    code = _code(params.get("code", DEFAULT_CODE))
-    discount = Discount.objects.filter(code=code).first()
+    data = validated(DiscountRedeemedStateIn, params)
+    cart_id = data["cart_id"]
+    discount = Discount.objects.filter(code=data["code"]).first()
     if discount is None or any(name in params for name in DISCOUNT_PARAMS):
-        others = _int(params.get("times_redeemed", 1), "times_redeemed", minimum=1) - 1
-        discount = _put_discount({**params, "times_redeemed": others})
+        discount = _put_discount({**data, "times_redeemed": data["times_redeemed"] - 1})
     if not discount.redemptions.filter(cart_id=cart_id).exists():
         if max_redemptions_error(discount.max_redemptions, discount.times_redeemed + 1):
             raise StateError(f"{discount.code} has no redemption left for cart {cart_id}.")
@@ -97,112 +156,19 @@ def teardown_all() -> None:
     Discount.objects.all().delete()
 
 
-def _put_discount(params: Params) -> Discount:
-    code = _code(params.get("code", DEFAULT_CODE))
-    now = timezone.now()
-    kind = params.get("kind", Kind.PERCENT.value)
-    if kind not in {k.value for k in Kind}:
-        raise StateError(f"Param 'kind' must be 'percent' or 'fixed', not {kind!r}.")
-    value = _money(params.get("value", "10.00"))
-    default_currency = settings.CURRENCIES[0] if kind == Kind.FIXED else None
-    currency = params.get("currency", default_currency)
-    if currency is not None and currency not in settings.CURRENCIES:
-        raise StateError(
-            f"Param 'currency' must be one of {settings.CURRENCIES}, not {currency!r}."
-        )
-    starts_at = _datetime(params.get("starts_at", now - timedelta(days=1)), "starts_at")
-    # Defaults to 30 days ahead (of now, or of a future start), so the window is valid.
-    ends_at = params.get("ends_at", max(now, starts_at) + timedelta(days=30))
-    ends_at = None if ends_at is None else _datetime(ends_at, "ends_at")
-    max_redemptions = params.get("max_redemptions")
-    if max_redemptions is not None:
-        max_redemptions = _int(max_redemptions, "max_redemptions", minimum=1)
-    times_redeemed = _int(params.get("times_redeemed", 0), "times_redeemed", minimum=0)
-    is_active = _bool(params.get("is_active", True), "is_active")
-    description = params.get("description", f"{code} (provider state)")
-    if not isinstance(description, str):
-        raise StateError("Param 'description' must be a string.")
-
-    errors = terms_errors(
-        Terms(kind=kind, value=value, currency=currency, starts_at=starts_at, ends_at=ends_at)
-    )
+def _put_discount(data: dict) -> Discount:
+    terms = ("kind", "value", "currency", "starts_at", "ends_at")
+    errors = terms_errors(Terms(**{name: data[name] for name in terms}))
+    max_redemptions, times_redeemed = data["max_redemptions"], data["times_redeemed"]
     if max_redemptions_error(max_redemptions, times_redeemed):
         errors["times_redeemed"] = [f"At most max_redemptions ({max_redemptions})."]
     if errors:
         raise StateError(f"Inconsistent discount params: {errors}")
 
-    Discount.objects.filter(code=code).delete()
-    discount = Discount.objects.create(
-        code=code,
-        kind=kind,
-        value=value,
-        currency=currency,
-        description=description,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        max_redemptions=max_redemptions,
-        times_redeemed=times_redeemed,
-        is_active=is_active,
-    )
+    Discount.objects.filter(code=data["code"]).delete()
+    discount = Discount.objects.create(**{name: data[name] for name in ("code", *DISCOUNT_PARAMS)})
     # The invariant times_redeemed == number of redemptions holds for state data too.
     Redemption.objects.bulk_create(
         Redemption(discount=discount, cart_id=uuid.uuid4()) for _ in range(times_redeemed)
     )
     return discount
-
-
-def _code(raw: Any, *, check: bool = True) -> str:
-    if not isinstance(raw, str):
-        raise StateError("Param 'code' must be a string.")
-    code = normalise_code(raw)
-    if check and not is_valid_code(code):
-        raise StateError(f"Param 'code' {raw!r} is not a valid code: {CODE_RULE}")
-    return code
-
-
-def _money(raw: Any) -> Decimal:
-    if isinstance(raw, float):  # the endpoint parses JSON with plain floats
-        raw = Decimal(repr(raw))
-    try:
-        return parse_money(raw)
-    except MoneyError as exc:
-        raise StateError(f"Param 'value' {raw!r}: {exc}") from None
-
-
-def _datetime(raw: Any, name: str) -> datetime:
-    if isinstance(raw, datetime):
-        return raw
-    parsed = None
-    if isinstance(raw, str):
-        try:
-            parsed = parse_datetime(raw)
-        except ValueError:
-            parsed = None
-    if parsed is None:
-        raise StateError(f"Param {name!r} must be an ISO 8601 timestamp, not {raw!r}.")
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-def _int(raw: Any, name: str, *, minimum: int) -> int:
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum or raw > MAX_STATE_COUNT:
-        raise StateError(f"Param {name!r} must be an integer from {minimum}, not {raw!r}.")
-    return raw
-
-
-def _bool(raw: Any, name: str) -> bool:
-    if isinstance(raw, str) and raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    if not isinstance(raw, bool):
-        raise StateError(f"Param {name!r} must be true or false, not {raw!r}.")
-    return raw
-
-
-def _uuid(raw: Any, name: str) -> uuid.UUID:
-    value = parse_uuid(raw) if isinstance(raw, str) else None
-    if value is None:
-        raise StateError(f"Param {name!r} must be a UUID, not {raw!r}.")
-    return value

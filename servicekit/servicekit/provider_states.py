@@ -33,6 +33,8 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from servicekit.views import problem_json
 
@@ -120,3 +122,25 @@ def require(params: Params, key: str) -> Any:
     if params.get(key) in (None, ""):
         raise StateError(f"Param {key!r} is required.")
     return params[key]
+
+
+def validated(serializer_class: type[serializers.Serializer], params: Params) -> dict:
+    """``params`` as the serializer validates them, or a StateError naming the first bad one."""
+    serializer = serializer_class(data=params)
+    if not serializer.is_valid():
+        raise StateError(_first_error(serializer.errors))
+    return serializer.validated_data
+
+
+def _first_error(errors: Any, name: str = "") -> str:
+    """DRF's nested errors as "Param 'items[0].quantity': <its first message>"."""
+    if isinstance(errors, dict):
+        key, errors = next((key, value) for key, value in errors.items() if value)
+        if isinstance(key, int):
+            name = f"{name}[{key}]"
+        elif key != api_settings.NON_FIELD_ERRORS_KEY:
+            name = f"{name}.{key}" if name else key
+        return _first_error(errors, name)
+    if errors and not isinstance(errors[0], str):  # a list of nested serializers' errors
+        return _first_error(dict(enumerate(errors)), name)
+    return f"Param {name!r}: {errors[0]}" if name else f"Bad params: {errors[0]}"

@@ -124,3 +124,13 @@ def test_unknown_state_is_400_naming_it(anon):
 def test_bad_params_are_400_and_create_nothing(anon, name, params):
     assert_problem(state(anon, name, params), 400, "invalid_provider_state")
     assert Cart.objects.count() == 0
+
+
+def test_a_bad_item_is_named_in_the_detail(anon):
+    items = [{"sku": "A", "unit_price": "1.00"}, {"sku": "B", "unit_price": "1.00", "quantity": 0}]
+
+    body = assert_problem(
+        state(anon, "a cart exists", {"items": items}), 400, "invalid_provider_state"
+    )
+
+    assert "Param 'items[1].quantity'" in body["detail"]

@@ -188,6 +188,20 @@ class TestStates:
         assert_problem(response, 400, "invalid_provider_state")
         assert list(Discount.objects.values_list("code", flat=True)) == ["KEEP"]
 
+    def test_counts_and_flags_may_be_written_as_strings(self, anon):
+        setup(anon, "a discount exists", code="SAVE10", times_redeemed="2", is_active="False")
+
+        discount = Discount.objects.get()
+        assert (discount.times_redeemed, discount.is_active) == (2, False)
+
+    @pytest.mark.parametrize("name", ["value", "max_redemptions", "is_active", "cart_id"])
+    def test_a_bad_param_is_named_in_the_detail(self, anon, name):
+        response = setup(anon, "a discount is redeemed by a cart", **{name: "nope"})
+
+        assert (
+            f"Param {name!r}" in assert_problem(response, 400, "invalid_provider_state")["detail"]
+        )
+
     def test_a_full_discount_cannot_be_redeemed_by_another_cart(self, anon):
         setup(anon, "a discount exists", code="SAVE10", max_redemptions=1, times_redeemed=1)
 

@@ -173,3 +173,11 @@ class TestProviderStates:
 
         assert body["detail"]
         assert Payment.objects.count() == IdempotencyKey.objects.count() == 0
+
+    @pytest.mark.parametrize("name", ["id", "reference", "amount", "currency", "idempotency_key"])
+    def test_a_bad_param_is_named_in_the_detail(self, anon, name):
+        body = assert_problem(
+            state(anon, "a payment exists", {name: 5.5}), 400, "invalid_provider_state"
+        )
+
+        assert f"Param {name!r}" in body["detail"]
