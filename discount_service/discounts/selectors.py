@@ -23,10 +23,19 @@ def discount_list(*, is_active: bool | None = None, search: str = "") -> QuerySe
 
 def discount_get(*, code: str) -> Discount:
     """The discount with this code, looked up the way codes are stored (trimmed, upper-case)."""
+    return _get(_by_code, code)
+
+
+def discount_locked(*, code: str) -> Discount:
+    """The discount row, locked until the surrounding transaction ends (call inside one)."""
+    return _get(_locked, code)
+
+
+def _get(lookup: CompiledLookup[Discount], code: str) -> Discount:
     normalised = normalise_code(code)
     if not is_valid_code(normalised):
         raise DiscountNotFound(f"No discount with code {code!r}.")
-    found = _by_code(normalised)
+    found = lookup(normalised)
     if not found:
         raise DiscountNotFound(f"No discount with code {normalised!r}.")
     return found[0]
@@ -34,3 +43,6 @@ def discount_get(*, code: str) -> Discount:
 
 # The hot read: cart_service asks for a code on every PUT /discount/.
 _by_code = CompiledLookup(lambda: Discount.objects.order_by(), "code")
+# Every redemption and release: SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
+# IMMEDIATE transaction holds the lock.
+_locked = CompiledLookup(lambda: Discount.objects.select_for_update().order_by(), "code")

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from discounts.domain import (
     Status,
-    is_valid_code,
     max_redemptions_error,
     normalise_code,
     window_error,
@@ -28,6 +27,7 @@ from discounts.domain import (
 from discounts.errors import REFUSALS, DiscountCodeTaken, DiscountNotFound, InvalidDiscount
 from discounts.metrics import REDEMPTIONS, RELEASES
 from discounts.models import Discount, Redemption
+from discounts.selectors import discount_locked
 
 UPDATABLE_FIELDS = ("description", "ends_at", "max_redemptions", "is_active")
 
@@ -80,7 +80,7 @@ def discount_update(*, code: str, changes: dict[str, Any]) -> Discount:
     if unknown:
         raise ValueError(f"Not updatable: {sorted(unknown)}")
     with transaction.atomic():
-        discount = _locked(code)
+        discount = discount_locked(code=code)
         errors: dict[str, list[str]] = {}
         if "ends_at" in changes and (error := window_error(discount.starts_at, changes["ends_at"])):
             errors["ends_at"] = [error]
@@ -100,7 +100,7 @@ def discount_update(*, code: str, changes: dict[str, Any]) -> Discount:
 def discount_redeem(*, code: str, cart_id: uuid.UUID) -> RedeemResult:
     """Redeem the discount for a cart; a cart that already holds it gets its redemption back."""
     with transaction.atomic():
-        discount = _locked(code)
+        discount = discount_locked(code=code)
         # Checked before the status: a cart keeps what it holds even if the discount
         # has since become exhausted or expired, so retries stay idempotent.
         held = Redemption.objects.filter(discount=discount, cart_id=cart_id).first()
@@ -124,7 +124,7 @@ def discount_release(*, code: str, cart_id: uuid.UUID) -> bool:
     """
     with transaction.atomic():
         try:
-            discount = _locked(code)
+            discount = discount_locked(code=code)
         except DiscountNotFound:
             RELEASES.labels("nothing_held").inc()
             return False
@@ -133,14 +133,3 @@ def discount_release(*, code: str, cart_id: uuid.UUID) -> bool:
             Discount.objects.filter(pk=discount.pk).update(times_redeemed=F("times_redeemed") - 1)
     RELEASES.labels("released" if deleted else "nothing_held").inc()
     return bool(deleted)
-
-
-def _locked(code: str) -> Discount:
-    """The discount row, locked until the surrounding transaction ends."""
-    normalised = normalise_code(code)
-    if not is_valid_code(normalised):
-        raise DiscountNotFound(f"No discount with code {code!r}.")
-    try:
-        return Discount.objects.select_for_update().get(code=normalised)
-    except Discount.DoesNotExist:
-        raise DiscountNotFound(f"No discount with code {normalised!r}.") from None
