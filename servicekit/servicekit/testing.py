@@ -8,11 +8,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.urls import clear_url_caches
 
 from servicekit.settings import DEV_TOKENS
@@ -84,6 +85,24 @@ def run_together(calls: Sequence[Callable[[], T]], *, timeout: float = 60) -> li
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+def locked_elsewhere(queryset) -> bool:
+    """Whether another connection finds the queryset's rows locked: it tries
+    ``SELECT ... FOR UPDATE NOWAIT`` from a thread (so a connection) of its own."""
+
+    def try_to_lock() -> bool:
+        try:
+            with transaction.atomic():
+                list(queryset.select_for_update(nowait=True))
+            return False
+        except OperationalError:
+            return True
+        finally:
+            connection.close()  # the thread's own connection
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(try_to_lock).result(timeout=30)
 
 
 @pytest.fixture
