@@ -134,6 +134,25 @@ sock_ok() {
     curl -fsS --max-time 3 --unix-socket "$SOCK_PATH" http://d/_ping >/dev/null 2>&1
 }
 
+# A daemon started from a checkout that was deleted since (a CI clone, a worktree) keeps a
+# deleted working directory, and every container it starts then fails ("conmon: Failed
+# to get working directory", "write child: broken pipe"). Replace such a daemon.
+cwd_deleted() {
+    local pid=$1
+    [ -n "$pid" ] && [ -e "/proc/$pid/cwd" ] || return 1
+    case "$(readlink "/proc/$pid/cwd")" in *" (deleted)") return 0 ;; esac
+    return 1
+}
+service_pid=$(pgrep -f "podman system service --time=0 $SOCK_URL" | head -n 1 || true)
+if sock_ok && cwd_deleted "$service_pid"; then
+    log "podman API (pid $service_pid) runs in a deleted directory; restarting it"
+    kill "$service_pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do
+        if ! kill -0 "$service_pid" 2>/dev/null; then break; fi
+        sleep 0.5
+    done
+fi
+
 if sock_ok; then
     log "podman API already answering on $SOCK_URL"
 else
@@ -143,8 +162,9 @@ else
     # setsid + nohup: the service outlives this shell and its job control.
     # DISABLE_HC_SYSTEMD: there is no systemd to schedule healthchecks (the
     # ticker below does it); this only silences podman's errors about that.
-    DISABLE_HC_SYSTEMD=true setsid nohup podman system service --time=0 "$SOCK_URL" \
-        </dev/null >>"$LOG_FILE" 2>&1 &
+    # From /: the daemon outlives this checkout, so it must not keep it as its cwd.
+    (cd / && DISABLE_HC_SYSTEMD=true exec setsid nohup podman system service --time=0 "$SOCK_URL" \
+        </dev/null >>"$LOG_FILE" 2>&1) &
     echo $! >"$SERVICE_PID_FILE"
     for _ in $(seq 1 60); do
         if sock_ok; then break; fi
@@ -255,8 +275,8 @@ ticker_running() {
 if ticker_running; then
     log "healthcheck ticker already running (pid $(cat "$TICKER_PID_FILE"))"
 else
-    setsid nohup /usr/bin/python3 -u -c "$TICKER_PY" podman-healthcheck-ticker "$SOCK_PATH" \
-        </dev/null >>"$TICKER_LOG" 2>&1 &
+    (cd / && exec setsid nohup /usr/bin/python3 -u -c "$TICKER_PY" podman-healthcheck-ticker "$SOCK_PATH" \
+        </dev/null >>"$TICKER_LOG" 2>&1) &
     echo $! >"$TICKER_PID_FILE"
     log "healthcheck ticker started (pid $!, log: $TICKER_LOG)"
 fi
