@@ -190,7 +190,7 @@ class RedemptionDetailApi(APIView):
             ),
             401: error_doc(NOT_AUTHENTICATED),
             403: error_doc(PERMISSION_DENIED),
-            404: error_doc("discount_not_found; not_found: cart_id is not a UUID"),
+            404: error_doc("not_found: cart_id is not a UUID"),
         },
     )
     def delete(self, request: Request, code: str, cart_id: str) -> Response:
