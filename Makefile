@@ -52,19 +52,18 @@ coverage-erase:
 coverage: install ## Combine the coverage of the last make test: per suite, total, HTML in reports/coverage/html; fails under the threshold
 	COVERAGE_PROCESS_START= $(PY) scripts/coverage_report.py
 
-APP_discount := discounts
-APP_payment := payments
-APP_cart := carts tests/fakes.py
+# What mypy checks in each service, besides its config/ and servicekit.
+MYPY_discount := discounts
+MYPY_payment := payments
+MYPY_cart := carts tests/fakes.py
 
 lint: install ## ruff, formatting, mypy (django-stubs) per service with servicekit, no missing migrations
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	@for s in $(SERVICES); do \
-	  echo "mypy: $${s}_service"; \
-	  case $$s in discount) app="$(APP_discount)";; payment) app="$(APP_payment)";; cart) app="$(APP_cart)";; esac; \
-	  (cd $${s}_service && $(PY) -m mypy --config-file ../pyproject.toml $$app config ../servicekit/servicekit) || exit 1; \
-	  (cd $${s}_service && $(PY) manage.py makemigrations --check --dry-run -v 0) || exit 1; \
-	done
+	@set -e; $(foreach s,$(SERVICES), \
+	  echo "mypy: $(s)_service"; \
+	  (cd $(s)_service && $(PY) -m mypy --config-file ../pyproject.toml $(MYPY_$(s)) config ../servicekit/servicekit); \
+	  (cd $(s)_service && $(PY) manage.py makemigrations --check --dry-run -v 0);)
 
 test-repo: install ## The repository's own tests: docs/api.md against the code, scripts/ (tests/)
 	$(call pytest,repo) tests
