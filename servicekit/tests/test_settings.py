@@ -156,3 +156,16 @@ def test_lock_waits_are_bounded_on_both_databases(monkeypatch):
 
     assert pg["DATABASES"]["default"]["OPTIONS"]["options"] == "-c lock_timeout=2500"
     assert lite["DATABASES"]["default"]["OPTIONS"]["timeout"] == 2.5
+
+
+def test_postgresql_binds_on_the_server_and_prepares_unless_told_not_to(monkeypatch):
+    pg = settings_with(monkeypatch, DATABASE_URL="postgres://u:p@db:5432/x")
+    monkeypatch.setenv("DB_PREPARED_STATEMENTS", "false")
+    pooled = settings_with(monkeypatch, DATABASE_URL="postgres://u:p@db:5432/x")
+    lite = settings_with(monkeypatch, DATABASE_URL="sqlite:////tmp/x.sqlite3")
+
+    options = pg["DATABASES"]["default"]["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 5)
+    assert "server_side_binding" not in pooled["DATABASES"]["default"]["OPTIONS"]
+    assert "prepare_threshold" not in pooled["DATABASES"]["default"]["OPTIONS"]
+    assert "server_side_binding" not in lite["DATABASES"]["default"]["OPTIONS"]

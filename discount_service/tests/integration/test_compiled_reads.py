@@ -58,3 +58,17 @@ def test_the_locked_read_holds_the_row_lock_until_the_transaction_ends():
     after = locked_elsewhere(Discount.objects.filter(pk=discount.pk))
 
     assert (while_held, after) == (True, False)
+
+
+@pytest.mark.postgres
+def test_postgresql_prepares_the_hot_read_once_it_repeats():
+    from django.db import connection
+
+    DiscountFactory(code="SAVE10")
+    for _ in range(6):  # psycopg prepares a statement on its 5th run on a connection
+        selectors.discount_get(code="SAVE10")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "discounts_discount"' in sql and "$1" in sql for sql in prepared), prepared
