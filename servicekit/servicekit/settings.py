@@ -208,6 +208,8 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("OPTIONS", {}).update(sqlite_options(lock_timeout))
     elif database["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend; only its health check differs (no SELECT 1 on a quiet socket).
+        database["ENGINE"] = "servicekit.postgresql"
         database.setdefault("OPTIONS", {})["options"] = (
             f"-c lock_timeout={int(lock_timeout * 1000)}"
         )

@@ -45,7 +45,7 @@ def test_empty_variables_mean_the_default(monkeypatch):
 def test_database_url_selects_postgresql(monkeypatch):
     settings = settings_with(monkeypatch, DATABASE_URL="postgres://u:p@db:5432/discount")
 
-    assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings["DATABASES"]["default"]["ENGINE"] == "servicekit.postgresql"
     assert settings["DATABASES"]["default"]["NAME"] == "discount"
 
 
