@@ -162,6 +162,12 @@ def wrk(url: str, *, seconds: float, connections: int = 8, headers: dict | None 
     return result
 
 
+def busy_and_total_jiffies() -> tuple[int, int]:
+    """The whole machine's CPU time from /proc/stat: busy (all but idle and iowait), total."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -169,7 +175,13 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def hot_read(url: str, pids: list[int], seconds: float, headers: dict | None = None) -> dict:
+def hot_read(
+    url: str,
+    pids: list[int],
+    seconds: float,
+    headers: dict | None = None,
+    database_pid: int | None = None,
+) -> dict:
     """The median of three wrk rounds, each on fresh connections.
 
     gunicorn's workers each accept what they can, so where wrk's keep-alive connections
@@ -180,16 +192,25 @@ def hot_read(url: str, pids: list[int], seconds: float, headers: dict | None = N
     rounds = []
     for _ in range(3):
         before = sum(tree_cpu_seconds(p) for p in pids)
+        db_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
         result = wrk(url, seconds=max(2.0, seconds / 3), headers=headers)
         cpu = sum(tree_cpu_seconds(p) for p in pids) - before
         result["server_cpu_ms_per_request"] = cpu * 1000 / max(1, result["requests"])
+        result["database_cpu_ms_per_request"] = (
+            (tree_cpu_seconds(database_pid) - db_before) * 1000 / max(1, result["requests"])
+            if database_pid
+            else None
+        )
         rounds.append(result)
     median = sorted(rounds, key=lambda r: r["rps"])[1]
     return {**median, "rounds_rps": [round(r["rps"]) for r in rounds]}
 
 
-def flow_run(stack: Stack, clients: int, seconds: float) -> dict:
+def flow_run(stack: Stack, clients: int, seconds: float, database_pid: int | None = None) -> dict:
+    """One flow run; ``database_pid``: a database server's (PostgreSQL's) CPU is counted too."""
     before = {name: tree_cpu_seconds(p.pid) for name, p in stack._procs.items()}
+    db_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
+    busy_before, total_before = busy_and_total_jiffies()
     out = subprocess.run(  # noqa: S603
         [
             PY,
@@ -209,6 +230,8 @@ def flow_run(stack: Stack, clients: int, seconds: float) -> dict:
     ).stdout
     raw = json.loads(out)
     cpu = {name: tree_cpu_seconds(p.pid) - before[name] for name, p in stack._procs.items()}
+    db_cpu = tree_cpu_seconds(database_pid) - db_before if database_pid else None
+    busy_after, total_after = busy_and_total_jiffies()
     flows = raw["flows"]
     steps = {
         step: {"n": len(ms), "p50_ms": pct(ms, 50), "p95_ms": pct(ms, 95), "p99_ms": pct(ms, 99)}
@@ -229,6 +252,12 @@ def flow_run(stack: Stack, clients: int, seconds: float) -> dict:
         "server_cpu_ms_per_flow": {n: c * 1000 / max(1, flows) for n, c in cpu.items()},
         "server_cpu_ms_per_request": sum(cpu.values()) * 1000 / max(1, requests),
         "client_cpu_share": raw["client_cpu_s"] / raw["seconds"],
+        # In-process SQLite's CPU is in the services' figures; a server's is not.
+        "database_cpu_ms_per_flow": None if db_cpu is None else db_cpu * 1000 / max(1, flows),
+        # How much of the machine was busy (services, database, client, anything else).
+        "machine_busy_cores": (busy_after - busy_before)
+        / max(1, total_after - total_before)
+        * (os.cpu_count() or 1),
     }
 
 
@@ -349,12 +378,13 @@ def bench_database(kind: str, args, work: Path) -> dict:
             [stack._procs["discount"].pid],
             args.duration,
             {"Authorization": SERVICE_TOKEN},
+            database_pid=cluster.server_pid if cluster else None,
         )
         result["sql_per_request"] = sql_counts(stack)
         result["flows"] = []
         for clients in args.clients:
             print(f"[{kind}] checkout flow, {clients} clients, {args.duration}s", flush=True)
-            run = flow_run(stack, clients, args.duration)
+            run = flow_run(stack, clients, args.duration, cluster.server_pid if cluster else None)
             run["invariants"] = invariants(db_urls)
             result["flows"].append(run)
     finally:
@@ -376,17 +406,18 @@ def markdown(report: dict) -> str:
         "## Hot read: `GET /api/discounts/{code}/`, wrk, 8 connections",
         "",
         "| server | req/s (median of 3 rounds) | rounds | p50 ms | p90 ms | p99 ms | CPU ms/req "
-        "| x floor |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| database server CPU ms/req | x floor |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| floor (bare Django) | {floor['rps']:.0f} | {_rounds(floor)} | {floor['p50_ms']:.2f} "
         f"| {floor['p90_ms']:.2f} | {floor['p99_ms']:.2f} | {floor['server_cpu_ms_per_request']:.2f} "
-        "| 1.00 |",
+        "| | 1.00 |",
     ]
     for db in report["databases"]:
         h = db["hot_read"]
         lines.append(
             f"| discount_service ({db['database']}) | {h['rps']:.0f} | {_rounds(h)} | {h['p50_ms']:.2f} "
             f"| {h['p90_ms']:.2f} | {h['p99_ms']:.2f} | {h['server_cpu_ms_per_request']:.2f} "
+            f"| {_database_cpu(h.get('database_cpu_ms_per_request'))} "
             f"| {h['rps'] / floor['rps']:.2f} |"
         )
     lines += [
@@ -394,8 +425,9 @@ def markdown(report: dict) -> str:
         "## Checkout flow: create a cart with an item, apply a code, check out",
         "",
         "| db | clients | flows/s | errors | create p50/p95/p99 ms | apply p50/p95/p99 ms "
-        "| checkout p50/p95/p99 ms | CPU ms/flow (cart+discount+payment) | client CPU | invariants |",
-        "| --- | ---: | ---: | ---: | --- | --- | --- | --- | ---: | --- |",
+        "| checkout p50/p95/p99 ms | CPU ms/flow (cart+discount+payment) "
+        "| database server CPU ms/flow | client CPU | busy cores | invariants |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | --- |",
     ]
     for db in report["databases"]:
         for run in db["flows"]:
@@ -414,7 +446,9 @@ def markdown(report: dict) -> str:
                 f"| {db['database']} | {run['clients']} | {run['flows_per_s']:.1f} | {run['errors']} "
                 f"| {cells[0]} | {cells[1]} | {cells[2]} "
                 f"| {sum(cpu.values()):.1f} ({cpu['cart']:.1f}+{cpu['discount']:.1f}+{cpu['payment']:.1f}) "
-                f"| {run['client_cpu_share']:.0%} | {verdict} |"
+                f"| {_database_cpu(run.get('database_cpu_ms_per_flow'))} "
+                f"| {run['client_cpu_share']:.0%} | {_busy(run.get('machine_busy_cores'))} "
+                f"| {verdict} |"
             )
     lines += [
         "",
@@ -434,6 +468,15 @@ def markdown(report: dict) -> str:
     for row in report["targets"]:
         lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else 'NO'} |")
     return "\n".join(lines) + "\n"
+
+
+def _database_cpu(ms: float | None) -> str:
+    """A database server's CPU; SQLite runs inside the services, so its CPU is theirs."""
+    return "in the services" if ms is None else f"{ms:.2f}"
+
+
+def _busy(cores: float | None) -> str:
+    return "" if cores is None else f"{cores:.2f} of {os.cpu_count()}"
 
 
 def _rounds(result: dict) -> str:

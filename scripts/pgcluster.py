@@ -117,6 +117,11 @@ class Cluster:
     def url(self, database: str) -> str:
         return f"{self.base_url}/{database}"
 
+    @property
+    def server_pid(self) -> int:
+        """The postmaster's pid (its backends are its children), once started."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def _run(self, *cmd: str) -> None:
         if self._as_root:
             cmd = ("runuser", "-u", _server_user(), "--", *cmd)

@@ -1,5 +1,6 @@
 """bench/run.py --observability: what each mode sets in the services' environment."""
 
+import os
 import sys
 import urllib.request
 from pathlib import Path
@@ -59,3 +60,57 @@ def test_an_unknown_mode_is_refused_before_anything_runs(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["run.py", "--observability", "bogus"])
     with pytest.raises(SystemExit):
         run.main()
+
+
+def _flow(clients: int, database_cpu: float | None) -> dict:
+    step = {"n": 10, "p50_ms": 5.0, "p95_ms": 9.0, "p99_ms": 12.0}
+    return {
+        "clients": clients,
+        "flows_per_s": 50.0 * clients,
+        "errors": 0,
+        "steps": {"create": step, "apply": step, "checkout": step},
+        "server_cpu_ms_per_flow": {"cart": 10.0, "discount": 5.0, "payment": 3.0},
+        "database_cpu_ms_per_flow": database_cpu,
+        "client_cpu_share": 0.08,
+        "machine_busy_cores": 1.84,
+        "invariants": {"paid": 40, "problems": []},
+    }
+
+
+def test_the_report_shows_the_database_servers_own_cpu_and_the_busy_cores():
+    read = {"rps": 2000.0, "rounds_rps": [2000], "p50_ms": 3.0, "p90_ms": 5.0, "p99_ms": 9.0}
+    report = {
+        "when": "now",
+        "machine": "2 cores",
+        "settings": {},
+        "floor": {**read, "rps": 6000.0, "server_cpu_ms_per_request": 0.27},
+        "databases": [
+            {
+                "database": "sqlite",
+                "hot_read": {**read, "server_cpu_ms_per_request": 0.8},
+                "flows": [_flow(8, None)],
+                "sql_per_request": {"GET": 1},
+            },
+            {
+                "database": "postgres",
+                "hot_read": {
+                    **read,
+                    "server_cpu_ms_per_request": 0.9,
+                    "database_cpu_ms_per_request": 0.21,
+                },
+                "flows": [_flow(8, 4.3)],
+                "sql_per_request": {"GET": 1},
+            },
+        ],
+    }
+    report["targets"] = run.targets(report)
+
+    lines = run.markdown(report).splitlines()
+    pg_flow = next(line for line in lines if line.startswith("| postgres | 8 |"))
+    lite_flow = next(line for line in lines if line.startswith("| sqlite | 8 |"))
+    pg_read = next(line for line in lines if line.startswith("| discount_service (postgres)"))
+
+    assert "| 18.0 (10.0+5.0+3.0) | 4.30 | 8% |" in pg_flow
+    assert "| in the services |" in lite_flow
+    assert "| 0.21 |" in pg_read
+    assert f"1.84 of {os.cpu_count()}" in pg_flow
