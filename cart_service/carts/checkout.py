@@ -31,6 +31,7 @@ from carts.errors import (
 from carts.models import Cart, OwedRelease, PaymentStatus
 from carts.selectors import cart_for_checkout
 from carts.services import lock_cart, releases_give_back
+from servicekit.db import save_fields, update_where
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +139,10 @@ def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> None:
     if not cart.redemption_held:
         # Written ahead: if we die during the call, discount_service may hold a use that
         # only this flag tells the reconciler about.
-        Cart.objects.filter(pk=cart.pk, discount_code=code, attempt_unresolved=False).update(
-            redemption_held=True, updated_at=timezone.now()
+        update_where(
+            Cart,
+            {"pk": cart.pk, "discount_code": code, "attempt_unresolved": False},
+            {"redemption_held": True, "updated_at": timezone.now()},
         )
     try:
         discount_client.redeem(code, str(cart.id))
@@ -177,7 +180,7 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
             cart.attempt_unresolved = True
             cart.attempt_started_at = timezone.now()
             cart.payment_status = PaymentStatus.PENDING
-        cart.save(update_fields=ATTEMPT_FIELDS)
+        save_fields(cart, ATTEMPT_FIELDS)
         return attempt_of(cart)
 
 
@@ -303,18 +306,16 @@ def attempt_settle(
     owe = outcome["payment_status"] == PaymentStatus.FAILED and cart.redemption_held
     if owe:
         outcome.update(redemption_held=False, releases_owed=True)
-    unresolved = Cart.objects.filter(
-        pk=cart.pk, checkout_attempt=attempt.number, attempt_unresolved=True
-    )
+    unresolved = {"pk": cart.pk, "checkout_attempt": attempt.number, "attempt_unresolved": True}
     if owe:
         with transaction.atomic():
-            settled = unresolved.update(**outcome)
+            settled = update_where(Cart, unresolved, outcome)
             if settled:
                 OwedRelease.objects.bulk_create(
                     [OwedRelease(cart=cart, code=attempt.code)], ignore_conflicts=True
                 )
     else:
-        settled = unresolved.update(**outcome)
+        settled = update_where(Cart, unresolved, outcome)
     for field, value in outcome.items():
         setattr(cart, field, value)
     if settled and owe:

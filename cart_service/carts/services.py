@@ -28,6 +28,7 @@ from carts.errors import (
 )
 from carts.models import MAX_QUANTITY, Cart, CartItem, OwedRelease, PaymentStatus
 from carts.selectors import cart_get, cart_locked
+from servicekit.db import save_fields
 from servicekit.ids import parse_uuid
 from servicekit.money import MAX_AMOUNT
 
@@ -253,7 +254,7 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
         cart.discount_kind = applied.kind
         cart.discount_value = applied.value
         cart.discount_currency = applied.currency or ""
-        cart.save(update_fields=DISCOUNT_FIELDS)
+        save_fields(cart, DISCOUNT_FIELDS)
     if cart.releases_owed:
         releases_give_back(cart_id=cart.id, discount_client=discount_client)
     return cart

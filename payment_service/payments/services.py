@@ -33,6 +33,7 @@ from payments.domain import (
 from payments.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from payments.metrics import CONFLICTS, PAYMENTS, REPLAYS
 from payments.models import IdempotencyKey, Payment
+from servicekit.db import update_where
 
 logger = logging.getLogger(__name__)
 
@@ -162,14 +163,16 @@ def _charge(
                 decline_code=outcome.decline_code,
             )
             body = render(payment)
-            completed = IdempotencyKey.objects.filter(
-                key=key, state=IdempotencyKey.State.IN_PROGRESS, claim_token=token
-            ).update(
-                state=IdempotencyKey.State.COMPLETED,
-                response_status=201,
-                response_body=body,
-                payment=payment,
-                updated_at=timezone.now(),
+            completed = update_where(
+                IdempotencyKey,
+                {"key": key, "state": IdempotencyKey.State.IN_PROGRESS, "claim_token": token},
+                {
+                    "state": IdempotencyKey.State.COMPLETED,
+                    "response_status": 201,
+                    "response_body": body,
+                    "payment": payment,
+                    "updated_at": timezone.now(),
+                },
             )
             if not completed:
                 # Our claim was taken over as abandoned: its new owner charges, not us.

@@ -1,12 +1,12 @@
-"""Reads on the hot path, compiled to SQL once per process instead of once per request."""
+"""Reads and writes on the hot path, compiled to SQL once per process instead of once per request."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import Field, Model, QuerySet
 
 M = TypeVar("M", bound=Model)
 
@@ -103,3 +103,90 @@ class CompiledLookup(Generic[M]):
         ]
         self._plans[alias] = plan
         return found
+
+
+# (model, WHERE field names, SET field names, database alias) -> (SQL, WHERE fields, SET fields)
+_updates: dict[tuple, tuple[str, list[Field], list[Field]]] = {}
+
+
+def update_where(model: type[Model], where: dict[str, Any], values: dict[str, Any]) -> int:
+    """``model._base_manager.filter(**where).update(**values)``, its SQL built once; the rows.
+
+    The ORM builds and compiles a queryset and an UPDATE on every call, several times the
+    CPU of running the statement; the checkout writes a cart three or four times. Here the
+    statement is ``UPDATE <table> SET <column> = %s, ... WHERE <column> = %s AND ...``,
+    built from the model once per combination of field names, and the values go through
+    each field's own ``get_db_prep_save`` / ``get_db_prep_value`` as the ORM sends them.
+
+    Only what that statement means the same as the ORM: plain values (a related field takes
+    the model or its key), equality in WHERE, and no ``None`` there (SQL's ``= NULL``
+    matches nothing; the ORM writes ``IS NULL``). Anything else is refused with ValueError.
+    """
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    key = (model, tuple(where), tuple(values), alias)
+    plan = _updates.get(key)
+    if plan is None:
+        if not where or not values:
+            raise ValueError("update_where needs at least one WHERE and one SET field")
+        meta = model._meta
+        quote = connection.ops.quote_name
+        where_fields = [_column(model, name) for name in where]
+        value_fields = [_column(model, name) for name in values]
+        # Names from the model's metadata, quoted by the backend; values are parameters.
+        sql = (
+            f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608
+            + ", ".join(f"{quote(_name(f))} = %s" for f in value_fields)
+            + " WHERE "
+            + " AND ".join(f"{quote(_name(f))} = %s" for f in where_fields)
+        )
+        plan = _updates[key] = (sql, where_fields, value_fields)
+    sql, where_fields, value_fields = plan
+    params = [
+        f.get_db_prep_save(_plain(f, value), connection)
+        for f, value in zip(value_fields, values.values(), strict=True)
+    ]
+    for f, value in zip(where_fields, where.values(), strict=True):
+        if value is None:
+            raise ValueError(f"{f.name}=None: use the ORM (IS NULL) for that")
+        params.append(f.get_db_prep_value(_plain(f, value), connection, prepared=False))
+    # As QuerySet.update(): inside a transaction, a failed UPDATE marks it for rollback.
+    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def save_fields(instance: Model, fields: list[str]) -> None:
+    """``instance.save(update_fields=fields)`` through :func:`update_where` (no save signals).
+
+    ``auto_now`` fields among ``fields`` are set to now first, as ``save`` does; a row that
+    is gone raises DatabaseError, as ``save`` does.
+    """
+    values = {}
+    for name in fields:
+        field = _column(type(instance), name)
+        values[name] = field.pre_save(instance, add=False)  # auto_now sets it on instance
+    if not update_where(type(instance), {"pk": instance.pk}, values):
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def _column(model: type[Model], name: str) -> Field:
+    meta = model._meta
+    field = meta.pk if name == "pk" else meta.get_field(name)
+    if not isinstance(field, Field) or not field.concrete or not field.column:
+        raise ValueError(f"update_where takes concrete fields of {meta.label} only, not {name!r}")
+    return field
+
+
+def _name(field: Field) -> str:
+    return str(field.column)  # set on every concrete field (_column checked)
+
+
+def _plain(field: Any, value: Any) -> Any:
+    if hasattr(value, "resolve_expression"):
+        raise ValueError(f"{field.name}: update_where takes plain values, not expressions")
+    if isinstance(value, Model):
+        if not field.remote_field:
+            raise ValueError(f"{field.name}: a model instance for a field that is no relation")
+        return value.pk
+    return value
