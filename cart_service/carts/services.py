@@ -28,7 +28,7 @@ from carts.errors import (
 )
 from carts.models import MAX_QUANTITY, Cart, CartItem, OwedRelease, PaymentStatus
 from carts.selectors import cart_get, cart_locked
-from servicekit.db import save_fields
+from servicekit.db import create, save_fields
 from servicekit.ids import parse_uuid
 from servicekit.money import MAX_AMOUNT
 
@@ -119,7 +119,7 @@ def cart_create(*, currency: str, items: list[dict] | None = None) -> Cart:
             line.quantity = _merged_quantity(line, item["quantity"])
     _check_line_count(len(lines))
     _check_subtotal(lines, "items")
-    cart = Cart.objects.create(currency=currency)
+    cart = create(Cart, currency=currency)
     for line in lines:
         line.cart = cart
     cart.set_lines(CartItem.objects.bulk_create(lines))

@@ -14,8 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from discounts.domain import (
@@ -28,6 +27,7 @@ from discounts.errors import REFUSALS, DiscountCodeTaken, DiscountNotFound, Inva
 from discounts.metrics import REDEMPTIONS, RELEASES
 from discounts.models import Discount, Redemption
 from discounts.selectors import discount_locked
+from servicekit.db import create, update_where
 
 UPDATABLE_FIELDS = ("description", "ends_at", "max_redemptions", "is_active")
 
@@ -103,7 +103,11 @@ def discount_redeem(*, code: str, cart_id: uuid.UUID) -> RedeemResult:
         discount = discount_locked(code=code)
         # Checked before the status: a cart keeps what it holds even if the discount
         # has since become exhausted or expired, so retries stay idempotent.
-        held = Redemption.objects.filter(discount=discount, cart_id=cart_id).first()
+        # At most one row (unique per discount and cart): no ORDER BY to build.
+        held = next(
+            iter(Redemption.objects.filter(discount=discount, cart_id=cart_id).order_by()[:1]),
+            None,
+        )
         if held is not None:
             REDEMPTIONS.labels("already_held").inc()
             return RedeemResult(redemption=held, created=False)
@@ -111,10 +115,26 @@ def discount_redeem(*, code: str, cart_id: uuid.UUID) -> RedeemResult:
         if status != Status.ACTIVE:
             REDEMPTIONS.labels("refused").inc()
             raise REFUSALS[status](f"The discount {discount.code!r} is {status}.")
-        redemption = Redemption.objects.create(discount=discount, cart_id=cart_id)
-        Discount.objects.filter(pk=discount.pk).update(times_redeemed=F("times_redeemed") + 1)
+        redemption = create(Redemption, discount=discount, cart_id=cart_id)
+        _count_redemptions(discount, +1)
     REDEMPTIONS.labels("created").inc()
     return RedeemResult(redemption=redemption, created=True)
+
+
+def _count_redemptions(discount: Discount, change: int) -> None:
+    """``times_redeemed`` moved by ``change`` on the locked row (a compiled UPDATE).
+
+    The row is locked (SELECT ... FOR UPDATE, or SQLite's IMMEDIATE transaction), so the
+    count read with it is current; the WHERE clause holds it to that count all the same.
+    """
+    counted = update_where(
+        Discount,
+        {"pk": discount.pk, "times_redeemed": discount.times_redeemed},
+        {"times_redeemed": discount.times_redeemed + change},
+    )
+    if counted != 1:
+        raise DatabaseError(f"times_redeemed of {discount.code!r} changed under its lock")
+    discount.times_redeemed += change
 
 
 def discount_release(*, code: str, cart_id: uuid.UUID) -> bool:
@@ -130,6 +150,6 @@ def discount_release(*, code: str, cart_id: uuid.UUID) -> bool:
             return False
         deleted, _ = Redemption.objects.filter(discount=discount, cart_id=cart_id).delete()
         if deleted:
-            Discount.objects.filter(pk=discount.pk).update(times_redeemed=F("times_redeemed") - 1)
+            _count_redemptions(discount, -1)
     RELEASES.labels("released" if deleted else "nothing_held").inc()
     return bool(deleted)

@@ -33,7 +33,7 @@ from payments.domain import (
 from payments.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from payments.metrics import CONFLICTS, PAYMENTS, REPLAYS
 from payments.models import IdempotencyKey, Payment
-from servicekit.db import update_where
+from servicekit.db import create, update_where
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,8 @@ def _key_claim(*, key: str, fingerprint: str) -> uuid.UUID | None:
     now = timezone.now()
     try:
         with transaction.atomic(durable=True):
-            IdempotencyKey.objects.create(
+            create(
+                IdempotencyKey,
                 key=key,
                 fingerprint=fingerprint,
                 state=IdempotencyKey.State.IN_PROGRESS,
@@ -155,7 +156,8 @@ def _charge(
     try:
         with transaction.atomic(durable=True):
             outcome = payment_outcome(amount=amount, limit=settings.PAYMENT_APPROVAL_LIMIT)
-            payment = Payment.objects.create(
+            payment = create(
+                Payment,
                 reference=reference,
                 amount=amount,
                 currency=currency,

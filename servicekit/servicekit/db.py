@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models import Field, Model, QuerySet
+from django.db.models import Field, Model, QuerySet, signals
+from django.db.models.sql import InsertQuery
 
 M = TypeVar("M", bound=Model)
 
@@ -190,3 +191,92 @@ def _plain(field: Any, value: Any) -> Any:
             raise ValueError(f"{field.name}: a model instance for a field that is no relation")
         return value.pk
     return value
+
+
+class _InsertPlan:
+    __slots__ = ("converters", "fields", "returning", "returning_params", "sql")
+
+    def __init__(self, sql: str, fields: list, returning: list, returning_params: tuple) -> None:
+        self.sql, self.fields = sql, fields
+        self.returning, self.returning_params = returning, returning_params
+        self.converters: list[tuple[int, list, object]] = []
+
+
+# (model, database alias, whether the key is given) -> the plan, or None: the ORM's save
+_inserts: dict[tuple, _InsertPlan | None] = {}
+
+
+def create(model: type[M], **values: Any) -> M:
+    """``model.objects.create(**values)``, its INSERT compiled by the ORM once per model.
+
+    The first call goes through the ORM's own InsertQuery and keeps its SQL, its columns
+    and the converters of what the INSERT returns (an auto-increment key); later calls
+    prepare each value with its field's ``pre_save`` and ``get_db_prep_save``, as the ORM
+    does, and run that SQL. A model with save signal receivers, parents, ordering with
+    respect to another, or a value that is an expression is saved by ``save()`` instead.
+    """
+    instance = model(**values)
+    meta = model._meta
+    alias = router.db_for_write(model, instance=instance)
+    pk_given = instance.pk is not None
+    key = (model, alias, pk_given)
+    if key not in _inserts and (
+        meta.parents
+        or meta.order_with_respect_to
+        or len(meta.pk_fields) != 1
+        or not connections[alias].features.can_return_columns_from_insert
+    ):
+        _inserts[key] = None
+    if (
+        _inserts.get(key, True) is None
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+        or any(hasattr(value, "resolve_expression") for value in values.values())
+    ):
+        instance.save(force_insert=True, using=alias)
+        return instance
+    connection = connections[alias]
+    # As save(): refuses an unsaved related object, takes a related object's new key.
+    cast(Any, instance)._prepare_related_fields_for_save(operation_name="save")
+    plan = _inserts.get(key)
+    if plan is None:  # the first: compiled by the ORM, run with the ORM's own parameters
+        fields = [
+            f
+            for f in meta.local_concrete_fields
+            if not f.generated and (pk_given or f is not meta.auto_field)
+        ]
+        if any(getattr(f, "get_placeholder", None) for f in fields):
+            _inserts[key] = None
+            instance.save(force_insert=True, using=alias)
+            return instance
+        returning = list(meta.db_returning_fields)
+        query = InsertQuery(model)
+        query.insert_values(fields, [instance])
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = returning
+        [(sql, params)] = compiler.as_sql()
+        plan = _InsertPlan(sql, fields, returning, tuple(compiler.returning_params))
+        cols = [f.get_col(meta.db_table) for f in returning]
+        plan.converters = [
+            (pos, funcs, expression)
+            for pos, (funcs, expression) in compiler.get_converters(cols).items()
+        ]
+        _inserts[key] = plan
+    else:
+        params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in plan.fields]
+        params += plan.returning_params
+    # As Model.save(): inside a transaction, a failed INSERT marks it for rollback.
+    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+        cursor.execute(plan.sql, params)
+        row = cursor.fetchone() if plan.returning else ()  # RETURNING (SQLite, PostgreSQL)
+    returned = list(row)
+    for pos, funcs, expression in plan.converters:
+        value = returned[pos]
+        for func in funcs:
+            value = func(value, expression, connection)
+        returned[pos] = value
+    for field, value in zip(plan.returning, returned, strict=True):
+        setattr(instance, field.attname, value)
+    instance._state.adding = False
+    instance._state.db = alias
+    return instance

@@ -1,4 +1,4 @@
-"""The compiled hot-path writes (servicekit.db.update_where, save_fields) write what the ORM
+"""The compiled hot-path writes (servicekit.db.update_where, save_fields, create) write what the ORM
 writes, on the database the suite runs on (SQLite, and PostgreSQL in make test-postgres)."""
 
 import uuid
@@ -6,12 +6,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from carts.models import Cart, OwedRelease, PaymentStatus
-from servicekit.db import save_fields, update_where
+from servicekit.db import create, save_fields, update_where
 from tests.factories import CartFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,51 @@ def test_a_relation_takes_the_model_or_its_key():
 def test_what_the_statement_would_not_mean_as_the_orm_does_is_refused(where, values, why):
     with pytest.raises(ValueError, match=why):
         update_where(Cart, where, values)
+
+
+def test_a_created_cart_is_the_row_the_orm_creates():
+    ours = create(Cart, currency="EUR")
+    theirs = Cart.objects.create(currency="EUR")
+
+    stamps = ("updated_at",)  # auto_now: a moment apart
+    assert {k: v for k, v in row(ours).items() if k not in stamps} == {
+        k: v for k, v in row(theirs).items() if k not in stamps
+    }
+    assert ours.updated_at == Cart.objects.get(pk=ours.pk).updated_at
+    assert ours._state.adding is False
+    assert ours._state.db == "default"
+    assert timezone.now() - Cart.objects.get(pk=ours.pk).created_at < timedelta(minutes=1)
+
+
+def test_a_created_row_gets_its_auto_increment_key_and_keeps_creating():
+    cart = CartFactory()
+
+    first = create(OwedRelease, cart=cart, code="SAVE10")  # compiles
+    second = create(OwedRelease, cart=cart, code="SAVE20")  # runs the kept SQL
+
+    stored = {o.pk: (o.cart_id, o.code) for o in OwedRelease.objects.filter(cart=cart)}
+    assert stored == {first.pk: (cart.pk, "SAVE10"), second.pk: (cart.pk, "SAVE20")}
+    assert isinstance(first.pk, int)
+    assert second.pk > first.pk
+
+
+def test_a_create_that_breaks_a_constraint_raises_as_the_orm_does():
+    cart = create(Cart, currency="USD")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create(Cart, id=cart.pk, currency="USD")
+
+
+def test_a_model_with_a_save_receiver_is_saved_by_save():
+    seen = []
+
+    def receiver(sender, instance, created, **kwargs):
+        seen.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=Cart)
+    try:
+        cart = create(Cart, currency="USD")
+    finally:
+        post_save.disconnect(receiver, sender=Cart)
+
+    assert seen == [(cart.pk, True)]
