@@ -25,6 +25,17 @@ class _Plan:
         self.converters: list[tuple[int, list, object]] = []
 
 
+def _converted(row: Any, converters: list[tuple[int, list, object]], connection: Any) -> list:
+    """A row's values through the backend's and the fields' converters, as the ORM applies them."""
+    values = list(row)
+    for pos, funcs, expression in converters:
+        value = values[pos]
+        for func in funcs:
+            value = func(value, expression, connection)
+        values[pos] = value
+    return values
+
+
 class CompiledLookup(Generic[M]):
     """``queryset().filter(<field>=value)``, its SQL compiled by the ORM once.
 
@@ -68,12 +79,7 @@ class CompiledLookup(Generic[M]):
             rows = cursor.fetchall()
         found = []
         for row in rows:
-            values = list(row)
-            for pos, funcs, expression in plan.converters:
-                value = values[pos]
-                for func in funcs:
-                    value = func(value, expression, connection)
-                values[pos] = value
+            values = _converted(row, plan.converters, connection)
             instance = model.from_db(alias, plan.names, [values[p] for p in plan.positions])
             for column, pos in plan.annotations:
                 setattr(instance, column, values[pos])
@@ -269,12 +275,7 @@ def create(model: type[M], **values: Any) -> M:
     with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
         row = cursor.fetchone() if plan.returning else ()  # RETURNING (SQLite, PostgreSQL)
-    returned = list(row)
-    for pos, funcs, expression in plan.converters:
-        value = returned[pos]
-        for func in funcs:
-            value = func(value, expression, connection)
-        returned[pos] = value
+    returned = _converted(row, plan.converters, connection)
     for field, value in zip(plan.returning, returned, strict=True):
         setattr(instance, field.attname, value)
     instance._state.adding = False
