@@ -114,3 +114,21 @@ def test_the_report_shows_the_database_servers_own_cpu_and_the_busy_cores():
     assert "| in the services |" in lite_flow
     assert "| 0.21 |" in pg_read
     assert f"1.84 of {os.cpu_count()}" in pg_flow
+
+
+def test_a_round_where_one_worker_took_every_connection_is_not_the_figure():
+    rounds = [
+        {"rps": 2087.0, "balanced": False},
+        {"rps": 2100.0, "balanced": False},
+        {"rps": 6299.0, "balanced": True},
+        {"rps": 6100.0, "balanced": True},
+        {"rps": 6400.0, "balanced": True},
+    ]
+
+    assert run.median_round(rounds)["rps"] == 6299.0
+    assert run.median_round(rounds[:2])["rps"] == 2087.0  # none balanced: all of them
+    assert run.busiest_share([9.0, 1.0]) == 0.9
+    assert run.busiest_share([5.0, 4.0]) < run.BALANCED_SHARE < run.busiest_share([8.0, 2.0])
+    assert run.busiest_share([3.0]) == 0.0  # one worker: nothing to balance
+    report_cell = run._rounds({"rounds_rps": [2087, 6299], "rounds_balanced": [False, True]})
+    assert report_cell == "2087* / 6299"
