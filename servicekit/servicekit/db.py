@@ -210,6 +210,7 @@ class _InsertPlan:
 
 # (model, database alias, whether the key is given) -> the plan, or None: the ORM's save
 _inserts: dict[tuple, _InsertPlan | None] = {}
+_UNSEEN = object()
 
 
 def create(model: type[M], **values: Any) -> M:
@@ -224,37 +225,38 @@ def create(model: type[M], **values: Any) -> M:
     instance = model(**values)
     meta = model._meta
     alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
     pk_given = instance.pk is not None
     key = (model, alias, pk_given)
-    if key not in _inserts and (
-        meta.parents
-        or meta.order_with_respect_to
-        or len(meta.pk_fields) != 1
-        or not connections[alias].features.can_return_columns_from_insert
-    ):
-        _inserts[key] = None
+    plan = _inserts.get(key, _UNSEEN)
+    if plan is _UNSEEN:
+        fields = [
+            f
+            for f in meta.local_concrete_fields
+            if not f.generated and (pk_given or f is not meta.auto_field)
+        ]
+        if (
+            meta.parents
+            or meta.order_with_respect_to
+            or len(meta.pk_fields) != 1
+            or not connection.features.can_return_columns_from_insert
+            or any(getattr(f, "get_placeholder", None) for f in fields)
+        ):
+            plan = _inserts[key] = None
     if (
-        _inserts.get(key, True) is None
+        plan is None
         or signals.pre_save.has_listeners(model)
         or signals.post_save.has_listeners(model)
         or any(hasattr(value, "resolve_expression") for value in values.values())
     ):
         instance.save(force_insert=True, using=alias)
         return instance
-    connection = connections[alias]
     # As save(): refuses an unsaved related object, takes a related object's new key.
     cast(Any, instance)._prepare_related_fields_for_save(operation_name="save")
-    plan = _inserts.get(key)
-    if plan is None:  # the first: compiled by the ORM, run with the ORM's own parameters
-        fields = [
-            f
-            for f in meta.local_concrete_fields
-            if not f.generated and (pk_given or f is not meta.auto_field)
-        ]
-        if any(getattr(f, "get_placeholder", None) for f in fields):
-            _inserts[key] = None
-            instance.save(force_insert=True, using=alias)
-            return instance
+    if isinstance(plan, _InsertPlan):
+        params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in plan.fields]
+        params += plan.returning_params
+    else:  # the first: compiled by the ORM, run with the ORM's own parameters
         returning = list(meta.db_returning_fields)
         query = InsertQuery(model)
         query.insert_values(fields, [instance])
@@ -268,9 +270,6 @@ def create(model: type[M], **values: Any) -> M:
             for pos, (funcs, expression) in compiler.get_converters(cols).items()
         ]
         _inserts[key] = plan
-    else:
-        params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in plan.fields]
-        params += plan.returning_params
     # As Model.save(): inside a transaction, a failed INSERT marks it for rollback.
     with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
