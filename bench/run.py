@@ -81,6 +81,7 @@ def _processes() -> tuple[dict[int, int], dict[int, float]]:
 
 
 def _tree(root_pid: int, parents: dict[int, int], times: dict[int, float]) -> float:
+    """user+system CPU of a process and all its descendants (gunicorn master + workers)."""
     total, todo = 0.0, [root_pid]
     while todo:
         pid = todo.pop()
@@ -89,16 +90,16 @@ def _tree(root_pid: int, parents: dict[int, int], times: dict[int, float]) -> fl
     return total
 
 
-def tree_cpu_seconds(root_pid: int) -> float:
-    """user+system CPU of a process and all its descendants (gunicorn master + workers)."""
-    return _tree(root_pid, *_processes())
-
-
-def worker_cpu_seconds(master_pid: int) -> dict[int, float]:
-    """The CPU seconds of each child of ``master_pid`` (gunicorn's workers), with theirs."""
+def cpu_snapshot(roots: list[int], workers_of: int | None = None) -> dict:
+    """One reading of /proc: each root's tree CPU, and each worker's under ``workers_of``."""
     parents, times = _processes()
     return {
-        pid: _tree(pid, parents, times) for pid, parent in parents.items() if parent == master_pid
+        "trees": {pid: _tree(pid, parents, times) for pid in roots},
+        "workers": {
+            pid: _tree(pid, parents, times)
+            for pid, parent in parents.items()
+            if workers_of is not None and parent == workers_of
+        },
     }
 
 
@@ -221,20 +222,18 @@ def hot_read(
     while (
         len(rounds) < HOT_READ_MAX_ROUNDS and sum(r["balanced"] for r in rounds) < HOT_READ_ROUNDS
     ):
-        before = sum(tree_cpu_seconds(p) for p in pids)
-        workers_before = worker_cpu_seconds(pids[0])
-        db_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
+        roots = [*pids, *([database_pid] if database_pid else [])]
+        before = cpu_snapshot(roots, workers_of=pids[0])
         result = wrk(url, seconds=max(2.0, seconds / 3), headers=headers)
-        cpu = sum(tree_cpu_seconds(p) for p in pids) - before
-        workers = worker_cpu_seconds(pids[0])
-        result["server_cpu_ms_per_request"] = cpu * 1000 / max(1, result["requests"])
+        after = cpu_snapshot(roots, workers_of=pids[0])
+        used = {pid: after["trees"][pid] - before["trees"][pid] for pid in roots}
+        requests = max(1, result["requests"])
+        result["server_cpu_ms_per_request"] = sum(used[p] for p in pids) * 1000 / requests
         result["database_cpu_ms_per_request"] = (
-            (tree_cpu_seconds(database_pid) - db_before) * 1000 / max(1, result["requests"])
-            if database_pid
-            else None
+            used[database_pid] * 1000 / requests if database_pid else None
         )
         result["busiest_worker_share"] = busiest_share(
-            [workers[w] - workers_before.get(w, 0.0) for w in workers]
+            [cpu - before["workers"].get(w, 0.0) for w, cpu in after["workers"].items()]
         )
         result["balanced"] = result["busiest_worker_share"] <= BALANCED_SHARE
         rounds.append(result)
@@ -261,8 +260,8 @@ def median_round(rounds: list[dict]) -> dict:
 
 def flow_run(stack: Stack, clients: int, seconds: float, database_pid: int | None = None) -> dict:
     """One flow run; ``database_pid``: a database server's (PostgreSQL's) CPU is counted too."""
-    before = {name: tree_cpu_seconds(p.pid) for name, p in stack._procs.items()}
-    db_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
+    roots = [p.pid for p in stack._procs.values()] + ([database_pid] if database_pid else [])
+    before = cpu_snapshot(roots)["trees"]
     busy_before, total_before = busy_and_total_jiffies()
     out = subprocess.run(  # noqa: S603
         [
@@ -282,9 +281,10 @@ def flow_run(stack: Stack, clients: int, seconds: float, database_pid: int | Non
         check=True,
     ).stdout
     raw = json.loads(out)
-    cpu = {name: tree_cpu_seconds(p.pid) - before[name] for name, p in stack._procs.items()}
-    db_cpu = tree_cpu_seconds(database_pid) - db_before if database_pid else None
+    after = cpu_snapshot(roots)["trees"]
     busy_after, total_after = busy_and_total_jiffies()
+    cpu = {name: after[p.pid] - before[p.pid] for name, p in stack._procs.items()}
+    db_cpu = after[database_pid] - before[database_pid] if database_pid else None
     flows = raw["flows"]
     steps = {
         step: {"n": len(ms), "p50_ms": pct(ms, 50), "p95_ms": pct(ms, 95), "p99_ms": pct(ms, 99)}
@@ -424,6 +424,7 @@ def bench_database(kind: str, args, work: Path) -> dict:
     try:
         print(f"[{kind}] starting the three services", flush=True)
         stack.start()
+        database_pid = cluster.server_pid if cluster else None  # PostgreSQL's, counted too
         create_code(stack)
         print(f"[{kind}] hot read, {args.duration}s", flush=True)
         result["hot_read"] = hot_read(
@@ -431,13 +432,13 @@ def bench_database(kind: str, args, work: Path) -> dict:
             [stack._procs["discount"].pid],
             args.duration,
             {"Authorization": SERVICE_TOKEN},
-            database_pid=cluster.server_pid if cluster else None,
+            database_pid=database_pid,
         )
         result["sql_per_request"] = sql_counts(stack)
         result["flows"] = []
         for clients in args.clients:
             print(f"[{kind}] checkout flow, {clients} clients, {args.duration}s", flush=True)
-            run = flow_run(stack, clients, args.duration, cluster.server_pid if cluster else None)
+            run = flow_run(stack, clients, args.duration, database_pid)
             run["invariants"] = invariants(db_urls)
             result["flows"].append(run)
     finally:
