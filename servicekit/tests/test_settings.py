@@ -18,6 +18,7 @@ def settings_with(monkeypatch, **env):
         "PACT_PROVIDER_STATES",
         "SECURE_SSL_REDIRECT",
         "CURRENCIES",
+        "DB_PREPARED_STATEMENTS",
     ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -160,8 +161,9 @@ def test_lock_waits_are_bounded_on_both_databases(monkeypatch):
 
 def test_postgresql_binds_on_the_server_and_prepares_unless_told_not_to(monkeypatch):
     pg = settings_with(monkeypatch, DATABASE_URL="postgres://u:p@db:5432/x")
-    monkeypatch.setenv("DB_PREPARED_STATEMENTS", "false")
-    pooled = settings_with(monkeypatch, DATABASE_URL="postgres://u:p@db:5432/x")
+    pooled = settings_with(
+        monkeypatch, DATABASE_URL="postgres://u:p@db:5432/x", DB_PREPARED_STATEMENTS="false"
+    )
     lite = settings_with(monkeypatch, DATABASE_URL="sqlite:////tmp/x.sqlite3")
 
     options = pg["DATABASES"]["default"]["OPTIONS"]
