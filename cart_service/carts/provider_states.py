@@ -7,8 +7,13 @@ import uuid
 from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem, PaymentStatus
-from servicekit.fields import CurrencyField, MoneyField, StrictCharField, StrictIntegerField
-from servicekit.ids import parse_uuid
+from servicekit.fields import (
+    CurrencyField,
+    MoneyField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from servicekit.money import parse_money
 from servicekit.provider_states import Params, ProviderStates, validated
 
@@ -33,13 +38,7 @@ class CartItemStateIn(serializers.Serializer):
 class CartIdStateIn(serializers.Serializer):
     """``id`` None is the state's default cart (for "no cart exists": every cart)."""
 
-    id = StrictCharField(default=None, allow_null=True, trim_whitespace=False)
-
-    def validate_id(self, value: str | None) -> uuid.UUID | None:
-        cart_id = None if value is None else parse_uuid(value)
-        if value is not None and cart_id is None:
-            raise serializers.ValidationError("Must be a valid UUID.")
-        return cart_id
+    id = StrictUUIDField(default=None, allow_null=True)
 
 
 class CartStateIn(CartIdStateIn):

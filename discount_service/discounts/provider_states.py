@@ -16,13 +16,14 @@ from rest_framework import serializers
 
 from discounts.domain import Kind, Terms, max_redemptions_error, normalise_code, terms_errors
 from discounts.models import Discount, Redemption
-from discounts.serializers import CodeField, DiscountOut, StrictUUIDField
+from discounts.serializers import CodeField, DiscountOut
 from servicekit.fields import (
     CurrencyField,
     MoneyField,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
+    StrictUUIDField,
 )
 from servicekit.provider_states import Params, ProviderStates, StateError, validated
 

@@ -16,6 +16,7 @@ from servicekit.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
+    StrictUUIDField,
 )
 from servicekit.money import format_money
 
@@ -176,15 +177,6 @@ class DiscountUpdateIn(serializers.Serializer):
         if frozen:
             raise serializers.ValidationError(frozen)
         return attrs
-
-
-class StrictUUIDField(serializers.UUIDField):
-    """A UUID written as a string (DRF's UUIDField would also take an integer)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
 
 
 class RedemptionCreateIn(serializers.Serializer):

@@ -12,8 +12,7 @@ from rest_framework import serializers
 from payments.domain import KEY_MAX_LENGTH, payment_outcome, request_fingerprint
 from payments.models import IdempotencyKey, Payment
 from payments.serializers import PaymentOut, render_payment
-from servicekit.fields import CurrencyField, MoneyField, StrictCharField
-from servicekit.ids import parse_uuid
+from servicekit.fields import CurrencyField, MoneyField, StrictCharField, StrictUUIDField
 from servicekit.provider_states import Params, ProviderStates, StateError, validated
 
 states = ProviderStates()
@@ -25,7 +24,7 @@ DEFAULT_REFERENCE = "cart:11111111-1111-4111-8111-111111111111"
 
 
 class PaymentStateIn(serializers.Serializer):
-    id = StrictCharField(default=None, allow_null=True, trim_whitespace=False)
+    id = StrictUUIDField(default=None, allow_null=True)  # None: DEFAULT_PAYMENT_ID
     reference = StrictCharField(max_length=255, default=DEFAULT_REFERENCE)
     amount = MoneyField(min_value=Decimal("0"), exclusive_min=True, default=Decimal("10.00"))
     currency = CurrencyField(default="USD", trim_whitespace=False)
@@ -34,12 +33,6 @@ class PaymentStateIn(serializers.Serializer):
         choices=Payment.Status.values, default=None, allow_null=True, allow_blank=True
     )
     idempotency_key = StrictCharField(max_length=KEY_MAX_LENGTH, required=False)
-
-    def validate_id(self, value: str | None) -> uuid.UUID:
-        payment_id = DEFAULT_PAYMENT_ID if value is None else parse_uuid(value)
-        if payment_id is None:
-            raise serializers.ValidationError("Must be a valid UUID.")
-        return payment_id
 
 
 @states.setup("payments can be taken")
@@ -65,7 +58,7 @@ def a_payment_exists(params: Params) -> dict:
     )
 
     payment, _ = Payment.objects.update_or_create(
-        id=data["id"],
+        id=data["id"] or DEFAULT_PAYMENT_ID,
         defaults={
             "reference": reference,
             "amount": amount,
