@@ -2,7 +2,9 @@
 
 Environment: ``BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` worker
 processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds,
-``SERVICE_NAME`` for the log lines (default: the working directory's name),
+``GUNICORN_CPU_AFFINITY`` (``auto``: each worker on one CPU when the workers are at
+least as many as the CPUs; ``off``), ``SERVICE_NAME`` for the log lines (default: the
+working directory's name),
 ``PROMETHEUS_MULTIPROC_DIR`` for the workers' metrics (default: a temporary directory).
 """
 
@@ -24,6 +26,15 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or 1000)
+# One CPU per worker when the workers fill the CPUs (see servicekit.gunicorn_hooks).
+_cpu_affinity = gunicorn_hooks.cpu_affinity_policy(os.environ.get(gunicorn_hooks.CPU_AFFINITY_ENV))
+
+
+def pre_fork(server, worker):
+    gunicorn_hooks.choose_cpu(server, worker, _cpu_affinity)
+
+
+post_fork = gunicorn_hooks.pin_to_cpu
 # Import the app (and warm it up, see servicekit.wsgi) once in the master: workers fork
 # ready, so no request pays for the imports.
 preload_app = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from gunicorn import glogging, util
 
@@ -40,3 +41,58 @@ def write_problem_error(sock, status_int: int, reason: str, mesg: str) -> None:
 
 def install() -> None:
     util.write_error = write_problem_error
+
+
+# --- One CPU per worker ----------------------------------------------------------------
+# A gthread worker hands every request from its listening thread to a pool thread and
+# back. When the kernel runs those threads on different CPUs, each hand-off is a
+# cross-CPU wake-up; on a virtual machine that costs an inter-processor interrupt and a
+# VM exit (measured here: 78 µs a round trip across CPUs, 11 µs on one). Keeping each
+# worker on one CPU makes the hand-offs local; the workers still spread over the CPUs.
+# nginx's ``worker_cpu_affinity auto`` does the same for its workers.
+
+CPU_AFFINITY_ENV = "GUNICORN_CPU_AFFINITY"
+CPU_AFFINITY_POLICIES = ("auto", "off")
+
+
+def cpu_affinity_policy(value: str | None) -> str:
+    """``GUNICORN_CPU_AFFINITY``: ``auto`` (the default) or ``off``; anything else is refused."""
+    policy = (value or "auto").strip().lower()
+    if policy not in CPU_AFFINITY_POLICIES:
+        raise ValueError(f"{CPU_AFFINITY_ENV} must be auto or off, not {value!r}.")
+    return policy
+
+
+def worker_cpu(allowed: set[int], workers: int, taken: list[int | None]) -> int | None:
+    """The CPU for a new worker, or None to leave it to the kernel.
+
+    Workers are pinned only when there are at least as many as the CPUs the server may
+    use: then every CPU gets its share. With fewer (a large host shared with others),
+    pinning would crowd a few CPUs while others idle. ``taken``: the CPUs of the live
+    workers; the new one gets the least used, the lowest first.
+    """
+    if len(allowed) < 2 or workers < len(allowed):
+        return None
+    return min(sorted(allowed), key=taken.count)
+
+
+def choose_cpu(server, worker, policy: str) -> None:
+    """gunicorn's ``pre_fork`` (in the master): which CPU the worker about to fork gets."""
+    worker.cpu = None
+    if policy == "off" or not hasattr(os, "sched_getaffinity"):  # not on Linux
+        return
+    taken = [getattr(w, "cpu", None) for w in server.WORKERS.values()]
+    worker.cpu = worker_cpu(os.sched_getaffinity(0), server.num_workers, taken)
+
+
+def pin_to_cpu(server, worker) -> None:
+    """gunicorn's ``post_fork`` (in the worker, before its threads start): pin it."""
+    cpu = getattr(worker, "cpu", None)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+        server.log.info(
+            "Worker %s runs on CPU %s (%s=off to let the kernel choose)",
+            worker.pid,
+            cpu,
+            CPU_AFFINITY_ENV,
+        )

@@ -1,9 +1,25 @@
+import contextlib
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import pytest
 from gunicorn import util
 
 from servicekit import gunicorn_hooks
+
+KIT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_a_request_gunicorn_cannot_parse_is_answered_problem_json():
@@ -27,3 +43,174 @@ def test_installing_replaces_gunicorns_html_error_page():
         assert util.write_error is gunicorn_hooks.write_problem_error
     finally:
         util.write_error = original
+
+
+# --- One CPU per worker ----------------------------------------------------------------
+
+
+def test_workers_that_fill_the_cpus_each_get_the_least_used_one():
+    assert gunicorn_hooks.worker_cpu({0, 1}, 2, []) == 0
+    assert gunicorn_hooks.worker_cpu({0, 1}, 2, [0]) == 1
+    assert gunicorn_hooks.worker_cpu({2, 5, 7}, 4, [2, 5, 7]) == 2
+    # a replacement for the worker that ran on 0 takes 0 again, not 1 twice
+    assert gunicorn_hooks.worker_cpu({0, 1}, 2, [1]) == 0
+
+
+def test_workers_fewer_than_the_cpus_or_one_cpu_are_left_to_the_kernel():
+    assert gunicorn_hooks.worker_cpu({0, 1, 2, 3}, 2, []) is None
+    assert gunicorn_hooks.worker_cpu({3}, 2, []) is None
+
+
+def test_the_policy_is_auto_or_off_and_nothing_else():
+    assert gunicorn_hooks.cpu_affinity_policy(None) == "auto"
+    assert gunicorn_hooks.cpu_affinity_policy(" OFF ") == "off"
+    with pytest.raises(ValueError, match="GUNICORN_CPU_AFFINITY must be auto or off"):
+        gunicorn_hooks.cpu_affinity_policy("always")
+
+
+APP = """
+import os
+
+
+def application(environ, start_response):
+    body = str(os.getpid()).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+"""
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()]
+
+
+def _cpus(pid: int) -> set[int]:
+    """The CPUs a process may run on, from /proc (what the kernel enforces)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            cpus: set[int] = set()
+            for part in line.split(":", 1)[1].strip().split(","):
+                first, _, last = part.partition("-")
+                cpus.update(range(int(first), int(last or first) + 1))
+            return cpus
+    raise AssertionError(f"no Cpus_allowed_list for {pid}")
+
+
+def _wait(condition, what: str, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextlib.contextmanager
+def _gunicorn(tmp_path, cpus: set[int], **env: str):
+    """A real gunicorn master with the services' settings, confined to ``cpus``."""
+    (tmp_path / "app.py").write_text(APP)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:servicekit.gunicorn_conf",
+            "app:application",
+        ],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(tmp_path), str(KIT), os.environ.get("PYTHONPATH", "")]
+            ),
+            "BIND": f"127.0.0.1:{port}",
+            "SERVICE_NAME": "affinity-test",
+            "PROMETHEUS_MULTIPROC_DIR": "",
+            "GUNICORN_CPU_AFFINITY": "",
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        preexec_fn=lambda: os.sched_setaffinity(0, cpus),
+    )
+    proc.port = port
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _workers(proc, n: int) -> list[int]:
+    return _wait(lambda: len(_children(proc.pid)) == n and _children(proc.pid), f"{n} workers")
+
+
+def _answered_by_each(proc, workers: list[int]) -> None:
+    """Until every worker has answered a request, so has been through post_fork."""
+    seen: set[int] = set()
+
+    def answered() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", proc.port), timeout=2) as conn:
+                conn.sendall(b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+                raw = conn.makefile("rb").read()
+                seen.add(int(raw.partition(b"\r\n\r\n")[2]))
+        except OSError:
+            pass
+        return seen >= set(workers)
+
+    _wait(answered, f"an answer from each of {workers}")
+
+
+def _two_cpus() -> set[int]:
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        pytest.skip("needs a machine with two CPUs")
+    return set(allowed[:2])
+
+
+def test_gunicorn_runs_each_worker_on_its_own_cpu_and_a_replacement_on_the_freed_one(tmp_path):
+    cpus = _two_cpus()
+    with _gunicorn(tmp_path, cpus, WEB_CONCURRENCY="2") as proc:
+        first, second = _workers(proc, 2)
+        # pinned in post_fork: wait until both workers have run it
+        _wait(lambda: len(_cpus(first)) == 1 and len(_cpus(second)) == 1, "pinned workers")
+        assert _cpus(first) | _cpus(second) == cpus
+        assert _cpus(proc.pid) == cpus  # the master is not pinned
+
+        kept_cpu = _cpus(second)
+        os.kill(first, signal.SIGKILL)
+        replacement = _wait(
+            lambda: next((p for p in _children(proc.pid) if p not in (first, second)), None),
+            "a replacement worker",
+        )
+        _wait(lambda: len(_cpus(replacement)) == 1, "the replacement pinned")
+        assert _cpus(replacement) == cpus - kept_cpu
+        assert _cpus(second) == kept_cpu
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"WEB_CONCURRENCY": "2", "GUNICORN_CPU_AFFINITY": "off"},
+        {"WEB_CONCURRENCY": "1"},  # fewer workers than CPUs: the kernel balances them
+    ],
+    ids=["off", "fewer-workers-than-cpus"],
+)
+def test_gunicorn_leaves_workers_to_the_kernel_when_pinning_is_off_or_would_crowd(tmp_path, env):
+    cpus = _two_cpus()
+    with _gunicorn(tmp_path, cpus, **env) as proc:
+        workers = _workers(proc, int(env["WEB_CONCURRENCY"]))
+        _answered_by_each(proc, workers)
+        assert [_cpus(w) for w in workers] == [cpus] * len(workers)
+
+
+def test_gunicorn_refuses_an_unknown_cpu_affinity(tmp_path):
+    cpus = _two_cpus()
+    with _gunicorn(tmp_path, cpus, GUNICORN_CPU_AFFINITY="sometimes") as proc:
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode != 0
+    assert b"GUNICORN_CPU_AFFINITY must be auto or off, not 'sometimes'" in out
