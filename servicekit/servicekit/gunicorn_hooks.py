@@ -86,13 +86,25 @@ def choose_cpu(server, worker, policy: str) -> None:
 
 
 def pin_to_cpu(server, worker) -> None:
-    """gunicorn's ``post_fork`` (in the worker, before its threads start): pin it."""
+    """gunicorn's ``post_fork`` (in the worker, before its threads start): pin it.
+
+    A CPU taken away between the master's choice and the fork (a container's cpuset
+    changed) leaves the worker unpinned, with a warning: it must still boot.
+    """
     cpu = getattr(worker, "cpu", None)
-    if cpu is not None:
+    if cpu is None:
+        return
+    try:
         os.sched_setaffinity(0, {cpu})
-        server.log.info(
-            "Worker %s runs on CPU %s (%s=off to let the kernel choose)",
-            worker.pid,
-            cpu,
-            CPU_AFFINITY_ENV,
+    except OSError as exc:
+        worker.cpu = None
+        server.log.warning(
+            "Worker %s left to the kernel: CPU %s refused (%s)", worker.pid, cpu, exc
         )
+        return
+    server.log.info(
+        "Worker %s runs on CPU %s (%s=off to let the kernel choose)",
+        worker.pid,
+        cpu,
+        CPU_AFFINITY_ENV,
+    )

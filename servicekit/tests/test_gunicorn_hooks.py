@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from gunicorn import util
@@ -66,6 +67,22 @@ def test_the_policy_is_auto_or_off_and_nothing_else():
     assert gunicorn_hooks.cpu_affinity_policy(" OFF ") == "off"
     with pytest.raises(ValueError, match="GUNICORN_CPU_AFFINITY must be auto or off"):
         gunicorn_hooks.cpu_affinity_policy("always")
+
+
+def test_a_worker_whose_cpu_was_taken_away_boots_unpinned(monkeypatch):
+    def refuse(pid, cpus):
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(os, "sched_setaffinity", refuse)
+    warnings = []
+    server = SimpleNamespace(log=SimpleNamespace(warning=lambda *a: warnings.append(a)))
+    worker = SimpleNamespace(pid=4242, cpu=1)
+
+    gunicorn_hooks.pin_to_cpu(server, worker)  # does not raise: the worker must boot
+
+    assert worker.cpu is None  # the master's next choice does not count it on CPU 1
+    [(message, *_)] = warnings
+    assert "left to the kernel" in message
 
 
 APP = """
