@@ -37,6 +37,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,16 +91,33 @@ def _tree(root_pid: int, parents: dict[int, int], times: dict[int, float]) -> fl
     return total
 
 
-def cpu_snapshot(roots: list[int], workers_of: int | None = None) -> dict:
-    """One reading of /proc: each root's tree CPU, and each worker's under ``workers_of``."""
+def cpu_snapshot(roots: list[int], workers_of: Iterable[int] = ()) -> dict:
+    """One reading of /proc: each root's tree CPU, and each worker's of ``workers_of``.
+
+    ``workers``: a worker's (a child of one of ``workers_of``) tree CPU by its pid;
+    ``parent``: which of ``workers_of`` each worker belongs to.
+    """
     parents, times = _processes()
+    masters = set(workers_of)
+    workers = {pid: parent for pid, parent in parents.items() if parent in masters}
     return {
         "trees": {pid: _tree(pid, parents, times) for pid in roots},
-        "workers": {
-            pid: _tree(pid, parents, times)
-            for pid, parent in parents.items()
-            if workers_of is not None and parent == workers_of
-        },
+        "workers": {pid: _tree(pid, parents, times) for pid in workers},
+        "parent": workers,
+    }
+
+
+def busiest_workers(before: dict, after: dict, masters: dict[str, int]) -> dict[str, float]:
+    """Per service, its busiest worker's share of its workers' CPU between two snapshots."""
+    return {
+        name: busiest_share(
+            [
+                cpu - before["workers"].get(pid, 0.0)
+                for pid, cpu in after["workers"].items()
+                if after["parent"][pid] == master
+            ]
+        )
+        for name, master in masters.items()
     }
 
 
@@ -223,9 +241,9 @@ def hot_read(
         len(rounds) < HOT_READ_MAX_ROUNDS and sum(r["balanced"] for r in rounds) < HOT_READ_ROUNDS
     ):
         roots = [*pids, *([database_pid] if database_pid else [])]
-        before = cpu_snapshot(roots, workers_of=pids[0])
+        before = cpu_snapshot(roots, workers_of=[pids[0]])
         result = wrk(url, seconds=max(2.0, seconds / 3), headers=headers)
-        after = cpu_snapshot(roots, workers_of=pids[0])
+        after = cpu_snapshot(roots, workers_of=[pids[0]])
         used = {pid: after["trees"][pid] - before["trees"][pid] for pid in roots}
         requests = max(1, result["requests"])
         result["server_cpu_ms_per_request"] = sum(used[p] for p in pids) * 1000 / requests
@@ -260,8 +278,10 @@ def median_round(rounds: list[dict]) -> dict:
 
 def flow_run(stack: Stack, clients: int, seconds: float, database_pid: int | None = None) -> dict:
     """One flow run; ``database_pid``: a database server's (PostgreSQL's) CPU is counted too."""
-    roots = [p.pid for p in stack._procs.values()] + ([database_pid] if database_pid else [])
-    before = cpu_snapshot(roots)["trees"]
+    masters = {name: p.pid for name, p in stack._procs.items()}
+    roots = [*masters.values()] + ([database_pid] if database_pid else [])
+    snapshot = cpu_snapshot(roots, workers_of=masters.values())
+    before = snapshot["trees"]
     busy_before, total_before = busy_and_total_jiffies()
     out = subprocess.run(  # noqa: S603
         [
@@ -281,7 +301,8 @@ def flow_run(stack: Stack, clients: int, seconds: float, database_pid: int | Non
         check=True,
     ).stdout
     raw = json.loads(out)
-    after = cpu_snapshot(roots)["trees"]
+    snapshot_after = cpu_snapshot(roots, workers_of=masters.values())
+    after = snapshot_after["trees"]
     busy_after, total_after = busy_and_total_jiffies()
     cpu = {name: after[p.pid] - before[p.pid] for name, p in stack._procs.items()}
     db_cpu = after[database_pid] - before[database_pid] if database_pid else None
@@ -311,6 +332,9 @@ def flow_run(stack: Stack, clients: int, seconds: float, database_pid: int | Non
         "machine_busy_cores": (busy_after - busy_before)
         / max(1, total_after - total_before)
         * (os.cpu_count() or 1),
+        # Keep-alive connections stay with the worker that accepted them: a run where one
+        # worker of a service took most of them leaves CPU idle (see busy cores).
+        "busiest_worker_share": busiest_workers(snapshot, snapshot_after, masters),
     }
 
 
@@ -480,8 +504,8 @@ def markdown(report: dict) -> str:
         "",
         "| db | clients | flows/s | errors | create p50/p95/p99 ms | apply p50/p95/p99 ms "
         "| checkout p50/p95/p99 ms | CPU ms/flow (cart+discount+payment) "
-        "| database server CPU ms/flow | client CPU | busy cores | invariants |",
-        "| --- | ---: | ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | --- |",
+        "| database server CPU ms/flow | client CPU | busy cores | busiest worker | invariants |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
     for db in report["databases"]:
         for run in db["flows"]:
@@ -502,7 +526,7 @@ def markdown(report: dict) -> str:
                 f"| {sum(cpu.values()):.1f} ({cpu['cart']:.1f}+{cpu['discount']:.1f}+{cpu['payment']:.1f}) "
                 f"| {_database_cpu(run.get('database_cpu_ms_per_flow'))} "
                 f"| {run['client_cpu_share']:.0%} | {_busy(run.get('machine_busy_cores'))} "
-                f"| {verdict} |"
+                f"| {_busiest(run.get('busiest_worker_share'))} | {verdict} |"
             )
     lines += [
         "",
@@ -531,6 +555,14 @@ def _database_cpu(ms: float | None) -> str:
 
 def _busy(cores: float | None) -> str:
     return "" if cores is None else f"{cores:.2f} of {os.cpu_count()}"
+
+
+def _busiest(shares: dict[str, float] | None) -> str:
+    """The service whose busiest worker did the largest share of its CPU; ``*`` past 70 %."""
+    if not shares:
+        return ""
+    name, share = max(shares.items(), key=lambda item: item[1])
+    return f"{name} {share:.0%}{'*' if share > BALANCED_SHARE else ''}"
 
 
 def _rounds(result: dict) -> str:

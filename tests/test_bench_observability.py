@@ -1,6 +1,7 @@
 """bench/run.py --observability: what each mode sets in the services' environment."""
 
 import os
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -73,6 +74,7 @@ def _flow(clients: int, database_cpu: float | None) -> dict:
         "database_cpu_ms_per_flow": database_cpu,
         "client_cpu_share": 0.08,
         "machine_busy_cores": 1.84,
+        "busiest_worker_share": {"cart": 0.81, "discount": 0.55, "payment": 0.5},
         "invariants": {"paid": 40, "problems": []},
     }
 
@@ -114,6 +116,32 @@ def test_the_report_shows_the_database_servers_own_cpu_and_the_busy_cores():
     assert "| in the services |" in lite_flow
     assert "| 0.21 |" in pg_read
     assert f"1.84 of {os.cpu_count()}" in pg_flow
+    assert "| cart 81%* |" in pg_flow  # one cart worker took most of the connections
+
+
+def test_a_flow_run_reports_each_services_busiest_worker_from_proc():
+    masters = {"cart": 10, "discount": 20}
+    before = {"workers": {11: 1.0, 12: 1.0, 21: 0.0}, "parent": {11: 10, 12: 10, 21: 20}}
+    after = {
+        "workers": {11: 9.0, 12: 3.0, 21: 2.0, 22: 2.0},  # 22: a worker born during the run
+        "parent": {11: 10, 12: 10, 21: 20, 22: 20},
+    }
+
+    shares = run.busiest_workers(before, after, masters)
+
+    assert shares == {"cart": 0.8, "discount": 0.5}
+
+
+def test_a_snapshot_sees_the_workers_of_a_real_process():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        snap = run.cpu_snapshot([os.getpid()], workers_of=[os.getpid()])
+        assert snap["parent"][child.pid] == os.getpid()
+        assert child.pid in snap["workers"]
+        assert snap["trees"][os.getpid()] >= snap["workers"][child.pid]
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_a_round_where_one_worker_took_every_connection_is_not_the_figure():
