@@ -173,6 +173,11 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
             and OwedRelease.objects.filter(cart_id=cart.pk, code=code).exists()
         ):
             return None  # a release of this code is owed: it is given back before we redeem
+        if redeemed and not cart.redemption_held and not cart.attempt_unresolved:
+            # Our redeem was answered, but the use has since been owed back (a reconciler
+            # found it held by a checkout that had stopped, or a concurrent attempt was
+            # declined) and may be given back already: redeem again, written ahead.
+            return None
         if redeemed:
             cart.redemption_held = True
         if not cart.attempt_unresolved:

@@ -66,7 +66,7 @@ def reconcile_pass(
         for row in batch:
             tried.add(row.pk)
             released, _ = services.releases_give_back(
-                cart_id=row.cart_id, discount_client=discount_client, owed=[row]
+                cart_id=row.cart_id, discount_client=discount_client, owed=[row], claimed=True
             )
             if not released:
                 OwedRelease.objects.filter(pk=row.pk).update(claimed_until=None)

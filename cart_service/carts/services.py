@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from carts import domain
 from carts.clients.ports import DiscountProvider
@@ -208,18 +210,41 @@ def _release_quietly(cart_id: object, code: str, discount_client: DiscountProvid
 
 
 def releases_give_back(
-    *, cart_id: uuid.UUID, discount_client: DiscountProvider, owed: list[OwedRelease] | None = None
+    *,
+    cart_id: uuid.UUID,
+    discount_client: DiscountProvider,
+    owed: list[OwedRelease] | None = None,
+    claimed: bool = False,
 ) -> tuple[int, int]:
-    """Release the uses the cart owes (or just ``owed``); (released, still owed)."""
+    """Release the uses the cart owes (or just ``owed``); (released, still owed).
+
+    One releaser at a time per owed row: each is claimed with the reconciler's lease
+    (``claimed``: the caller, the reconciler, holds it already) and a row someone else
+    is releasing stays owed. Two releases in flight for one use could be answered in any
+    order, and one landing after the checkout that followed redeemed again would take
+    that checkout's use.
+    """
     rows = list(OwedRelease.objects.filter(cart_id=cart_id)) if owed is None else owed
     released = 0
     for row in rows:
+        if not claimed and not _claim_release(row):
+            continue  # being given back by someone else
         if _release_quietly(cart_id, row.code, discount_client):
             OwedRelease.objects.filter(pk=row.pk).delete()
             released += 1
+        elif not claimed:
+            OwedRelease.objects.filter(pk=row.pk).update(claimed_until=None)
     if released:
         _clear_releases_owed(cart_id)
     return released, len(rows) - released
+
+
+def _claim_release(row: OwedRelease) -> bool:
+    """Take the lease on an owed release, as the reconciler does; whether we got it."""
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    lease = timedelta(seconds=settings.CART_RECONCILE_LEASE)
+    return bool(OwedRelease.objects.filter(free, pk=row.pk).update(claimed_until=now + lease))
 
 
 def _clear_releases_owed(cart_id: uuid.UUID) -> None:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from carts import services
@@ -124,6 +125,81 @@ def test_a_use_held_by_a_checkout_that_stopped_at_the_redeem_step_is_given_back(
     assert payments.calls == []
     assert checkout(cart, discounts, payments).payment_status == "paid"  # and may come back
     assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
+
+
+def test_a_use_given_back_while_a_returning_checkout_redeemed_is_redeemed_again(
+    discounts, payments
+):
+    """The race make chaos found: a paid cart whose use of the code had been given back.
+
+    A checkout stopped at the redeem step leaves "a use may be held". The shopper comes
+    back: the use is held, so nothing is written ahead and the redeem is answered "held".
+    A pass that runs between that answer and the begin step owes the use and gives it back.
+    The checkout must not then charge as if it still held the use.
+    """
+    cart = cart_with("15.00", percent_discount=True)
+    discounts.redemptions[("SAVE10", str(cart.id))] = "held, but the answer was lost"
+    discounts.redeem_outages = 1
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+    answer_redeem = discounts.redeem
+
+    def answered_then_a_pass(code, cart_id):
+        answer = answer_redeem(code, cart_id)
+        del discounts.redeem  # one pass only, at the first redeem
+        done = a_pass(discounts, payments)
+        assert (done["uses_owed"], done["released"]) == (1, 1)
+        return answer
+
+    discounts.redeem = answered_then_a_pass
+
+    paid = checkout(cart, discounts, payments)
+
+    assert paid.payment_status == "paid"
+    # the paid cart holds a use of its code: redeemed again after the pass gave it back
+    assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
+    assert discounts.count("redeem") == 3  # the lost answer, the one the pass undid, the new one
+    assert not OwedRelease.objects.exists()
+
+
+def test_a_checkout_leaves_a_release_a_reconciler_is_giving_back_to_it(discounts, payments):
+    """Two releases of one use in flight could land in any order; the later one could take
+    the use the checkout redeems next. A release claimed by a reconciler is its alone."""
+    cart = cart_with("15.00", percent_discount=True)
+    discounts.redemptions[("SAVE10", str(cart.id))] = "held"
+    with transaction.atomic():
+        locked = Cart.objects.select_for_update().get(pk=cart.pk)
+        services.owe_release(locked, "SAVE10")
+        locked.save(update_fields=["releases_owed", "redemption_held"])
+    # a reconciler's claim, as its pass takes it before calling discount_service
+    OwedRelease.objects.update(claimed_until=timezone.now() + timedelta(seconds=30))
+
+    with pytest.raises(DiscountServiceUnavailable):  # 503: try again
+        checkout(cart, discounts, payments)
+
+    assert discounts.count("release") == 0
+    assert discounts.count("redeem") == 0
+    assert payments.calls == []
+    # once the reconciler's lease has run out, the checkout gives it back itself
+    OwedRelease.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert checkout(cart, discounts, payments).payment_status == "paid"
+    assert discounts.count("release") == 1
+    assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
+    assert not OwedRelease.objects.exists()
+
+
+def test_a_release_that_fails_is_left_unclaimed_for_the_next_releaser(discounts, payments):
+    cart = cart_with("15.00", percent_discount=True)
+    with transaction.atomic():
+        locked = Cart.objects.select_for_update().get(pk=cart.pk)
+        services.owe_release(locked, "SAVE10")
+        locked.save(update_fields=["releases_owed", "redemption_held"])
+    discounts.release_outages = 1
+
+    assert services.releases_give_back(cart_id=cart.pk, discount_client=discounts) == (0, 1)
+
+    assert OwedRelease.objects.get().claimed_until is None
+    assert a_pass(discounts, payments)["released"] == 1
 
 
 def test_an_attempt_whose_key_may_have_expired_is_only_looked_up(discounts, payments, settings):
