@@ -97,7 +97,6 @@ def pin_to_cpu(server, worker) -> None:
     try:
         os.sched_setaffinity(0, {cpu})
     except OSError as exc:
-        worker.cpu = None
         server.log.warning(
             "Worker %s left to the kernel: CPU %s refused (%s)", worker.pid, cpu, exc
         )
