@@ -2,8 +2,8 @@
 
 Environment: ``BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` worker
 processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds,
-``GUNICORN_CPU_AFFINITY`` (``auto``: each worker on one CPU when the workers are at
-least as many as the CPUs; ``off``), ``SERVICE_NAME`` for the log lines (default: the
+``GUNICORN_CPU_AFFINITY`` (``off``, the default; ``auto``: each worker on one CPU when
+the workers are at least as many as the CPUs), ``SERVICE_NAME`` for the log lines (default: the
 working directory's name),
 ``PROMETHEUS_MULTIPROC_DIR`` for the workers' metrics (default: a temporary directory).
 """
@@ -26,7 +26,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or 1000)
-# One CPU per worker when the workers fill the CPUs (see servicekit.gunicorn_hooks).
+# Optionally one CPU per worker when the workers fill the CPUs (servicekit.gunicorn_hooks).
 _cpu_affinity = gunicorn_hooks.cpu_affinity_policy(os.environ.get(gunicorn_hooks.CPU_AFFINITY_ENV))
 
 

@@ -56,8 +56,15 @@ CPU_AFFINITY_POLICIES = ("auto", "off")
 
 
 def cpu_affinity_policy(value: str | None) -> str:
-    """``GUNICORN_CPU_AFFINITY``: ``auto`` (the default) or ``off``; anything else is refused."""
-    policy = (value or "auto").strip().lower()
+    """``GUNICORN_CPU_AFFINITY``: ``off`` (the default) or ``auto``; anything else is refused.
+
+    Off by default: pinned workers cannot move off a busy CPU, and gthread workers accept
+    connections by racing for them, so a burst of keep-alive connections can all land on
+    the worker on the waker's CPU. Measured here: a service's flow runs were 16 % faster
+    on average with ``auto``, but some runs, where one cart worker took every client
+    connection, ran at 60 % of the rest with a core idle.
+    """
+    policy = (value or "off").strip().lower()
     if policy not in CPU_AFFINITY_POLICIES:
         raise ValueError(f"{CPU_AFFINITY_ENV} must be auto or off, not {value!r}.")
     return policy
@@ -102,7 +109,7 @@ def pin_to_cpu(server, worker) -> None:
         )
         return
     server.log.info(
-        "Worker %s runs on CPU %s (%s=off to let the kernel choose)",
+        "Worker %s runs on CPU %s (%s=auto)",
         worker.pid,
         cpu,
         CPU_AFFINITY_ENV,

@@ -63,8 +63,9 @@ def test_workers_fewer_than_the_cpus_or_one_cpu_are_left_to_the_kernel():
 
 
 def test_the_policy_is_auto_or_off_and_nothing_else():
-    assert gunicorn_hooks.cpu_affinity_policy(None) == "auto"
-    assert gunicorn_hooks.cpu_affinity_policy(" OFF ") == "off"
+    assert gunicorn_hooks.cpu_affinity_policy(None) == "off"
+    assert gunicorn_hooks.cpu_affinity_policy("") == "off"
+    assert gunicorn_hooks.cpu_affinity_policy(" AUTO ") == "auto"
     with pytest.raises(ValueError, match="GUNICORN_CPU_AFFINITY must be auto or off"):
         gunicorn_hooks.cpu_affinity_policy("always")
 
@@ -190,7 +191,7 @@ def _two_cpus() -> set[int]:
 
 def test_gunicorn_runs_each_worker_on_its_own_cpu_and_a_replacement_on_the_freed_one(tmp_path):
     cpus = _two_cpus()
-    with _gunicorn(tmp_path, cpus, WEB_CONCURRENCY="2") as proc:
+    with _gunicorn(tmp_path, cpus, WEB_CONCURRENCY="2", GUNICORN_CPU_AFFINITY="auto") as proc:
         first, second = _workers(proc, 2)
         # pinned in post_fork: wait until both workers have run it
         _wait(lambda: len(_cpus(first)) == 1 and len(_cpus(second)) == 1, "pinned workers")
@@ -211,10 +212,12 @@ def test_gunicorn_runs_each_worker_on_its_own_cpu_and_a_replacement_on_the_freed
 @pytest.mark.parametrize(
     "env",
     [
+        {"WEB_CONCURRENCY": "2"},  # the default
         {"WEB_CONCURRENCY": "2", "GUNICORN_CPU_AFFINITY": "off"},
-        {"WEB_CONCURRENCY": "1"},  # fewer workers than CPUs: the kernel balances them
+        # fewer workers than CPUs: the kernel balances them
+        {"WEB_CONCURRENCY": "1", "GUNICORN_CPU_AFFINITY": "auto"},
     ],
-    ids=["off", "fewer-workers-than-cpus"],
+    ids=["default", "off", "fewer-workers-than-cpus"],
 )
 def test_gunicorn_leaves_workers_to_the_kernel_when_pinning_is_off_or_would_crowd(tmp_path, env):
     cpus = _two_cpus()
