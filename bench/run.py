@@ -250,9 +250,7 @@ def hot_read(
         result["database_cpu_ms_per_request"] = (
             used[database_pid] * 1000 / requests if database_pid else None
         )
-        result["busiest_worker_share"] = busiest_share(
-            [cpu - before["workers"].get(w, 0.0) for w, cpu in after["workers"].items()]
-        )
+        result["busiest_worker_share"] = busiest_workers(before, after, {"hot": pids[0]})["hot"]
         result["balanced"] = result["busiest_worker_share"] <= BALANCED_SHARE
         rounds.append(result)
     return {
@@ -304,7 +302,7 @@ def flow_run(stack: Stack, clients: int, seconds: float, database_pid: int | Non
     snapshot_after = cpu_snapshot(roots, workers_of=masters.values())
     after = snapshot_after["trees"]
     busy_after, total_after = busy_and_total_jiffies()
-    cpu = {name: after[p.pid] - before[p.pid] for name, p in stack._procs.items()}
+    cpu = {name: after[pid] - before[pid] for name, pid in masters.items()}
     db_cpu = after[database_pid] - before[database_pid] if database_pid else None
     flows = raw["flows"]
     steps = {
