@@ -68,8 +68,6 @@ def reconcile_pass(
             released, _ = services.releases_give_back(
                 cart_id=row.cart_id, discount_client=discount_client, owed=[row], claimed=True
             )
-            if not released:
-                OwedRelease.objects.filter(pk=row.pk).update(claimed_until=None)
             done["released" if released else "release_failed"] += 1
     for cart in Cart.objects.exclude(checkout_problem="").order_by("updated_at"):
         logger.error(
@@ -99,18 +97,14 @@ def _stale_attempts(cutoff: datetime) -> models.QuerySet[Cart]:
 
 def _claim(queryset: models.QuerySet, now: datetime) -> list:
     """Take up to BATCH rows nobody works on, with a lease, in one short transaction."""
-    lease = settings.CART_RECONCILE_LEASE
-    free = Q(**{f"{_lease_field(queryset)}__isnull": True}) | Q(
-        **{f"{_lease_field(queryset)}__lt": now}
-    )
+    field = _lease_field(queryset)
+    free = services.lease_free(field, now)
     with transaction.atomic():
         rows = list(queryset.filter(free).select_for_update(skip_locked=True)[:BATCH])
         taken = [
             row
             for row in rows
-            if queryset.filter(free, pk=row.pk).update(
-                **{_lease_field(queryset): now + timedelta(seconds=lease)}
-            )
+            if queryset.filter(free, pk=row.pk).update(**{field: services.lease_end(now)})
         ]
     return taken
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -219,8 +219,8 @@ def releases_give_back(
     """Release the uses the cart owes (or just ``owed``); (released, still owed).
 
     One releaser at a time per owed row: each is claimed with the reconciler's lease
-    (``claimed``: the caller, the reconciler, holds it already) and a row someone else
-    is releasing stays owed. Two releases in flight for one use could be answered in any
+    (``claimed``: the caller, the reconciler, holds it already), a row someone else
+    is releasing stays owed, and a failed release frees the claim. Two releases in flight for one use could be answered in any
     order, and one landing after the checkout that followed redeemed again would take
     that checkout's use.
     """
@@ -232,7 +232,7 @@ def releases_give_back(
         if _release_quietly(cart_id, row.code, discount_client):
             OwedRelease.objects.filter(pk=row.pk).delete()
             released += 1
-        elif not claimed:
+        else:  # free the claim: the next releaser need not wait for the lease to run out
             OwedRelease.objects.filter(pk=row.pk).update(claimed_until=None)
     if released:
         _clear_releases_owed(cart_id)
@@ -242,9 +242,18 @@ def releases_give_back(
 def _claim_release(row: OwedRelease) -> bool:
     """Take the lease on an owed release, as the reconciler does; whether we got it."""
     now = timezone.now()
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    lease = timedelta(seconds=settings.CART_RECONCILE_LEASE)
-    return bool(OwedRelease.objects.filter(free, pk=row.pk).update(claimed_until=now + lease))
+    claimed = OwedRelease.objects.filter(lease_free("claimed_until", now), pk=row.pk)
+    return bool(claimed.update(claimed_until=lease_end(now)))
+
+
+def lease_free(field: str, now: datetime) -> Q:
+    """Rows whose lease ``field`` (a time it runs until) is unset or has run out at ``now``."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now})
+
+
+def lease_end(now: datetime) -> datetime:
+    """Until when a lease taken at ``now`` holds (``CART_RECONCILE_LEASE``)."""
+    return now + timedelta(seconds=settings.CART_RECONCILE_LEASE)
 
 
 def _clear_releases_owed(cart_id: uuid.UUID) -> None:
