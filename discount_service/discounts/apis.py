@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from discounts import examples, selectors, services
+from discounts.errors import DiscountNotFound
 from discounts.serializers import (
     DiscountCreateIn,
     DiscountListQueryIn,
@@ -21,7 +22,7 @@ from discounts.serializers import (
     RedemptionOut,
 )
 from servicekit.auth import roles_allowed
-from servicekit.drf import PageNumberPagination
+from servicekit.drf import LeanGetMixin, PageNumberPagination
 from servicekit.errors import NotFound
 from servicekit.ids import parse_uuid
 from servicekit.schema import INVALID_INPUT, NOT_AUTHENTICATED, PERMISSION_DENIED, error_doc
@@ -97,7 +98,16 @@ class DiscountListCreateApi(generics.GenericAPIView):
         return Response(DiscountOut(discount).data, status=status.HTTP_201_CREATED)
 
 
-class DiscountDetailApi(APIView):
+class DiscountDetailApi(LeanGetMixin, APIView):
+    # The hot read: cart_service asks for the code on every apply.
+    lean_roles = ("admin", "service")
+
+    def lean_get(self, code: str) -> dict | None:
+        try:
+            return DiscountOut().to_representation(selectors.discount_get(code=code))
+        except DiscountNotFound:
+            return None
+
     def get_permissions(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return [AdminOrService()]

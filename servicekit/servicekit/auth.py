@@ -24,6 +24,21 @@ class TokenPrincipal:
         return f"token:{self.role}"
 
 
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header; None if it is not one."""
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def token_role(token: str) -> str | None:
+    """The role ``token`` grants (compared in constant time); None if it grants none."""
+    for role, expected in settings.API_TOKENS.items():
+        if expected and hmac.compare_digest(token.encode(), expected.encode()):
+            return role
+    return None
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -31,14 +46,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header:
             return None
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(header)
+        if token is None:
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <token>'.")
-        for role, expected in settings.API_TOKENS.items():
-            if expected and hmac.compare_digest(token.encode(), expected.encode()):
-                return TokenPrincipal(role=role), token
-        raise exceptions.AuthenticationFailed("The token is not valid.")
+        role = token_role(token)
+        if role is None:
+            raise exceptions.AuthenticationFailed("The token is not valid.")
+        return TokenPrincipal(role=role), token
 
     def authenticate_header(self, request) -> str:
         return self.keyword

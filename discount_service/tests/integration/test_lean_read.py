@@ -1,0 +1,131 @@
+"""The hot read's lean path (servicekit.drf.LeanGetMixin) answers exactly as DRF does.
+
+Every request here is sent twice, once as shipped and once with the lean path switched
+off (``lean_roles = ()``, so DRF answers everything), and the two answers must match:
+status, body and every header but the request id.
+"""
+
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
+
+from discounts.apis import DiscountDetailApi
+from tests.conftest import ADMIN_TOKEN, SERVICE_TOKEN
+from tests.factories import DiscountFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/discounts/"
+
+AUTHORIZATIONS = {
+    "service": f"Bearer {SERVICE_TOKEN}",
+    "admin": f"Bearer {ADMIN_TOKEN}",
+    "lower-case scheme": f"bearer {SERVICE_TOKEN}",
+    "padded token": f"Bearer   {SERVICE_TOKEN}  ",
+    "none": None,
+    "wrong token": "Bearer not-a-token",
+    "no token": "Bearer ",
+    "basic": "Basic dXNlcjpwYXNz",
+}
+ACCEPTS = [
+    None,
+    "*/*",
+    "application/json",
+    "application/problem+json",
+    "text/html",
+    "",
+    "*/*; q=0.5",
+]
+PATHS = [
+    "SAVE10/",
+    "save10/",
+    "%20save10%20/",
+    "FIXED5/",
+    "NOPE/",
+    "has.dots/",
+    "SAVE10/?format=json",
+    "SAVE10/?unused=1",
+]
+
+
+@pytest.fixture
+def discounts():
+    DiscountFactory(code="SAVE10", description="Ten percent off \u2028 für alle ✓")
+    DiscountFactory(code="FIXED5", fixed=True, ends_at=None, max_redemptions=3, times_redeemed=1)
+
+
+def _answer(method: str, path: str, authorization: str | None, accept: str | None):
+    headers = {}
+    if authorization is not None:
+        headers["HTTP_AUTHORIZATION"] = authorization
+    if accept is not None:
+        headers["HTTP_ACCEPT"] = accept
+    response = getattr(APIClient(), method)(URL + path, **headers)
+    kept = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
+    return response.status_code, response.content, kept
+
+
+def _both(monkeypatch, *request):
+    lean = _answer(*request)
+    with monkeypatch.context() as patch:
+        patch.setattr(DiscountDetailApi, "lean_roles", ())
+        drf = _answer(*request)
+    return lean, drf
+
+
+@pytest.mark.parametrize("authorization", AUTHORIZATIONS)
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_every_role_and_accept_gets_what_drf_answers(monkeypatch, discounts, authorization, accept):
+    for path in PATHS:
+        for method in ("get", "head"):
+            lean, drf = _both(monkeypatch, method, path, AUTHORIZATIONS[authorization], accept)
+            assert lean == drf, (method, path)
+
+
+@pytest.fixture
+def drf_requests(monkeypatch):
+    """How many requests reached DRF's own request handling."""
+    seen = []
+    initial = APIView.initial
+
+    def spy(self, request, *args, **kwargs):
+        seen.append(request.method)
+        return initial(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(APIView, "initial", spy)
+    return seen
+
+
+def test_a_plain_read_skips_drf_and_anything_else_goes_through_it(discounts, drf_requests):
+    client = APIClient(HTTP_AUTHORIZATION=AUTHORIZATIONS["service"])
+
+    assert client.get(f"{URL}save10/").json()["code"] == "SAVE10"
+    assert client.get(f"{URL}FIXED5/", HTTP_ACCEPT="application/json").status_code == 200
+    assert drf_requests == []
+
+    assert client.get(f"{URL}NOPE/").status_code == 404
+    assert client.get(f"{URL}SAVE10/", HTTP_ACCEPT="text/html").status_code == 406
+    assert client.get(f"{URL}SAVE10/?format=json").status_code == 200
+    assert client.patch(f"{URL}SAVE10/", {}, format="json").status_code == 403
+    assert drf_requests == ["GET", "GET", "GET", "PATCH"]
+
+
+def test_a_lean_read_that_fails_is_answered_by_drf(monkeypatch, discounts, drf_requests):
+    def broken(self, code):
+        raise RuntimeError("the lean read broke")
+
+    monkeypatch.setattr(DiscountDetailApi, "lean_get", broken)
+
+    response = APIClient().get(f"{URL}SAVE10/", HTTP_AUTHORIZATION=AUTHORIZATIONS["service"])
+
+    assert response.status_code == 200
+    assert response.json()["value"] == str(Decimal("10.00"))
+    assert drf_requests == ["GET"]
+
+
+def test_a_view_with_lean_roles_must_say_how_it_reads():
+    from servicekit.drf import LeanGetMixin
+
+    with pytest.raises(TypeError, match="no lean_get"):
+        type("Forgetful", (LeanGetMixin, APIView), {"lean_roles": ("service",)})
