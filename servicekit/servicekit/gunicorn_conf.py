@@ -24,6 +24,12 @@ from servicekit.settings import logging_config  # noqa: E402
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+if worker_class == "gthread":
+    # gthread, with new connections going to a worker with a free thread first
+    # (servicekit.gunicorn_worker.BalancedThreadWorker); a bad GUNICORN_ACCEPT_YIELD_MS
+    # stops gunicorn here, in the master.
+    gunicorn_hooks.accept_yield(os.environ.get(gunicorn_hooks.ACCEPT_YIELD_ENV), 2)
+    worker_class = "servicekit.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or 1000)
 # Optionally one CPU per worker when the workers fill the CPUs (servicekit.gunicorn_hooks).

@@ -233,3 +233,95 @@ def test_gunicorn_refuses_an_unknown_cpu_affinity(tmp_path):
         out, _ = proc.communicate(timeout=20)
     assert proc.returncode != 0
     assert b"GUNICORN_CPU_AFFINITY must be auto or off, not 'sometimes'" in out
+
+
+# --- Connections spread over the workers (servicekit.gunicorn_worker) --------------------
+
+
+def test_the_accept_yield_is_milliseconds_and_nothing_with_one_worker():
+    assert gunicorn_hooks.accept_yield(None, 2) == 0.002
+    assert gunicorn_hooks.accept_yield(" 50 ", 4) == 0.05
+    assert gunicorn_hooks.accept_yield("0", 2) == 0.0
+    assert gunicorn_hooks.accept_yield("50", 1) == 0.0  # no sibling to yield to
+    for bad in ("soon", "-1", "1001", "nan"):
+        with pytest.raises(ValueError, match="GUNICORN_ACCEPT_YIELD_MS must be a number"):
+            gunicorn_hooks.accept_yield(bad, 2)
+
+
+class _KeptAlive:
+    """A client connection kept open after its request: the worker that answered holds it."""
+
+    def __init__(self, port: int):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.worker: int | None = None
+
+    def ask(self) -> int:
+        self.sock.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+        raw = b""
+        while b"\r\n\r\n" not in raw:
+            raw += self.sock.recv(4096)
+        head, _, body = raw.partition(b"\r\n\r\n")
+        length = next(
+            int(h.split(b":")[1])
+            for h in head.split(b"\r\n")
+            if h.lower().startswith(b"content-length")
+        )
+        while len(body) < length:
+            body += self.sock.recv(4096)
+        self.worker = int(body)
+        return self.worker
+
+    def close(self):
+        self.sock.close()
+
+
+def _burst(port: int, n: int) -> list[_KeptAlive]:
+    """``n`` connections opened at once, as a client's pool does, then one request on each."""
+    held = [_KeptAlive(port) for _ in range(n)]
+    for conn in held:
+        conn.ask()
+    return held
+
+
+# A long yield and keep-alive, so that a loaded CI machine wakes the sibling in time.
+BALANCED = {"GUNICORN_ACCEPT_YIELD_MS": "200", "GUNICORN_CMD_ARGS": "--keep-alive 30"}
+
+
+def test_gunicorn_gives_each_worker_as_many_connections_as_it_has_threads(tmp_path):
+    # On one CPU the worker that wakes first runs on and accepts the whole burst, unless
+    # it steps aside: the plain gthread worker gives one worker all eight.
+    cpus = {min(os.sched_getaffinity(0))}
+    with _gunicorn(tmp_path, cpus, WEB_CONCURRENCY="2", GUNICORN_THREADS="4", **BALANCED) as proc:
+        workers = _workers(proc, 2)
+        _answered_by_each(proc, workers)
+        held = _burst(proc.port, 8)
+        try:
+            by_worker = {w: sum(c.worker == w for c in held) for w in workers}
+            assert by_worker == {w: 4 for w in workers}
+        finally:
+            for conn in held:
+                conn.close()
+
+
+def test_gunicorn_answers_new_connections_while_a_worker_is_frozen(tmp_path):
+    cpus = set(os.sched_getaffinity(0))
+    with _gunicorn(tmp_path, cpus, WEB_CONCURRENCY="2", GUNICORN_THREADS="1", **BALANCED) as proc:
+        frozen, live = workers = _workers(proc, 2)
+        _answered_by_each(proc, workers)
+        os.kill(frozen, signal.SIGSTOP)
+        try:
+            # the live worker holds one connection per thread and keeps accepting: each
+            # new connection waits one yield for a sibling, then the live worker takes it
+            held = [_KeptAlive(proc.port) for _ in range(3)]
+            assert [c.ask() for c in held] == [live] * 3
+            for conn in held:
+                conn.close()
+        finally:
+            os.kill(frozen, signal.SIGCONT)
+
+
+def test_gunicorn_refuses_an_accept_yield_that_is_not_milliseconds(tmp_path):
+    with _gunicorn(tmp_path, set(os.sched_getaffinity(0)), GUNICORN_ACCEPT_YIELD_MS="soon") as proc:
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode != 0
+    assert b"GUNICORN_ACCEPT_YIELD_MS must be a number of milliseconds" in out
