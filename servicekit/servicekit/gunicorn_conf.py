@@ -2,8 +2,10 @@
 
 Environment: ``BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` worker
 processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds,
-``GUNICORN_CPU_AFFINITY`` (``off``, the default; ``auto``: each worker on one CPU when
-the workers are at least as many as the CPUs), ``SERVICE_NAME`` for the log lines (default: the
+``GUNICORN_ACCEPT_YIELD_MS`` (gthread: how long a worker with a connection per thread leaves
+a new one to a sibling, default 2; 0: gunicorn's race to accept), ``GUNICORN_CPU_AFFINITY``
+(``auto``: each worker on one CPU when the workers are at least as many as the CPUs, the
+default when connections are balanced; ``off``), ``SERVICE_NAME`` for the log lines (default: the
 working directory's name),
 ``PROMETHEUS_MULTIPROC_DIR`` for the workers' metrics (default: a temporary directory).
 """
@@ -24,16 +26,20 @@ from servicekit.settings import logging_config  # noqa: E402
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+_balanced = False
 if worker_class == "gthread":
     # gthread, with new connections going to a worker with a free thread first
     # (servicekit.gunicorn_worker.BalancedThreadWorker); a bad GUNICORN_ACCEPT_YIELD_MS
     # stops gunicorn here, in the master.
-    gunicorn_hooks.accept_yield(os.environ.get(gunicorn_hooks.ACCEPT_YIELD_ENV), 2)
+    _balanced = gunicorn_hooks.accept_yield(os.environ.get(gunicorn_hooks.ACCEPT_YIELD_ENV), 2) > 0
     worker_class = "servicekit.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or 1000)
-# Optionally one CPU per worker when the workers fill the CPUs (servicekit.gunicorn_hooks).
-_cpu_affinity = gunicorn_hooks.cpu_affinity_policy(os.environ.get(gunicorn_hooks.CPU_AFFINITY_ENV))
+# One CPU per worker when the workers fill the CPUs and accept balanced, unless turned
+# off (servicekit.gunicorn_hooks).
+_cpu_affinity = gunicorn_hooks.cpu_affinity_policy(
+    os.environ.get(gunicorn_hooks.CPU_AFFINITY_ENV), _balanced
+)
 
 
 def pre_fork(server, worker):

@@ -55,16 +55,20 @@ CPU_AFFINITY_ENV = "GUNICORN_CPU_AFFINITY"
 CPU_AFFINITY_POLICIES = ("auto", "off")
 
 
-def cpu_affinity_policy(value: str | None) -> str:
-    """``GUNICORN_CPU_AFFINITY``: ``off`` (the default) or ``auto``; anything else is refused.
+def cpu_affinity_policy(value: str | None, balanced: bool) -> str:
+    """``GUNICORN_CPU_AFFINITY``: ``auto`` or ``off``; anything else is refused.
 
-    Off by default: pinned workers cannot move off a busy CPU, and gthread workers accept
-    connections by racing for them, so a burst of keep-alive connections can all land on
-    the worker on the waker's CPU. Measured here: a service's flow runs were 16 % faster
-    on average with ``auto``, but some runs, where one cart worker took every client
-    connection, ran at 60 % of the rest with a core idle.
+    Unset, it is ``auto`` when the workers accept connections balanced (the services'
+    gthread worker with ``GUNICORN_ACCEPT_YIELD_MS`` above 0), ``off`` otherwise. A
+    pinned worker cannot move off a busy CPU, so where workers race to accept, a burst of
+    keep-alive connections can all land on the worker on the waker's CPU and leave a core
+    idle: measured here, with the race, 3 of 7 bench sequences had one cart worker take
+    every connection (75-86 flows/s, 1.3-1.4 cores busy); balanced, none did, and flows
+    were about 16 % faster than unpinned.
     """
-    policy = (value or "off").strip().lower()
+    if value is None or not value.strip():
+        return "auto" if balanced else "off"
+    policy = value.strip().lower()
     if policy not in CPU_AFFINITY_POLICIES:
         raise ValueError(f"{CPU_AFFINITY_ENV} must be auto or off, not {value!r}.")
     return policy

@@ -63,11 +63,15 @@ def test_workers_fewer_than_the_cpus_or_one_cpu_are_left_to_the_kernel():
 
 
 def test_the_policy_is_auto_or_off_and_nothing_else():
-    assert gunicorn_hooks.cpu_affinity_policy(None) == "off"
-    assert gunicorn_hooks.cpu_affinity_policy("") == "off"
-    assert gunicorn_hooks.cpu_affinity_policy(" AUTO ") == "auto"
+    # unset: auto where the workers accept balanced, off where they race
+    assert gunicorn_hooks.cpu_affinity_policy(None, balanced=True) == "auto"
+    assert gunicorn_hooks.cpu_affinity_policy(" ", balanced=True) == "auto"
+    assert gunicorn_hooks.cpu_affinity_policy(None, balanced=False) == "off"
+    assert gunicorn_hooks.cpu_affinity_policy("", balanced=False) == "off"
+    assert gunicorn_hooks.cpu_affinity_policy(" AUTO ", balanced=False) == "auto"
+    assert gunicorn_hooks.cpu_affinity_policy("off", balanced=True) == "off"
     with pytest.raises(ValueError, match="GUNICORN_CPU_AFFINITY must be auto or off"):
-        gunicorn_hooks.cpu_affinity_policy("always")
+        gunicorn_hooks.cpu_affinity_policy("always", balanced=True)
 
 
 def test_a_worker_whose_cpu_was_taken_away_boots_unpinned(monkeypatch):
@@ -189,9 +193,12 @@ def _two_cpus() -> set[int]:
     return set(allowed[:2])
 
 
-def test_gunicorn_runs_each_worker_on_its_own_cpu_and_a_replacement_on_the_freed_one(tmp_path):
+@pytest.mark.parametrize("policy", ["", "auto"], ids=["default", "auto"])
+def test_gunicorn_runs_each_worker_on_its_own_cpu_and_a_replacement_on_the_freed_one(
+    tmp_path, policy
+):
     cpus = _two_cpus()
-    with _gunicorn(tmp_path, cpus, WEB_CONCURRENCY="2", GUNICORN_CPU_AFFINITY="auto") as proc:
+    with _gunicorn(tmp_path, cpus, WEB_CONCURRENCY="2", GUNICORN_CPU_AFFINITY=policy) as proc:
         first, second = _workers(proc, 2)
         # pinned in post_fork: wait until both workers have run it
         _wait(lambda: len(_cpus(first)) == 1 and len(_cpus(second)) == 1, "pinned workers")
@@ -212,12 +219,14 @@ def test_gunicorn_runs_each_worker_on_its_own_cpu_and_a_replacement_on_the_freed
 @pytest.mark.parametrize(
     "env",
     [
-        {"WEB_CONCURRENCY": "2"},  # the default
         {"WEB_CONCURRENCY": "2", "GUNICORN_CPU_AFFINITY": "off"},
         # fewer workers than CPUs: the kernel balances them
         {"WEB_CONCURRENCY": "1", "GUNICORN_CPU_AFFINITY": "auto"},
+        # workers that race to accept: not pinned unless asked
+        {"WEB_CONCURRENCY": "2", "GUNICORN_ACCEPT_YIELD_MS": "0"},
+        {"WEB_CONCURRENCY": "2", "GUNICORN_WORKER_CLASS": "sync"},
     ],
-    ids=["default", "off", "fewer-workers-than-cpus"],
+    ids=["off", "fewer-workers-than-cpus", "racing-gthread", "sync"],
 )
 def test_gunicorn_leaves_workers_to_the_kernel_when_pinning_is_off_or_would_crowd(tmp_path, env):
     cpus = _two_cpus()
