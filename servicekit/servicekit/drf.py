@@ -17,7 +17,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from servicekit.auth import bearer_token, token_role
+from servicekit.auth import BearerTokenAuthentication, bearer_token, token_role
 from servicekit.errors import ProblemError, client_fault, problem
 from servicekit.observability import db as observability_db
 
@@ -204,8 +204,16 @@ class LeanGetMixin:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.lean_roles and not callable(getattr(cls, "lean_get", None)):
+        if not cls.lean_roles:
+            return
+        if not callable(getattr(cls, "lean_get", None)):
             raise TypeError(f"{cls.__name__} has lean_roles but no lean_get()")
+        # What the lean path does not do, the view must not need: it authenticates by
+        # bearer token alone and neither throttles nor versions.
+        if list(getattr(cls, "authentication_classes", [])) != [BearerTokenAuthentication]:
+            raise TypeError(f"{cls.__name__}: a lean GET authenticates by bearer token only")
+        if getattr(cls, "throttle_classes", None) or getattr(cls, "versioning_class", None):
+            raise TypeError(f"{cls.__name__}: a lean GET neither throttles nor versions")
 
     def dispatch(self, request, *args, **kwargs):
         view = cast("APIView", self)
@@ -219,7 +227,14 @@ class LeanGetMixin:
             ):
                 try:
                     data = self.lean_get(**kwargs)
-                except Exception:  # DRF runs it again, and answers or reports the error
+                except Exception:
+                    # DRF runs it again, and answers or reports the error; a lean read
+                    # that keeps failing must show, not only cost twice the CPU.
+                    logger.warning(
+                        "%s.lean_get failed; answered through DRF",
+                        type(self).__name__,
+                        exc_info=True,
+                    )
                     data = None
                 if data is not None:
                     response = HttpResponse(first().render(data), content_type=first.media_type)

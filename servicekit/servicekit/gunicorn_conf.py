@@ -26,24 +26,27 @@ from servicekit.settings import logging_config  # noqa: E402
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-_balanced = False
 if worker_class == "gthread":
     # gthread, with new connections going to a worker with a free thread first
     # (servicekit.gunicorn_worker.BalancedThreadWorker); a bad GUNICORN_ACCEPT_YIELD_MS
     # stops gunicorn here, in the master.
-    _balanced = gunicorn_hooks.accept_yield(os.environ.get(gunicorn_hooks.ACCEPT_YIELD_ENV), 2) > 0
+    gunicorn_hooks.accept_yield(os.environ.get(gunicorn_hooks.ACCEPT_YIELD_ENV), workers)
     worker_class = "servicekit.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or 1000)
 # One CPU per worker when the workers fill the CPUs and accept balanced, unless turned
-# off (servicekit.gunicorn_hooks).
-_cpu_affinity = gunicorn_hooks.cpu_affinity_policy(
-    os.environ.get(gunicorn_hooks.CPU_AFFINITY_ENV), _balanced
-)
+# off (servicekit.gunicorn_hooks). A bad value stops gunicorn here; the default is
+# settled in pre_fork, from the settings gunicorn finally runs with (GUNICORN_CMD_ARGS
+# and the command line included).
+_cpu_affinity = os.environ.get(gunicorn_hooks.CPU_AFFINITY_ENV)
+gunicorn_hooks.cpu_affinity_policy(_cpu_affinity, balanced=False)
 
 
 def pre_fork(server, worker):
-    gunicorn_hooks.choose_cpu(server, worker, _cpu_affinity)
+    policy = gunicorn_hooks.cpu_affinity_policy(
+        _cpu_affinity, balanced=gunicorn_hooks.accepts_balanced(server)
+    )
+    gunicorn_hooks.choose_cpu(server, worker, policy)
 
 
 post_fork = gunicorn_hooks.pin_to_cpu

@@ -59,7 +59,8 @@ def cpu_affinity_policy(value: str | None, balanced: bool) -> str:
     """``GUNICORN_CPU_AFFINITY``: ``auto`` or ``off``; anything else is refused.
 
     Unset, it is ``auto`` when the workers accept connections balanced (the services'
-    gthread worker with ``GUNICORN_ACCEPT_YIELD_MS`` above 0), ``off`` otherwise. A
+    gthread worker with ``GUNICORN_ACCEPT_YIELD_MS`` above 0 and one shared socket, as
+    gunicorn finally runs them: ``accepts_balanced``), ``off`` otherwise. A
     pinned worker cannot move off a busy CPU, so where workers race to accept, a burst of
     keep-alive connections can all land on the worker on the waker's CPU and leave a core
     idle: measured here, with the race, 3 of 7 bench sequences had one cart worker take
@@ -148,3 +149,22 @@ def accept_yield(value: str | None, workers: int) -> float:
             f"{ACCEPT_YIELD_ENV} must be a number of milliseconds from 0 to 1000, not {value!r}."
         )
     return ms / 1000 if workers > 1 else 0.0
+
+
+def balanced_accept_yield(cfg) -> float:
+    """The pause of the balanced gthread worker under gunicorn's effective settings.
+
+    0 with one worker, and with ``reuse_port``: each worker then listens on a socket of
+    its own, so a pause would hand nothing to a sibling, only delay the connection.
+    """
+    if cfg.reuse_port:
+        return 0.0
+    return accept_yield(os.environ.get(ACCEPT_YIELD_ENV), cfg.workers)
+
+
+def accepts_balanced(server) -> bool:
+    """Whether the arbiter's workers accept connections balanced (see gunicorn_worker)."""
+    return bool(
+        getattr(server.worker_class, "balances_accepts", False)
+        and balanced_accept_yield(server.cfg) > 0
+    )

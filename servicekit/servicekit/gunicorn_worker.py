@@ -8,12 +8,11 @@ must not import gthread's threading before gevent's monkey-patching.
 from __future__ import annotations
 
 import math
-import os
 import time
 
 from gunicorn.workers.gthread import ThreadWorker
 
-from servicekit.gunicorn_hooks import ACCEPT_YIELD_ENV, accept_yield
+from servicekit.gunicorn_hooks import balanced_accept_yield
 
 
 class BalancedThreadWorker(ThreadWorker):
@@ -32,12 +31,16 @@ class BalancedThreadWorker(ThreadWorker):
     of the same user on the same port shares it silently instead of failing. Here the
     workers keep sharing one queue. What this overrides of ``ThreadWorker`` (``accept``,
     ``set_accept_enabled``, ``wait_for_and_dispatch_events``, ``nr_conns``) is gunicorn's
-    own code of the version in uv.lock; the tests run it in real gunicorn masters.
+    own code of the version in uv.lock; the tests run it in real gunicorn masters. With
+    ``reuse_port`` set anyway, or a single worker, it does not pause: there is no shared
+    queue for a sibling to take the connection from.
     """
+
+    balances_accepts = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.accept_yield = accept_yield(os.environ.get(ACCEPT_YIELD_ENV), self.cfg.workers)
+        self.accept_yield = balanced_accept_yield(self.cfg)
         self._resume_at = -math.inf
 
     def accept(self, listener):

@@ -224,9 +224,13 @@ def test_gunicorn_runs_each_worker_on_its_own_cpu_and_a_replacement_on_the_freed
         {"WEB_CONCURRENCY": "1", "GUNICORN_CPU_AFFINITY": "auto"},
         # workers that race to accept: not pinned unless asked
         {"WEB_CONCURRENCY": "2", "GUNICORN_ACCEPT_YIELD_MS": "0"},
+        {"WEB_CONCURRENCY": "2", "GUNICORN_WORKER_CLASS": "sync", "GUNICORN_THREADS": "1"},
+        # gunicorn turns sync with threads into its own plain gthread
         {"WEB_CONCURRENCY": "2", "GUNICORN_WORKER_CLASS": "sync"},
+        # each worker on a socket of its own: nothing to balance
+        {"WEB_CONCURRENCY": "2", "GUNICORN_CMD_ARGS": "--reuse-port"},
     ],
-    ids=["off", "fewer-workers-than-cpus", "racing-gthread", "sync"],
+    ids=["off", "fewer-workers-than-cpus", "racing-gthread", "sync", "plain-gthread", "reuse-port"],
 )
 def test_gunicorn_leaves_workers_to_the_kernel_when_pinning_is_off_or_would_crowd(tmp_path, env):
     cpus = _two_cpus()
@@ -255,6 +259,15 @@ def test_the_accept_yield_is_milliseconds_and_nothing_with_one_worker():
     for bad in ("soon", "-1", "1001", "nan"):
         with pytest.raises(ValueError, match="GUNICORN_ACCEPT_YIELD_MS must be a number"):
             gunicorn_hooks.accept_yield(bad, 2)
+    with pytest.raises(ValueError, match="GUNICORN_ACCEPT_YIELD_MS must be a number"):
+        gunicorn_hooks.accept_yield("soon", 1)  # refused even where it would not be used
+
+
+def test_the_accept_yield_is_nothing_where_each_worker_has_its_own_socket(monkeypatch):
+    monkeypatch.setenv("GUNICORN_ACCEPT_YIELD_MS", "5")
+    shared = SimpleNamespace(reuse_port=False, workers=2)
+    assert gunicorn_hooks.balanced_accept_yield(shared) == 0.005
+    assert gunicorn_hooks.balanced_accept_yield(SimpleNamespace(reuse_port=True, workers=2)) == 0
 
 
 class _KeptAlive:
@@ -293,7 +306,7 @@ def _burst(port: int, n: int) -> list[_KeptAlive]:
 
 
 # A long yield and keep-alive, so that a loaded CI machine wakes the sibling in time.
-BALANCED = {"GUNICORN_ACCEPT_YIELD_MS": "200", "GUNICORN_CMD_ARGS": "--keep-alive 30"}
+BALANCED = {"GUNICORN_ACCEPT_YIELD_MS": "500", "GUNICORN_CMD_ARGS": "--keep-alive 30"}
 
 
 def test_gunicorn_gives_each_worker_as_many_connections_as_it_has_threads(tmp_path):

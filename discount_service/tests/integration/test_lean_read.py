@@ -129,3 +129,32 @@ def test_a_view_with_lean_roles_must_say_how_it_reads():
 
     with pytest.raises(TypeError, match="no lean_get"):
         type("Forgetful", (LeanGetMixin, APIView), {"lean_roles": ("service",)})
+
+
+@pytest.mark.parametrize(
+    ("attrs", "refused"),
+    [
+        ({"throttle_classes": [object]}, "neither throttles nor versions"),
+        ({"versioning_class": object}, "neither throttles nor versions"),
+        ({"authentication_classes": []}, "bearer token only"),
+    ],
+)
+def test_a_view_whose_get_needs_more_than_a_token_cannot_be_lean(attrs, refused):
+    from servicekit.drf import LeanGetMixin
+
+    attrs = {"lean_roles": ("service",), "lean_get": lambda self: {}, **attrs}
+    with pytest.raises(TypeError, match=refused):
+        type("TooMuch", (LeanGetMixin, APIView), attrs)
+
+
+def test_a_failing_lean_read_is_logged(monkeypatch, discounts, caplog):
+    def broken(self, code):
+        raise RuntimeError("the lean read broke")
+
+    monkeypatch.setattr(DiscountDetailApi, "lean_get", broken)
+
+    APIClient().get(f"{URL}SAVE10/", HTTP_AUTHORIZATION=AUTHORIZATIONS["service"])
+
+    [record] = [r for r in caplog.records if "lean_get failed" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert "the lean read broke" in str(record.exc_info[1])
