@@ -2,8 +2,8 @@
 
 Environment: ``BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` worker
 processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds,
-``GUNICORN_ACCEPT_YIELD_MS`` (gthread: how long a worker with a connection per thread leaves
-a new one to a sibling, default 2; 0: gunicorn's race to accept), ``GUNICORN_CPU_AFFINITY``
+``GUNICORN_ACCEPT_YIELD_MS`` (gthread: how long a worker holding more connections than a
+sibling leaves a new one to it, default 2; 0: gunicorn's race to accept), ``GUNICORN_CPU_AFFINITY``
 (``auto``: each worker on one CPU when the workers are at least as many as the CPUs, the
 default when connections are balanced; ``off``), ``SERVICE_NAME`` for the log lines (default: the
 working directory's name),
@@ -17,17 +17,23 @@ from servicekit.observability import gunicorn as metrics_dir
 
 # Before anything imports prometheus_client: it picks multi-process mode at import.
 metrics_dir.prepare_multiproc_dir(os.environ.get("SERVICE_NAME") or Path.cwd().name)
-child_exit = metrics_dir.child_exit
 on_exit = metrics_dir.on_exit
 
 from servicekit import gunicorn_hooks  # noqa: E402
+
+
+def child_exit(server, worker):
+    metrics_dir.child_exit(server, worker)
+    gunicorn_hooks.free_connection_slot(server, worker)
+
+
 from servicekit.settings import logging_config  # noqa: E402
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 if worker_class == "gthread":
-    # gthread, with new connections going to a worker with a free thread first
+    # gthread, with new connections going to the worker holding the fewest first
     # (servicekit.gunicorn_worker.BalancedThreadWorker); a bad GUNICORN_ACCEPT_YIELD_MS
     # stops gunicorn here, in the master.
     gunicorn_hooks.accept_yield(os.environ.get(gunicorn_hooks.ACCEPT_YIELD_ENV), workers)
@@ -47,6 +53,7 @@ def pre_fork(server, worker):
         _cpu_affinity, balanced=gunicorn_hooks.accepts_balanced(server)
     )
     gunicorn_hooks.choose_cpu(server, worker, policy)
+    gunicorn_hooks.claim_connection_slot(server, worker)
 
 
 post_fork = gunicorn_hooks.pin_to_cpu

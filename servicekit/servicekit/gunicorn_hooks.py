@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import os
 
 from gunicorn import glogging, util
@@ -168,3 +169,61 @@ def accepts_balanced(server) -> bool:
         getattr(server.worker_class, "balances_accepts", False)
         and balanced_accept_yield(server.cfg) > 0
     )
+
+
+class ConnectionCounts:
+    """How many connections each worker holds, in memory the master shares with its workers.
+
+    One slot per live worker: its connection count (-1 when the slot is free) and until
+    when it has stopped accepting (``time.monotonic()``, the same clock in every process).
+    The master gives a worker about to fork the lowest free slot (``pre_fork``) and frees
+    it when the worker exits (``child_exit``); the worker writes its own slot, and reads
+    the others' to decide whether to leave a new connection to a sibling. Each value is
+    one aligned 8-byte word, written whole.
+    """
+
+    def __init__(self, slots: int = 64) -> None:
+        self._memory = mmap.mmap(-1, 16 * slots)  # anonymous, shared with forked children
+        self._counts = memoryview(self._memory)[: 8 * slots].cast("q")
+        self._paused_until = memoryview(self._memory)[8 * slots :].cast("d")
+        for slot in range(slots):
+            self._counts[slot] = -1
+
+    def claim(self, taken: set[int]) -> int | None:
+        """A free slot for a new worker (in the master), or None when all are taken."""
+        for slot in range(len(self._counts)):
+            if slot not in taken:
+                self._counts[slot] = 0
+                self._paused_until[slot] = 0.0
+                return slot
+        return None
+
+    def free(self, slot: int | None) -> None:
+        if slot is not None:
+            self._counts[slot] = -1
+
+    def publish(self, slot: int, count: int) -> None:
+        self._counts[slot] = count
+
+    def pause(self, slot: int, until: float) -> None:
+        self._paused_until[slot] = until
+
+    def holding_fewer(self, slot: int, count: int) -> list[float]:
+        """The live workers other than ``slot`` holding fewer than ``count`` connections:
+        until when each has stopped accepting."""
+        counts = self._counts.tolist()
+        return [self._paused_until[i] for i, c in enumerate(counts) if 0 <= c < count and i != slot]
+
+
+CONNECTION_COUNTS = ConnectionCounts()
+
+
+def claim_connection_slot(server, worker) -> None:
+    """gunicorn's ``pre_fork`` (in the master): the worker's slot in ``CONNECTION_COUNTS``."""
+    taken = {getattr(w, "connection_slot", None) for w in server.WORKERS.values()}
+    worker.connection_slot = CONNECTION_COUNTS.claim({s for s in taken if s is not None})
+
+
+def free_connection_slot(server, worker) -> None:
+    """gunicorn's ``child_exit`` (in the master)."""
+    CONNECTION_COUNTS.free(getattr(worker, "connection_slot", None))

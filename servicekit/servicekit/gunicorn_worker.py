@@ -1,4 +1,4 @@
-"""The services' gthread worker: new connections go to a worker with a free thread first.
+"""The services' gthread worker: new connections go to the worker holding the fewest.
 
 ``servicekit.gunicorn_conf`` runs it for ``GUNICORN_WORKER_CLASS=gthread`` (the default).
 A module of its own: gunicorn imports it by name in the workers, and ``gunicorn_conf``
@@ -12,28 +12,35 @@ import time
 
 from gunicorn.workers.gthread import ThreadWorker
 
-from servicekit.gunicorn_hooks import balanced_accept_yield
+from servicekit.gunicorn_hooks import CONNECTION_COUNTS, balanced_accept_yield
 
 
 class BalancedThreadWorker(ThreadWorker):
-    """gunicorn's gthread worker, letting a sibling with a free thread take a new connection.
+    """gunicorn's gthread worker, leaving a new connection to a sibling that holds fewer.
 
-    A worker that already holds as many connections as it has threads stops accepting
-    for ``GUNICORN_ACCEPT_YIELD_MS`` when a connection arrives. A sibling with room, woken
-    by the same connection, accepts it meanwhile. If none does (every worker is busy, or
-    the others are frozen), the worker takes it when the pause ends and accepts without
-    pausing for as long again: a connection waits at most one pause, and the main loop
-    never sleeps, so requests on the connections it holds are not held up.
+    The workers publish how many connections each holds (``gunicorn_hooks.
+    CONNECTION_COUNTS``). A worker that holds more than a live sibling stops accepting
+    for ``GUNICORN_ACCEPT_YIELD_MS`` when a connection arrives; the sibling, woken by the
+    same connection, accepts it meanwhile. When the pause ends, the worker takes what is
+    left unless a sibling holding fewer is itself paused or resumed less than one pause
+    ago (it is about to take it); otherwise (the sibling is frozen or slow to wake) it
+    takes it then. A connection waits a pause or two at most, and the main loop never
+    sleeps, so requests on the connections the worker holds are not held up. Workers
+    holding the same number race as in plain gthread. So 4 keep-alive clients split 2/2
+    over two workers, and 8 split 4/4: each worker is one process with one GIL, and
+    connections piled on one of them leave a core idle. A worker without a slot (more
+    workers than slots) leaves a connection to the others only once it holds as many as
+    it has threads.
 
     gunicorn's ``reuse_port`` spreads connections as well (measured: the same balance and
     throughput), but it gives each worker its own accept queue: the connections queued
     on a frozen worker wait for it, those on a killed one are reset, and a second server
     of the same user on the same port shares it silently instead of failing. Here the
-    workers keep sharing one queue. What this overrides of ``ThreadWorker`` (``accept``,
-    ``set_accept_enabled``, ``wait_for_and_dispatch_events``, ``nr_conns``) is gunicorn's
-    own code of the version in uv.lock; the tests run it in real gunicorn masters. With
-    ``reuse_port`` set anyway, or a single worker, it does not pause: there is no shared
-    queue for a sibling to take the connection from.
+    workers keep sharing one queue. What this overrides of ``ThreadWorker`` (``run``,
+    ``accept``, ``set_accept_enabled``, ``wait_for_and_dispatch_events``, ``nr_conns``)
+    is gunicorn's own code of the version in uv.lock; the tests run it in real gunicorn
+    masters. With ``reuse_port`` set anyway, or a single worker, it does not pause: there
+    is no shared queue for a sibling to take the connection from.
     """
 
     balances_accepts = True
@@ -43,17 +50,51 @@ class BalancedThreadWorker(ThreadWorker):
         self.accept_yield = balanced_accept_yield(self.cfg)
         self._resume_at = -math.inf
 
+    def run(self):
+        self._publish()
+        super().run()
+
+    def _publish(self):
+        slot = getattr(self, "connection_slot", None)
+        if slot is not None:
+            CONNECTION_COUNTS.publish(slot, self.nr_conns)
+
+    def _siblings_holding_fewer(self) -> list[float] | None:
+        """Until when each sibling holding fewer connections has paused; None: no slot."""
+        slot = getattr(self, "connection_slot", None)
+        if slot is None:
+            return None
+        return CONNECTION_COUNTS.holding_fewer(slot, self.nr_conns)
+
     def accept(self, listener):
-        now = time.monotonic()
-        if (
-            self.accept_yield
-            and self.nr_conns >= self.cfg.threads
-            and now > self._resume_at + self.accept_yield
-        ):
-            self._resume_at = now + self.accept_yield
-            self.set_accept_enabled(False)
+        if not self.accept_yield:
+            super().accept(listener)
+            self._publish()
             return
+        now = time.monotonic()
+        fewer = self._siblings_holding_fewer()
+        if self._resume_at <= now <= self._resume_at + self.accept_yield:
+            # The first accept after a pause: take what was left, unless a sibling holding
+            # fewer is itself paused or has just resumed (it is about to take it). A
+            # sibling frozen mid-pause stops counting one pause after its pause ended.
+            waiting = any(until + self.accept_yield > now for until in fewer or ())
+        elif fewer is None:
+            waiting = self.nr_conns >= self.cfg.threads
+        else:
+            waiting = bool(fewer)
+        if waiting:
+            self._pause(now)
+            return
+        self._resume_at = -math.inf
         super().accept(listener)
+        self._publish()
+
+    def _pause(self, now: float) -> None:
+        self._resume_at = now + self.accept_yield
+        slot = getattr(self, "connection_slot", None)
+        if slot is not None:
+            CONNECTION_COUNTS.pause(slot, self._resume_at)
+        self.set_accept_enabled(False)
 
     def set_accept_enabled(self, enabled):
         if enabled and time.monotonic() < self._resume_at:
@@ -61,6 +102,7 @@ class BalancedThreadWorker(ThreadWorker):
         super().set_accept_enabled(enabled)
 
     def wait_for_and_dispatch_events(self, timeout):
+        self._publish()  # connections closed since the last turn
         pause = self._resume_at - time.monotonic()
         if pause > 0:
             timeout = min(timeout, pause)  # wake up to resume accepting

@@ -309,17 +309,18 @@ def _burst(port: int, n: int) -> list[_KeptAlive]:
 BALANCED = {"GUNICORN_ACCEPT_YIELD_MS": "500", "GUNICORN_CMD_ARGS": "--keep-alive 30"}
 
 
-def test_gunicorn_gives_each_worker_as_many_connections_as_it_has_threads(tmp_path):
-    # On one CPU the worker that wakes first runs on and accepts the whole burst, unless
-    # it steps aside: the plain gthread worker gives one worker all eight.
+@pytest.mark.parametrize("clients", [4, 8])
+def test_gunicorn_spreads_a_burst_of_keep_alive_connections_over_its_workers(tmp_path, clients):
+    # On one CPU the worker that wakes first runs on and accepts the whole burst unless
+    # it steps aside: with plain gthread one worker took 6 of 8, or 4 of 4.
     cpus = {min(os.sched_getaffinity(0))}
     with _gunicorn(tmp_path, cpus, WEB_CONCURRENCY="2", GUNICORN_THREADS="4", **BALANCED) as proc:
         workers = _workers(proc, 2)
         _answered_by_each(proc, workers)
-        held = _burst(proc.port, 8)
+        held = _burst(proc.port, clients)
         try:
-            by_worker = {w: sum(c.worker == w for c in held) for w in workers}
-            assert by_worker == {w: 4 for w in workers}
+            counts = [sum(c.worker == w for c in held) for w in workers]
+            assert counts == [clients // 2] * 2
         finally:
             for conn in held:
                 conn.close()
@@ -347,3 +348,38 @@ def test_gunicorn_refuses_an_accept_yield_that_is_not_milliseconds(tmp_path):
         out, _ = proc.communicate(timeout=20)
     assert proc.returncode != 0
     assert b"GUNICORN_ACCEPT_YIELD_MS must be a number of milliseconds" in out
+
+
+def test_connection_counts_are_shared_with_forked_workers_and_slots_are_reused():
+    counts = gunicorn_hooks.ConnectionCounts(slots=4)
+    first, second = counts.claim(set()), counts.claim({0})
+    assert (first, second) == (0, 1)
+
+    pid = os.fork()
+    if pid == 0:  # a worker writes its own slot
+        counts.publish(second, 3)
+        counts.pause(second, 123.0)
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+    assert counts.holding_fewer(first, 5) == [123.0]  # the parent sees the child's writes
+    assert counts.holding_fewer(first, 3) == []  # 3 is not fewer than 3
+    assert counts.holding_fewer(second, 1) == [0.0]
+    counts.free(second)
+    assert counts.holding_fewer(first, 5) == []  # a free slot is no sibling
+    assert counts.claim({first}) == second  # the replacement takes the freed slot
+    assert counts.claim({0, 1, 2, 3}) is None
+
+
+def test_the_master_gives_each_worker_a_free_slot_and_frees_it_when_it_exits():
+    live = SimpleNamespace(connection_slot=0)
+    new = SimpleNamespace()
+    server = SimpleNamespace(WORKERS={101: live})
+    gunicorn_hooks.claim_connection_slot(server, new)
+    assert new.connection_slot == 1
+    gunicorn_hooks.free_connection_slot(server, live)
+    again = SimpleNamespace()
+    gunicorn_hooks.claim_connection_slot(SimpleNamespace(WORKERS={102: new}), again)
+    assert again.connection_slot == 0
+    for worker in (new, again):
+        gunicorn_hooks.free_connection_slot(server, worker)
