@@ -137,7 +137,7 @@ DEFAULT_ACCEPT_YIELD_MS = 2.0
 def accept_yield(value: str | None, workers: int) -> float:
     """``GUNICORN_ACCEPT_YIELD_MS`` in seconds: 2 ms by default, 0 to turn it off.
 
-    Nothing to yield to with a single worker: 0. Anything but a number from 0 to 1000
+    Nothing to yield to with a single worker: 0. Anything but a number from 0 to 10000
     is refused.
     """
     text = (value or "").strip()
@@ -145,9 +145,9 @@ def accept_yield(value: str | None, workers: int) -> float:
         ms = float(text) if text else DEFAULT_ACCEPT_YIELD_MS
     except ValueError:
         ms = -1.0
-    if not 0 <= ms <= 1000:
+    if not 0 <= ms <= 10000:
         raise ValueError(
-            f"{ACCEPT_YIELD_ENV} must be a number of milliseconds from 0 to 1000, not {value!r}."
+            f"{ACCEPT_YIELD_ENV} must be a number of milliseconds from 0 to 10000, not {value!r}."
         )
     return ms / 1000 if workers > 1 else 0.0
 

@@ -98,7 +98,12 @@ class BalancedThreadWorker(ThreadWorker):
 
     def set_accept_enabled(self, enabled):
         if enabled and time.monotonic() < self._resume_at:
-            return  # paused: the main loop asks again on its next turn
+            fewer = self._siblings_holding_fewer()
+            if fewer is None or fewer:
+                return  # still paused: the main loop asks again on its next turn
+            # No sibling holds fewer any more (it took the connection, or this worker's
+            # own connections closed): accept again at once, not at the pause's end.
+            self._resume_at = -math.inf
         super().set_accept_enabled(enabled)
 
     def wait_for_and_dispatch_events(self, timeout):

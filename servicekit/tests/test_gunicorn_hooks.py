@@ -256,7 +256,7 @@ def test_the_accept_yield_is_milliseconds_and_nothing_with_one_worker():
     assert gunicorn_hooks.accept_yield(" 50 ", 4) == 0.05
     assert gunicorn_hooks.accept_yield("0", 2) == 0.0
     assert gunicorn_hooks.accept_yield("50", 1) == 0.0  # no sibling to yield to
-    for bad in ("soon", "-1", "1001", "nan"):
+    for bad in ("soon", "-1", "10001", "nan"):
         with pytest.raises(ValueError, match="GUNICORN_ACCEPT_YIELD_MS must be a number"):
             gunicorn_hooks.accept_yield(bad, 2)
     with pytest.raises(ValueError, match="GUNICORN_ACCEPT_YIELD_MS must be a number"):
@@ -278,7 +278,13 @@ class _KeptAlive:
         self.worker: int | None = None
 
     def ask(self) -> int:
+        self.send()
+        return self.answer()
+
+    def send(self) -> None:
         self.sock.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+
+    def answer(self) -> int:
         raw = b""
         while b"\r\n\r\n" not in raw:
             raw += self.sock.recv(4096)
@@ -383,3 +389,29 @@ def test_the_master_gives_each_worker_a_free_slot_and_frees_it_when_it_exits():
     assert again.connection_slot == 0
     for worker in (new, again):
         gunicorn_hooks.free_connection_slot(server, worker)
+
+
+def test_a_worker_whose_connections_closed_accepts_again_before_its_pause_ends(tmp_path):
+    # A pause of 10 s: a connection that waited for it would time out on the client.
+    cpus = set(os.sched_getaffinity(0))
+    env = {"GUNICORN_ACCEPT_YIELD_MS": "10000", "GUNICORN_CMD_ARGS": "--keep-alive 30"}
+    with _gunicorn(tmp_path, cpus, WEB_CONCURRENCY="2", GUNICORN_THREADS="1", **env) as proc:
+        workers = _workers(proc, 2)
+        first = _KeptAlive(proc.port)
+        busy = first.ask()
+        [idle] = [w for w in workers if w != busy]
+        # the worker holding `first` leaves `second` to its idle sibling and pauses; the
+        # sibling is frozen until then, so the pause is certain
+        os.kill(idle, signal.SIGSTOP)
+        second = _KeptAlive(proc.port)
+        second.send()
+        time.sleep(0.5)  # the busy worker sees it, and steps aside
+        os.kill(idle, signal.SIGCONT)
+        assert second.answer() == idle
+        first.close()  # the paused worker now holds none: it must not sit out its pause
+        time.sleep(0.5)  # it sees the close
+        third = _KeptAlive(proc.port)
+        third.sock.settimeout(3)
+        assert third.ask() == busy
+        second.close()
+        third.close()
