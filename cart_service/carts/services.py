@@ -220,9 +220,9 @@ def releases_give_back(
 
     One releaser at a time per owed row: each is claimed with the reconciler's lease
     (``claimed``: the caller, the reconciler, holds it already), a row someone else
-    is releasing stays owed, and a failed release frees the claim. Two releases in flight for one use could be answered in any
-    order, and one landing after the checkout that followed redeemed again would take
-    that checkout's use.
+    is releasing stays owed, and a failed release frees the claim. Two releases in
+    flight for one use could be answered in any order, and one landing after the
+    checkout that followed redeemed again would take that checkout's use.
     """
     rows = list(OwedRelease.objects.filter(cart_id=cart_id)) if owed is None else owed
     released = 0

@@ -20,13 +20,6 @@ metrics_dir.prepare_multiproc_dir(os.environ.get("SERVICE_NAME") or Path.cwd().n
 on_exit = metrics_dir.on_exit
 
 from servicekit import gunicorn_hooks  # noqa: E402
-
-
-def child_exit(server, worker):
-    metrics_dir.child_exit(server, worker)
-    gunicorn_hooks.free_connection_slot(server, worker)
-
-
 from servicekit.settings import logging_config  # noqa: E402
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -57,6 +50,13 @@ def pre_fork(server, worker):
 
 
 post_fork = gunicorn_hooks.pin_to_cpu
+
+
+def child_exit(server, worker):
+    metrics_dir.child_exit(server, worker)
+    gunicorn_hooks.free_connection_slot(server, worker)
+
+
 # Import the app (and warm it up, see servicekit.wsgi) once in the master: workers fork
 # ready, so no request pays for the imports.
 preload_app = True

@@ -49,22 +49,23 @@ class BalancedThreadWorker(ThreadWorker):
         super().__init__(*args, **kwargs)
         self.accept_yield = balanced_accept_yield(self.cfg)
         self._resume_at = -math.inf
+        self._slot: int | None = None
 
     def run(self):
+        # Given by the master in pre_fork, after __init__; None: more workers than slots.
+        self._slot = getattr(self, "connection_slot", None)
         self._publish()
         super().run()
 
     def _publish(self):
-        slot = getattr(self, "connection_slot", None)
-        if slot is not None:
-            CONNECTION_COUNTS.publish(slot, self.nr_conns)
+        if self._slot is not None:
+            CONNECTION_COUNTS.publish(self._slot, self.nr_conns)
 
     def _siblings_holding_fewer(self) -> list[float] | None:
         """Until when each sibling holding fewer connections has paused; None: no slot."""
-        slot = getattr(self, "connection_slot", None)
-        if slot is None:
+        if self._slot is None:
             return None
-        return CONNECTION_COUNTS.holding_fewer(slot, self.nr_conns)
+        return CONNECTION_COUNTS.holding_fewer(self._slot, self.nr_conns)
 
     def accept(self, listener):
         if not self.accept_yield:
@@ -91,9 +92,8 @@ class BalancedThreadWorker(ThreadWorker):
 
     def _pause(self, now: float) -> None:
         self._resume_at = now + self.accept_yield
-        slot = getattr(self, "connection_slot", None)
-        if slot is not None:
-            CONNECTION_COUNTS.pause(slot, self._resume_at)
+        if self._slot is not None:
+            CONNECTION_COUNTS.pause(self._slot, self._resume_at)
         self.set_accept_enabled(False)
 
     def set_accept_enabled(self, enabled):
