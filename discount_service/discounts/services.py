@@ -27,7 +27,7 @@ from discounts.errors import REFUSALS, DiscountCodeTaken, DiscountNotFound, Inva
 from discounts.metrics import REDEMPTIONS, RELEASES
 from discounts.models import Discount, Redemption
 from discounts.selectors import discount_locked
-from servicekit.db import create, update_where
+from servicekit.db import CompiledLookup, create, update_where
 
 UPDATABLE_FIELDS = ("description", "ends_at", "max_redemptions", "is_active")
 
@@ -103,11 +103,7 @@ def discount_redeem(*, code: str, cart_id: uuid.UUID) -> RedeemResult:
         discount = discount_locked(code=code)
         # Checked before the status: a cart keeps what it holds even if the discount
         # has since become exhausted or expired, so retries stay idempotent.
-        # At most one row (unique per discount and cart): no ORDER BY to build.
-        held = next(
-            iter(Redemption.objects.filter(discount=discount, cart_id=cart_id).order_by()[:1]),
-            None,
-        )
+        held = next(iter(_held(discount.pk, cart_id)), None)
         if held is not None:
             REDEMPTIONS.labels("already_held").inc()
             return RedeemResult(redemption=held, created=False)
@@ -119,6 +115,11 @@ def discount_redeem(*, code: str, cart_id: uuid.UUID) -> RedeemResult:
         _count_redemptions(discount, +1)
     REDEMPTIONS.labels("created").inc()
     return RedeemResult(redemption=redemption, created=True)
+
+
+# The cart's use of the discount, at most one row (unique per discount and cart): every
+# redemption asks, so its SQL is compiled once (no ORDER BY to build).
+_held = CompiledLookup(lambda: Redemption.objects.order_by(), "discount", "cart_id")
 
 
 def _count_redemptions(discount: Discount, change: int) -> None:

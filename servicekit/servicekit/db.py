@@ -17,7 +17,7 @@ class _Plan:
 
     __slots__ = ("annotations", "at", "converters", "names", "params", "positions", "sql")
 
-    def __init__(self, sql: str, params: list, at: int) -> None:
+    def __init__(self, sql: str, params: list, at: tuple[int, ...]) -> None:
         self.sql, self.params, self.at = sql, params, at
         self.names: list[str] = []
         self.positions: list[int] = []
@@ -37,63 +37,85 @@ def _converted(row: Any, converters: list[tuple[int, list, object]], connection:
 
 
 class CompiledLookup(Generic[M]):
-    """``queryset().filter(<field>=value)``, its SQL compiled by the ORM once.
+    """``queryset().filter(<field>=value, ...)``, its SQL compiled by the ORM once.
 
     Compiling a queryset (joins, lookups, ordering, the SELECT list) costs more
     CPU than running it does, on every request; so does working out, on every
     ``raw()``, which column feeds which field and through which converter. Here the
     SQL is still the ORM's own (so it follows the models), built the first time with
-    the first value; the first run also goes through ``raw()``, whose column order,
+    the first values; the first run also goes through ``raw()``, whose column order,
     annotations and converters are kept, so later runs execute the SQL on a cursor and
     build the models exactly as ``raw()`` does (annotations as the driver returns them:
-    SQLite gives 0/1 for a boolean). The value must appear exactly once among the
-    query's parameters (the others, constants of the queryset, are kept); anything else
-    is refused when first compiled.
+    SQLite gives 0/1 for a boolean). Called with one value per field, in order. Each
+    value must appear exactly once among the query's parameters (the others, constants
+    of the queryset, are kept); one field's query that cannot be compiled so is refused
+    when first run, and with several fields a first run whose values cannot be told
+    apart (equal to each other or to a constant) goes through the ORM uncompiled, and
+    the next run compiles.
     """
 
-    def __init__(self, queryset: Callable[[], QuerySet[M]], field: str) -> None:
+    def __init__(self, queryset: Callable[[], QuerySet[M]], *fields: str) -> None:
+        if not fields:
+            raise TypeError("CompiledLookup needs at least one field")
         self._queryset = queryset
-        self._field = field
+        self._fields = fields
         self._plans: dict[str, _Plan] = {}  # per database alias
-        # The model and the looked-up field, known once the queryset was first built; the
+        # The model and the looked-up fields, known once the queryset was first built; the
         # queryset itself is built only to compile, never on the hot path.
         self._model: type[M] | None = None
-        self._model_field: Any = None
+        self._model_fields: list[Any] = []
 
-    def __call__(self, value: object) -> list[M]:
+    def __call__(self, *values: object) -> list[M]:
+        if len(values) != len(self._fields):
+            raise TypeError(f"{len(self._fields)} values expected ({', '.join(self._fields)})")
         model = self._model
         if model is None:
-            model = self._model = self._queryset().model
-            name = model._meta.pk.name if self._field == "pk" else self._field
-            self._model_field = model._meta.get_field(name)
+            model = self._queryset().model
+            pk = model._meta.pk
+            self._model_fields = [
+                model._meta.get_field(pk.name if name == "pk" else name) for name in self._fields
+            ]
+            self._model = model
         alias = router.db_for_read(model)
         connection = connections[alias]
-        prepared = self._model_field.get_db_prep_value(value, connection, prepared=False)
+        prepared = [
+            field.get_db_prep_value(value, connection, prepared=False)
+            for field, value in zip(self._model_fields, values, strict=True)
+        ]
         plan = self._plans.get(alias)
         if plan is None:
-            return self._first_run(model, alias, value, prepared)
+            return self._first_run(model, alias, values, prepared)
         params = plan.params.copy()
-        params[plan.at] = prepared
+        for at, value in zip(plan.at, prepared, strict=True):
+            params[at] = value
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         found = []
         for row in rows:
-            values = _converted(row, plan.converters, connection)
-            instance = model.from_db(alias, plan.names, [values[p] for p in plan.positions])
+            columns = _converted(row, plan.converters, connection)
+            instance = model.from_db(alias, plan.names, [columns[p] for p in plan.positions])
             for column, pos in plan.annotations:
-                setattr(instance, column, values[pos])
+                setattr(instance, column, columns[pos])
             found.append(instance)
         return found
 
-    def _first_run(self, model: type[M], alias: str, value: object, prepared: object) -> list[M]:
+    def _first_run(
+        self, model: type[M], alias: str, values: tuple[object, ...], prepared: list[object]
+    ) -> list[M]:
         """Compile, run through ``raw()``, and keep what ``raw()`` worked out."""
-        query = self._queryset().filter(**{self._field: value}).query
-        sql, params = query.sql_with_params()
-        at = [i for i, param in enumerate(params) if param == prepared]
-        if len(at) != 1:
-            raise ValueError(f"{self._field}={value!r} is not one parameter of {params!r}")
-        plan = _Plan(sql, list(params), at[0])
+        queryset = self._queryset().filter(**dict(zip(self._fields, values, strict=True)))
+        sql, params = queryset.query.sql_with_params()
+        at = tuple(
+            [i for i, param in enumerate(params) if param == value][:2] for value in prepared
+        )
+        if any(len(found) != 1 for found in at) or len({found[0] for found in at}) != len(at):
+            if len(self._fields) == 1:
+                raise ValueError(
+                    f"{self._fields[0]}={values[0]!r} is not one parameter of {params!r}"
+                )
+            return list(queryset)  # these values cannot be told apart: uncompiled, this once
+        plan = _Plan(sql, list(params), tuple(found[0] for found in at))
         # RawQuerySet's internals, used as Django's RawModelIterable uses them (untyped).
         raw: Any = model._default_manager.raw(sql, params, using=alias)
         found = list(raw)  # what raw() builds is the reference for every later run

@@ -1,11 +1,14 @@
 """The compiled hot read (servicekit.db.CompiledLookup) reads what the ORM reads."""
 
+import uuid
+
 import pytest
 from django.db import transaction
 
-from discounts import selectors
+from discounts import selectors, services
 from discounts.errors import DiscountNotFound
-from discounts.models import Discount
+from discounts.models import Discount, Redemption
+from servicekit.db import CompiledLookup
 from servicekit.testing import locked_elsewhere
 from tests.factories import DiscountFactory
 
@@ -72,3 +75,40 @@ def test_postgresql_prepares_the_hot_read_once_it_repeats():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "discounts_discount"' in sql and "$1" in sql for sql in prepared), prepared
+
+
+def test_a_redemption_read_by_discount_and_cart_equals_the_orms_row():
+    save, other = DiscountFactory(code="SAVE10"), DiscountFactory(code="OTHER1")
+    cart, another_cart = uuid.uuid4(), uuid.uuid4()
+    services.discount_redeem(code="SAVE10", cart_id=cart)
+    services.discount_redeem(code="OTHER1", cart_id=another_cart)
+
+    for _ in range(2):  # the first run compiles, the second runs the compiled SQL
+        [held] = services._held(save.pk, cart)
+        assert fields(held) == fields(Redemption.objects.get(discount=save, cart_id=cart))
+    assert services._held(save.pk, another_cart) == []
+    assert services._held(other.pk, cart) == []
+    assert services._held(other.pk, str(another_cart))[0].cart_id == another_cart
+
+
+def test_values_that_cannot_be_told_apart_are_read_uncompiled_then_compiled():
+    discount = DiscountFactory(code="SAVE10")
+    lookup = CompiledLookup(lambda: Discount.objects.order_by(), "pk", "times_redeemed")
+    Discount.objects.filter(pk=discount.pk).update(times_redeemed=discount.pk)
+
+    # Both values are the same number: which parameter is which cannot be told.
+    assert [d.pk for d in lookup(discount.pk, discount.pk)] == [discount.pk]
+    assert lookup._plans == {}
+    assert lookup(discount.pk, discount.pk + 1) == []
+    assert [d.pk for d in lookup(discount.pk, discount.pk)] == [discount.pk]
+    assert list(lookup._plans) == ["default"]
+
+
+def test_one_field_equal_to_a_constant_of_the_query_is_refused():
+    DiscountFactory(code="SAVE10", max_redemptions=5)
+    lookup = CompiledLookup(lambda: Discount.objects.filter(max_redemptions=5), "times_redeemed")
+
+    with pytest.raises(ValueError, match="not one parameter"):
+        lookup(5)
+    with pytest.raises(TypeError, match="2 values expected"):
+        CompiledLookup(lambda: Discount.objects.all(), "pk", "code")(1)
