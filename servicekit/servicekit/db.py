@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
 
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models import Field, Model, QuerySet, signals
+from django.db.models import BinaryField, Field, Model, QuerySet, signals
 from django.db.models.sql import InsertQuery
 
 M = TypeVar("M", bound=Model)
@@ -221,6 +221,20 @@ def _plain(field: Any, value: Any) -> Any:
     return value
 
 
+def _plain_placeholder(field: Any, connection: Any) -> bool:
+    """Whether the field's value is always sent as a plain ``%s``, as the kept SQL has it.
+
+    A field with ``get_placeholder`` may wrap its value in SQL that depends on the value.
+    A BinaryField's does so on Oracle only (``to_blob(%s)``); elsewhere it is ``%s`` for
+    bytes and for NULL alike, so its INSERT compiles once like any other.
+    """
+    if not getattr(field, "get_placeholder", None):
+        return True
+    return isinstance(field, BinaryField) and all(
+        connection.ops.binary_placeholder_sql(value) == "%s" for value in (None, b"")
+    )
+
+
 class _InsertPlan:
     __slots__ = ("converters", "fields", "returning", "returning_params", "sql")
 
@@ -262,7 +276,7 @@ def create(model: type[M], **values: Any) -> M:
             or meta.order_with_respect_to
             or len(meta.pk_fields) != 1
             or not connection.features.can_return_columns_from_insert
-            or any(getattr(f, "get_placeholder", None) for f in fields)
+            or any(not _plain_placeholder(f, connection) for f in fields)
         ):
             plan = _inserts[key] = None
     if (
