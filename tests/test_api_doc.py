@@ -70,7 +70,8 @@ def documented_codes(text: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def schemas(tmp_path_factory) -> dict[str, dict[Operation, set[int]]]:
+def published(tmp_path_factory) -> dict[str, dict]:
+    """Each service's OpenAPI schema, as ``manage.py spectacular`` writes it."""
     out = {}
     env = {**os.environ, "DJANGO_ENV": "test"}
     env.pop("DATABASE_URL", None)
@@ -88,14 +89,21 @@ def schemas(tmp_path_factory) -> dict[str, dict[Operation, set[int]]]:
             env=env,
             check=True,
         )
-        paths = json.loads(target.read_text())["paths"]
-        out[service] = {
+        out[service] = json.loads(target.read_text())
+    return out
+
+
+@pytest.fixture(scope="module")
+def schemas(published) -> dict[str, dict[Operation, set[int]]]:
+    return {
+        service: {
             (method.upper(), _normalise(path)): {int(s) for s in op["responses"] if s.isdigit()}
-            for path, ops in paths.items()
+            for path, ops in schema["paths"].items()
             for method, op in ops.items()
             if method in METHODS
         }
-    return out
+        for service, schema in published.items()
+    }
 
 
 def _string(node: ast.AST) -> str | None:
@@ -243,3 +251,24 @@ def test_a_status_the_schema_lacks_is_reported(schemas):
 
     assert documented_operations(text)["cart"][("GET", "/api/carts/{}/")] == {200, 404, 418}
     assert 418 not in schemas["cart"][("GET", "/api/carts/{}/")]
+
+
+def test_no_docstring_of_a_mixin_of_the_kit_is_published_as_a_description(published):
+    """drf-spectacular describes a serializer or view by the first docstring up its
+    classes: a servicekit mixin's notes for developers must not become API docs (the
+    kit's own published serializers, such as the problem details, are described so)."""
+    first_lines = set()
+    for source in (ROOT / "servicekit" / "servicekit").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if not (isinstance(node, ast.ClassDef) and node.name.endswith("Mixin")):
+                continue
+            if doc := ast.get_docstring(node):
+                first_lines.add(doc.splitlines()[0].strip())
+
+    leaked = {
+        f"{service}: {line}"
+        for service, schema in published.items()
+        for line in first_lines
+        if line in json.dumps(schema)
+    }
+    assert not leaked, "published as API documentation:\n" + "\n".join(sorted(leaked))

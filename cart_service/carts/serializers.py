@@ -7,13 +7,14 @@ from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem
 from servicekit.codes import normalise_code
+from servicekit.drf import InputFieldsOnceMixin
 from servicekit.fields import CurrencyField, MoneyField, StrictIntegerField
 from servicekit.money import format_money
 
 # -- input ------------------------------------------------------------------------------
 
 
-class QuantityIn(serializers.Serializer):
+class QuantityIn(InputFieldsOnceMixin, serializers.Serializer):
     # A JSON integer: DRF's IntegerField would read "2", and int() reads any Unicode digits.
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
 
@@ -24,7 +25,7 @@ class ItemIn(QuantityIn):
     unit_price = MoneyField()
 
 
-class CartCreateIn(serializers.Serializer):
+class CartCreateIn(InputFieldsOnceMixin, serializers.Serializer):
     currency = CurrencyField()
     items = ItemIn(many=True, required=False)
 
@@ -38,7 +39,7 @@ class CartCreateIn(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class DiscountIn(serializers.Serializer):
+class DiscountIn(InputFieldsOnceMixin, serializers.Serializer):
     # normalise_code trims; DRF's trim would also drop Unicode spaces (U+00A0 ...).
     code = serializers.CharField(max_length=64, trim_whitespace=False)
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from discounts.domain import CODE_RULE, Status, Terms, is_valid_code, normalise_code, terms_errors
 from discounts.models import Discount, Redemption
-from servicekit.drf import FieldsOnceMixin
+from servicekit.drf import FieldsOnceMixin, InputFieldsOnceMixin
 from servicekit.fields import (
     CurrencyField,
     MoneyField,
@@ -179,7 +179,7 @@ class DiscountUpdateIn(serializers.Serializer):
         return attrs
 
 
-class RedemptionCreateIn(serializers.Serializer):
+class RedemptionCreateIn(InputFieldsOnceMixin, serializers.Serializer):
     cart_id = StrictUUIDField()
 
 

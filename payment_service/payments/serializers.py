@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from payments.domain import KEY_MAX_LENGTH
 from payments.errors import IdempotencyKeyMissing
 from payments.models import Payment
-from servicekit.drf import FieldsOnceMixin
+from servicekit.drf import FieldsOnceMixin, InputFieldsOnceMixin
 from servicekit.fields import CurrencyField, MoneyField
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -19,7 +19,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEY_CHARS = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
 
 
-class PaymentCreateIn(serializers.Serializer):
+class PaymentCreateIn(InputFieldsOnceMixin, serializers.Serializer):
     reference = serializers.CharField(min_length=1, max_length=255)
     amount = MoneyField(min_value=Decimal("0"), exclusive_min=True)
     currency = CurrencyField()

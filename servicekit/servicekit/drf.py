@@ -279,18 +279,19 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return super().paginate_queryset(queryset, request, view)
 
 
+# An output serializer whose fields are built once per class, not once per response.
+#
+# DRF deep-copies (and, for a ModelSerializer, rebuilds from the model) every
+# field each time a serializer is instantiated; on a small hot response that
+# is most of the CPU. The fields of an output serializer hold no per-request
+# state, so the first instance's bound fields serve every later one. The
+# output is DRF's own ``Serializer.to_representation``, field for field; only
+# for serializers without context-dependent fields (no hyperlinks, no
+# ``SerializerMethodField`` reading ``self.context``).
+#
+# (A comment, not a docstring: drf-spectacular would publish a mixin's docstring as the
+# description of every serializer that has none of its own.)
 class FieldsOnceMixin:
-    """An output serializer whose fields are built once per class, not once per response.
-
-    DRF deep-copies (and, for a ModelSerializer, rebuilds from the model) every
-    field each time a serializer is instantiated; on a small hot response that
-    is most of the CPU. The fields of an output serializer hold no per-request
-    state, so the first instance's bound fields serve every later one. The
-    output is DRF's own ``Serializer.to_representation``, field for field; only
-    for serializers without context-dependent fields (no hyperlinks, no
-    ``SerializerMethodField`` reading ``self.context``).
-    """
-
     _plan: tuple | None = None
 
     def to_representation(self, instance):
@@ -311,3 +312,37 @@ class FieldsOnceMixin:
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
             ret[name] = None if check is None else represent(attribute)
         return ret
+
+
+# An input serializer whose fields are built and bound once per class, not per request.
+#
+# DRF deep-copies every declared field each time a serializer is instantiated and binds
+# the copies to the new instance; validating a small body, that is most of the
+# validation's CPU. Validating reads nothing per request from the fields: the data is
+# passed along and errors are raised. So the fields bound to the first instance
+# validate for every later one (and for every thread: nothing is written to them but
+# their lazily built validators, the same each time).
+#
+# Their ``root`` stays that first instance, whose ``partial`` and ``context`` they would
+# read. So they are shared only between instances validated without ``context``,
+# ``partial`` or an ``instance``; any other instance builds its own, as DRF does.
+# Only for serializers whose fields and validators read nothing else from their root
+# or parent.
+#
+# (A comment, not a docstring: drf-spectacular would publish a mixin's docstring as the
+# description of every serializer that has none of its own.)
+class InputFieldsOnceMixin:
+    @property
+    def fields(self):
+        plain = (
+            self.instance is None  # type: ignore[attr-defined] # a Serializer's
+            and not self.partial  # type: ignore[attr-defined]
+            and not self._context  # type: ignore[attr-defined]
+        )
+        if not plain:
+            return super().fields  # type: ignore[misc] # DRF's cached_property
+        shared = type(self).__dict__.get("_shared_fields")
+        if shared is None:
+            shared = super().fields  # type: ignore[misc]
+            type(self)._shared_fields = shared  # type: ignore[attr-defined]
+        return shared
