@@ -2,8 +2,9 @@
 
 The protocol, in two short committed transactions:
 
-1. claim: insert the key ``in_progress`` (the unique constraint decides a race), or take
-   over a claim older than ``PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT`` with a conditional UPDATE;
+1. claim: insert the key ``in_progress`` (one statement in autocommit: the unique
+   constraint decides a race), or take over a claim older than
+   ``PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT`` with a conditional UPDATE;
 2. charge: create the payment and mark the key ``completed`` with the rendered response,
    in ONE transaction, and only while this request still owns the claim.
 
@@ -112,20 +113,29 @@ def _refused(error: IdempotencyKeyInUse | IdempotencyKeyReused):
 
 
 def _key_claim(*, key: str, fingerprint: str) -> uuid.UUID | None:
-    """Insert an in-progress claim in its own committed transaction; None if taken."""
+    """Insert an in-progress claim, committed at once; None if taken.
+
+    One INSERT in autocommit is a transaction of its own, committed when it returns, with
+    no BEGIN and COMMIT round trips around it (as the take-over and the release). Inside a
+    transaction, which only a test's can be (``durable=True`` refuses any other), it runs
+    under a savepoint, so a refused INSERT leaves that transaction usable.
+    """
     token = uuid.uuid4()
     now = timezone.now()
+    claim = {
+        "key": key,
+        "fingerprint": fingerprint,
+        "state": IdempotencyKey.State.IN_PROGRESS,
+        "claim_token": token,
+        "created_at": now,
+        "updated_at": now,
+    }
     try:
-        with transaction.atomic(durable=True):
-            create(
-                IdempotencyKey,
-                key=key,
-                fingerprint=fingerprint,
-                state=IdempotencyKey.State.IN_PROGRESS,
-                claim_token=token,
-                created_at=now,
-                updated_at=now,
-            )
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic(durable=True):
+                create(IdempotencyKey, **claim)
+        else:
+            create(IdempotencyKey, **claim)
     except IntegrityError:
         return None
     return token
