@@ -85,8 +85,23 @@ def test_changing_a_quantity(anon, cart, django_assert_num_queries):
 
 
 def test_applying_a_code(anon, cart, providers, django_assert_num_queries):
-    # the throttle's counters, the cart (refuse early), then lock, UPDATE, and the items
-    with django_assert_num_queries(statements(5, transactions=1)):
+    # the throttle's counters, the cart (refuse early), one conditional UPDATE (no lock, no
+    # transaction: nothing is held), and the items
+    with django_assert_num_queries(statements(4)):
+        response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
+    assert response.status_code == 200
+
+
+def test_replacing_a_held_code_locks_the_cart(anon, cart, providers, django_assert_num_queries):
+    cart.discount_code, cart.redemption_held = "OLD10", True  # a checkout may hold OLD10
+    cart.save()
+
+    # the throttle, the cart; under the lock: the row, the owed release, the UPDATE; the
+    # release given back (its row read, claimed, deleted; under the lock, the flag
+    # cleared); then the items
+    mocked = providers
+    mocked.delete(f"{DISCOUNTS}/OLD10/redemptions/{cart.id}/", status=204)
+    with django_assert_num_queries(statements(11, transactions=2)):
         response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
     assert response.status_code == 200
 
