@@ -30,7 +30,7 @@ from carts.errors import (
 )
 from carts.models import Cart, OwedRelease, PaymentStatus
 from carts.selectors import cart_for_checkout
-from carts.services import lock_cart, releases_give_back
+from carts.services import lock_cart, owe_release_of, releases_give_back
 from servicekit.db import save_fields, update_where
 
 logger = logging.getLogger(__name__)
@@ -121,7 +121,8 @@ def cart_checkout(
         # Resuming an attempt whose redemption was confirmed: it is still held (the
         # cart cannot change meanwhile), and the discount may have expired since.
         if code and not (cart.attempt_unresolved and cart.redemption_held):
-            _redeem(cart, code, discount_client)
+            if not _redeem(cart, code, discount_client):
+                continue  # the cart changed since we read it: nothing redeemed, look again
             redeemed = True
         begun = _checkout_begin(cart_id=cart.id, code=code, redeemed=redeemed)
         if isinstance(begun, Cart):
@@ -130,20 +131,34 @@ def cart_checkout(
             return _checkout_charge(
                 attempt=begun, discount_client=discount_client, payment_client=payment_client
             )
-        # The code changed, or a use of it became owed, while we redeemed: look again.
+        # The code changed, or a use of it became owed, while we redeemed: what we may hold
+        # and nobody needs is owed; give it back (else the reconciler does), then look again.
+        if redeemed:
+            releases_give_back(
+                cart_id=cart.id,
+                discount_client=discount_client,
+                owed=list(OwedRelease.objects.filter(cart_id=cart.id, code=code)),
+            )
     raise CartNotEditable("The cart kept changing during checkout; try again.")
 
 
-def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> None:
-    """Redeem ``code`` for the cart, recorded as "may be held" before the call."""
+def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> bool:
+    """Redeem ``code`` for the cart, recorded as "may be held" before the call.
+
+    False, and nothing redeemed, when that record finds the cart changed since it was read
+    (another code applied, an attempt begun): a use redeemed then would be held by
+    discount_service with nothing in the cart to say so, and never given back.
+    """
     if not cart.redemption_held:
         # Written ahead: if we die during the call, discount_service may hold a use that
         # only this flag tells the reconciler about.
-        update_where(
+        written = update_where(
             Cart,
             {"pk": cart.pk, "discount_code": code, "attempt_unresolved": False},
             {"redemption_held": True, "updated_at": timezone.now()},
         )
+        if not written:
+            return False
     try:
         discount_client.redeem(code, str(cart.id))
     except DiscountRefused:
@@ -154,6 +169,7 @@ def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> None:
         raise
     # DiscountServiceUnavailable: "may be held" stays recorded; if the shopper does not come
     # back, the reconciler gives the use back after CART_RECONCILE_AFTER.
+    return True
 
 
 def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt | Cart | None:
@@ -164,6 +180,11 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
             return cart
         _ensure_no_problem(cart)
         if cart.discount_code != code:
+            if redeemed:
+                # Replaced while we redeemed it: whoever replaced it owed the use back, and
+                # may have given it back before our redeem landed. Owed again, so it is
+                # given back after our redeem (a use not held is released as a no-op).
+                owe_release_of(cart, code)
             return None
         if not cart.lines:
             raise CartEmpty()

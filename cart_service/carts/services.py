@@ -197,6 +197,18 @@ def owe_release(cart: Cart, code: str) -> None:
     cart.redemption_held = False
 
 
+def owe_release_of(cart: Cart, code: str) -> None:
+    """Record that a use of ``code``, a code the cart no longer has, is to be given back.
+
+    Under the cart's row lock. Unlike :func:`owe_release`, the cart's own code and the use
+    it may hold of that are left as they are; only the owed row and the flag are written.
+    """
+    OwedRelease.objects.bulk_create([OwedRelease(cart=cart, code=code)], ignore_conflicts=True)
+    if not cart.releases_owed:
+        cart.releases_owed = True
+        save_fields(cart, ["releases_owed"])
+
+
 def _release_quietly(cart_id: object, code: str, discount_client: DiscountProvider) -> bool:
     """Give back a use of ``code`` the cart may hold; whether discount_service confirmed it.
 

@@ -335,3 +335,56 @@ def test_a_reused_key_is_settled_by_the_payment_listed_under_the_reference(disco
     assert result.payment_status == "paid"
     assert result.last_payment_id == payments.charged[0].id
     assert {"list": f"cart:{cart.id}"} in payments.calls
+
+
+def test_a_code_replaced_right_after_checkout_read_the_cart_is_not_redeemed(
+    discounts, payments, monkeypatch
+):
+    from carts import checkout as checkout_module
+
+    discounts.add("OTHER", "percent", "20.00")
+    cart = cart_with("15.00", percent_discount=True)  # SAVE10
+    read = checkout_module.cart_for_checkout
+    replaced = []
+
+    def read_then_replaced(**kwargs):
+        found = read(**kwargs)
+        if not replaced:  # the shopper applies OTHER before checkout records the redeem
+            replaced.append(
+                services.cart_discount_apply(
+                    cart_id=cart.id, code="OTHER", discount_client=discounts
+                )
+            )
+        return found
+
+    monkeypatch.setattr(checkout_module, "cart_for_checkout", read_then_replaced)
+
+    result = checkout(cart, discounts, payments)
+
+    assert (result.payment_status, result.discount_code) == ("paid", "OTHER")
+    assert set(discounts.redemptions) == {("OTHER", str(cart.id))}  # SAVE10 never redeemed
+    assert ("redeem", "SAVE10", str(cart.id)) not in discounts.calls
+
+
+def test_a_code_replaced_while_checkout_redeemed_it_is_given_back(discounts, payments):
+    class ReplacedDuringRedeem(type(discounts)):
+        def redeem(self, code, cart_id):
+            if code == "SAVE10" and not self.replaced:
+                self.replaced = True
+                # The shopper applies OTHER meanwhile: SAVE10 "may be held", so it is owed
+                # and given back at once, before this redeem lands and takes the use again.
+                services.cart_discount_apply(cart_id=cart_id, code="OTHER", discount_client=self)
+            return super().redeem(code, cart_id)
+
+    provider = ReplacedDuringRedeem()
+    provider.replaced = False
+    provider.add("SAVE10")
+    provider.add("OTHER", "percent", "20.00")
+    cart = cart_with("15.00", percent_discount=True)
+
+    result = checkout(cart, provider, payments)
+
+    assert (result.payment_status, result.discount_code) == ("paid", "OTHER")
+    assert set(provider.redemptions) == {("OTHER", str(cart.id))}
+    assert not OwedRelease.objects.filter(cart=cart).exists()
+    assert not Cart.objects.get(pk=cart.pk).releases_owed
