@@ -183,6 +183,9 @@ class OwedRelease(models.Model):
     code = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Bumped when the use is owed again while a release of it may be in flight (a redeem
+    # that landed after it): that release deletes the row only at the generation it saw.
+    generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "id"]

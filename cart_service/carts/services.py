@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from carts import domain
@@ -27,6 +27,7 @@ from carts.errors import (
     DISCOUNT_STATUS_REFUSALS,
     CartInvalid,
     CartNotEditable,
+    DiscountCurrencyMismatch,
     DiscountServiceUnavailable,
     ItemNotFound,
 )
@@ -203,6 +204,10 @@ def owe_release_of(cart: Cart, code: str) -> None:
     Under the cart's row lock. Unlike :func:`owe_release`, the cart's own code and the use
     it may hold of that are left as they are; only the owed row and the flag are written.
     """
+    # If the row is there already, a release of it may be in flight and have landed before
+    # the redeem that made this use: a new generation makes that release send another.
+    # Bumped before the insert, so a release deleting the row in between cannot be missed.
+    OwedRelease.objects.filter(cart=cart, code=code).update(generation=F("generation") + 1)
     OwedRelease.objects.bulk_create([OwedRelease(cart=cart, code=code)], ignore_conflicts=True)
     if not cart.releases_owed:
         cart.releases_owed = True
@@ -243,14 +248,33 @@ def releases_give_back(
     for row in rows:
         if not claimed and not _claim_release(row):
             continue  # being given back by someone else
-        if _release_quietly(cart_id, row.code, discount_client):
-            OwedRelease.objects.filter(pk=row.pk).delete()
+        if _release_row(cart_id, row, discount_client):
             released += 1
         else:  # free the claim: the next releaser need not wait for the lease to run out
             OwedRelease.objects.filter(pk=row.pk).update(claimed_until=None)
     if released:
         _clear_releases_owed(cart_id)
     return released, len(rows) - released
+
+
+def _release_row(cart_id: object, row: OwedRelease, discount_client: DiscountProvider) -> bool:
+    """Release the claimed row's use; whether it is given back and the row deleted.
+
+    The row is deleted only at the generation this release was sent for. If it was owed
+    again meanwhile (``owe_release_of``: a redeem may have landed after our release), the
+    use is released again, a few times at most; after that it stays owed.
+    """
+    for _ in range(3):
+        if not _release_quietly(cart_id, row.code, discount_client):
+            return False
+        deleted, _ = OwedRelease.objects.filter(pk=row.pk, generation=row.generation).delete()
+        if deleted:
+            return True
+        again = OwedRelease.objects.filter(pk=row.pk).first()
+        if again is None:
+            return True  # deleted by another releaser meanwhile
+        row = again
+    return False
 
 
 def _claim_release(row: OwedRelease) -> bool:
@@ -294,8 +318,8 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
         value=discount.value,
         currency=discount.currency if discount.kind == "fixed" else None,
     )
-    domain.check_discount_currency(applied, before.currency)  # a cart's currency is fixed
-    if not before.redemption_held and _apply_unlocked(before, discount.code, applied):
+    plain = not before.redemption_held and _currency_fits(applied, before.currency)
+    if plain and _apply_unlocked(before, discount.code, applied):
         if before.releases_owed:
             releases_give_back(cart_id=before.id, discount_client=discount_client)
         return before
@@ -314,14 +338,28 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
     return cart
 
 
+def _currency_fits(applied: domain.AppliedDiscount, currency: str) -> bool:
+    """Whether the discount suits a cart in ``currency`` (a cart's currency never changes).
+
+    If not, the locked path refuses it, after it has checked the cart is editable (409
+    before 422, as ever).
+    """
+    try:
+        domain.check_discount_currency(applied, currency)
+    except DiscountCurrencyMismatch:
+        return False
+    return True
+
+
 def _apply_unlocked(cart: Cart, code: str, applied: domain.AppliedDiscount) -> bool:
     """Apply the discount in one conditional UPDATE, if the cart is as ``cart`` was read.
 
     The usual case: nothing held, nothing owed to change. The WHERE clause holds the row
     to what made the cart editable and the write plain when it was read (no checkout
-    problem, not paid, no attempt unresolved, no use held), so no lock and no transaction
-    are needed: three round trips fewer than locking. False (nothing written) if the row
-    has changed since; the caller then takes the lock and decides again.
+    problem, not paid, no attempt unresolved, no use held, and the same attempt number,
+    so no checkout ran meanwhile and the payment shown is still the cart's), so no lock and
+    no transaction are needed: three round trips fewer than locking. False (nothing
+    written) if the row has changed since; the caller then takes the lock and decides again.
     """
     values = {
         "discount_code": code,
@@ -334,6 +372,7 @@ def _apply_unlocked(cart: Cart, code: str, applied: domain.AppliedDiscount) -> b
         "pk": cart.pk,
         "checkout_problem": "",
         "payment_status": cart.payment_status,
+        "checkout_attempt": cart.checkout_attempt,
         "attempt_unresolved": False,
         "redemption_held": False,
     }

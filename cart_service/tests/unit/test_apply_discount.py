@@ -104,3 +104,34 @@ def test_a_fixed_discount_in_another_currency_changes_nothing(discounts):
         apply(cart, "FIVEEUR", discounts)
 
     assert stored(cart).discount_code == ""
+
+
+def test_a_whole_checkout_run_meanwhile_sends_the_apply_to_the_lock():
+    # A checkout declined and settled while discount_service was asked: the status is the
+    # same ("failed") but the attempt is not, so the answer must show the new payment.
+    cart = cart_with("15.00")
+    Cart.objects.filter(pk=cart.pk).update(payment_status="failed", checkout_attempt=1)
+
+    def checkout_declined():
+        Cart.objects.filter(pk=cart.pk).update(
+            checkout_attempt=2, last_payment_id="p-2", last_payment_status="declined"
+        )
+
+    discounts = ChangedDuringTheCall(checkout_declined)
+    discounts.add("SAVE10")
+
+    result = apply(cart, "SAVE10", discounts)
+
+    assert (result.checkout_attempt, result.last_payment_id) == (2, "p-2")
+    assert stored(cart).discount_code == "SAVE10"
+
+
+def test_another_currency_on_a_cart_paid_meanwhile_is_still_409_first():
+    cart = cart_with("15.00")
+    discounts = ChangedDuringTheCall(
+        lambda: Cart.objects.filter(pk=cart.pk).update(payment_status="paid")
+    )
+    discounts.add("FIVEEUR", "fixed", "5.00", currency="EUR")
+
+    with pytest.raises(CartNotEditable, match="paid"):
+        apply(cart, "FIVEEUR", discounts)

@@ -388,3 +388,40 @@ def test_a_code_replaced_while_checkout_redeemed_it_is_given_back(discounts, pay
     assert set(provider.redemptions) == {("OTHER", str(cart.id))}
     assert not OwedRelease.objects.filter(cart=cart).exists()
     assert not Cart.objects.get(pk=cart.pk).releases_owed
+
+
+def test_a_use_owed_again_while_its_release_is_in_flight_is_released_again(discounts):
+    """The release lands before the redeem that takes the use; the checkout that redeemed
+    owes it again before the releaser deletes the row: the releaser sends another."""
+    from datetime import UTC, datetime
+
+    from django.db import transaction
+
+    from carts.clients.discount import Redemption
+
+    class RedeemLandsAfterTheRelease(type(discounts)):
+        landed = False
+
+        def release(self, code, cart_id):
+            super().release(code, cart_id)  # nothing held yet: a no-op
+            if not self.landed:
+                self.landed = True
+                # The checkout's redeem lands now, and its begin owes the use again.
+                self.redemptions[code, cart_id] = Redemption(
+                    code=code, cart_id=cart_id, created_at=datetime.now(UTC)
+                )
+                with transaction.atomic():
+                    services.owe_release_of(services.lock_cart(cart_id), code)
+
+    provider = RedeemLandsAfterTheRelease()
+    cart = cart_with("15.00", percent_discount=True)
+    Cart.objects.filter(pk=cart.pk).update(discount_code="OTHER", releases_owed=True)
+    OwedRelease.objects.create(cart=cart, code="SAVE10")  # owed by the apply of OTHER
+
+    released, still_owed = services.releases_give_back(cart_id=cart.id, discount_client=provider)
+
+    assert (released, still_owed) == (1, 0)
+    assert provider.count("release") == 2
+    assert provider.redemptions == {}
+    assert not OwedRelease.objects.filter(cart=cart).exists()
+    assert not Cart.objects.get(pk=cart.pk).releases_owed
