@@ -319,30 +319,37 @@ class FieldsOnceMixin:
 # DRF deep-copies every declared field each time a serializer is instantiated and binds
 # the copies to the new instance; validating a small body, that is most of the
 # validation's CPU. Validating reads nothing per request from the fields: the data is
-# passed along and errors are raised. So the fields bound to the first instance
-# validate for every later one (and for every thread: nothing is written to them but
-# their lazily built validators, the same each time).
+# passed along and errors are raised. So one set of bound fields validates for every
+# instance (and every thread: nothing is written to them but their lazily built
+# validators, the same each time).
 #
-# Their ``root`` stays that first instance, whose ``partial`` and ``context`` they would
-# read. So they are shared only between instances validated without ``context``,
-# ``partial`` or an ``instance``; any other instance builds its own, as DRF does.
-# Only for serializers whose fields and validators read nothing else from their root
-# or parent.
+# Those fields are bound to a blank instance of the class, built for them (no data, so no
+# request's body is kept alive by them), which stays their ``root``: its ``partial`` and
+# ``context`` are what they read. So only instances that are roots themselves and are
+# validated without ``context``, ``partial`` or an ``instance`` share them; any other
+# (nested in another serializer, partial, with context, bound to an instance) builds its
+# own once, as DRF does. Only for serializers whose fields and validators read nothing
+# else from their root or parent.
 #
 # (A comment, not a docstring: drf-spectacular would publish a mixin's docstring as the
 # description of every serializer that has none of its own.)
 class InputFieldsOnceMixin:
     @property
     def fields(self):
-        plain = (
-            self.instance is None  # type: ignore[attr-defined] # a Serializer's
+        own = self.__dict__.get("fields")  # DRF's cached_property stores it there
+        if own is not None:
+            return own
+        shared = (
+            self.parent is None  # type: ignore[attr-defined] # a Serializer's
+            and self.instance is None  # type: ignore[attr-defined]
             and not self.partial  # type: ignore[attr-defined]
             and not self._context  # type: ignore[attr-defined]
         )
-        if not plain:
+        if not shared:
             return super().fields  # type: ignore[misc] # DRF's cached_property
-        shared = type(self).__dict__.get("_shared_fields")
-        if shared is None:
-            shared = super().fields  # type: ignore[misc]
-            type(self)._shared_fields = shared  # type: ignore[attr-defined]
-        return shared
+        cls = type(self)
+        fields = cls.__dict__.get("_shared_fields")
+        if fields is None:
+            fields = super(InputFieldsOnceMixin, cls()).fields  # type: ignore[misc]
+            cls._shared_fields = fields  # type: ignore[attr-defined]
+        return fields

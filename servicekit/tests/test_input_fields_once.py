@@ -74,6 +74,11 @@ def test_the_fields_are_built_once_per_class():
     first, second = Basket(data={}), Basket(data={"currency": "USD"})
 
     assert first.fields is second.fields
+    # bound to a blank instance of their own, not to a request's (whose body they would keep)
+    root = first.fields["currency"].root
+    assert root is not first
+    assert root is not second
+    assert not hasattr(root, "initial_data")
     assert Item(data={}).fields is Item(data=ITEM).fields
     assert PlainBasket(data={}).fields is not PlainBasket(data={}).fields
 
@@ -111,3 +116,22 @@ def test_threads_validating_at_once_each_get_their_own_answer():
         results = list(pool.map(check, range(4000)))
 
     assert all(results)
+
+
+def test_a_serializer_nested_in_a_partial_one_does_not_share_or_poison_the_shared_fields():
+    item, basket = _classes(InputFieldsOnceMixin)  # nothing shared yet
+    partial = basket(data={"items": [{"quantity": 2}]}, partial=True)
+    assert partial.is_valid()  # partial: the item's missing fields are skipped, as in DRF
+
+    # The item serializer nested in it (validated first) did not become the fields every
+    # item shares: a whole item still needs its sku and price.
+    assert _outcome(item, {"quantity": 2}) == _outcome(PlainItem, {"quantity": 2})
+    assert _outcome(item, {"quantity": 2})[0] is False
+
+
+def test_an_instance_that_does_not_share_keeps_its_own_fields():
+    serializer = Basket(data={"note": "x"}, partial=True)
+    serializer.fields["note"].required = True  # a per-instance change, as views may make
+
+    assert serializer.fields is serializer.fields
+    assert serializer.fields["note"].required is True
