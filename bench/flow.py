@@ -31,6 +31,7 @@ from collections.abc import Generator
 from urllib.parse import urlsplit
 
 STEPS = ("create", "apply", "checkout")
+TIMEOUT = 30.0  # seconds a request may go unanswered (or take to send): then an error
 # A request: (step, method, path, body); the shopper gets back (status, body).
 Request = tuple[str, str, str, bytes]
 
@@ -109,8 +110,16 @@ class Response:
             if line_end < 0:
                 return False
             size = int(self.buffer[:line_end].split(b";")[0], 16)
-            if size == 0:  # complete once the (empty) trailer's CRLF is in
-                return self.buffer.find(b"\r\n", line_end + 2) >= 0
+            if size == 0:  # the last chunk: then trailer lines, up to an empty line
+                rest = self.buffer[line_end + 2 :]
+                if rest.startswith(b"\r\n"):
+                    end = 2
+                elif (trailers := rest.find(b"\r\n\r\n")) >= 0:
+                    end = trailers + 4
+                else:
+                    return False
+                self.buffer = rest[end:]  # whatever follows is not this response's
+                return True
             start = line_end + 2
             if len(self.buffer) < start + size + 2:
                 return False
@@ -161,7 +170,7 @@ def run(host: str, port: int, clients: int, code: str, duration: float, out: dic
         client.request, client.response = request, Response()
         client.started = time.perf_counter()
         assert client.sock is not None
-        client.sock.setblocking(True)  # small requests: sent at once
+        client.sock.settimeout(TIMEOUT)  # small requests: sent at once
         client.sock.sendall(head.encode() + body)
         client.sock.setblocking(False)
 
@@ -189,8 +198,18 @@ def run(host: str, port: int, clients: int, code: str, duration: float, out: dic
     for i in range(clients):
         advance(Client(host, port, shopper(code, deadline, i * 1000)), None)
     while selector.get_map():
-        for key, _ in selector.select(timeout=30):
+        ready = selector.select(timeout=1.0)
+        now = time.perf_counter()
+        for key in list(selector.get_map().values()):
+            late: Client = key.data
+            if late.request is not None and now - late.started > TIMEOUT:  # no answer
+                drop(late)
+                error(late.request[0], "Timeout")
+                advance(late, (0, b""))
+        for key, _ in ready:
             client: Client = key.data
+            if client.sock is not key.fileobj:
+                continue  # dropped as late just now
             assert client.request is not None
             assert client.sock is not None
             step = client.request[0]
