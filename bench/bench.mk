@@ -1,5 +1,5 @@
 # The benchmark (included by the root Makefile). See bench/run.py and the README.
-.PHONY: bench
+.PHONY: bench bench-ab
 
 WRK := $(shell command -v wrk 2>/dev/null)
 
@@ -10,3 +10,7 @@ ifeq ($(WRK),)
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 endif
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-ab: install ## Two revisions' checkout flows in alternated runs: BASE=<rev> [AB_ARGS="--postgres --pairs 4"]; reports/ab.json
+	@test -n "$(BASE)" || { echo 'usage: make bench-ab BASE=<revision> [AB_ARGS="--postgres"]'; exit 2; }
+	$(PY) bench/ab.py --base $(BASE) $(AB_ARGS)
