@@ -63,8 +63,13 @@ def one_run(tree: Path, *, postgres: bool, clients: int, duration: float) -> dic
         ports={name: free_port() for name in SERVICES},
         database_urls=urls,
         log_dir=work / "logs",
-        # The revision's own servicekit, ahead of the one installed from this tree.
-        env={"PYTHONPATH": str(tree / "servicekit")},
+        env={
+            # The revision's own servicekit, ahead of the one installed from this tree.
+            "PYTHONPATH": str(tree / "servicekit"),
+            # Never measured for coverage (under `make test`): it would slow the services
+            # being timed, and record files of a worktree that is gone afterwards.
+            "COVERAGE_PROCESS_START": "",
+        },
         service_dirs={name: tree / f"{name}_service" for name in SERVICES},
     )
     stack.start()
