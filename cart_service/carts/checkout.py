@@ -111,9 +111,7 @@ def cart_checkout(
         code = cart.discount_code
         if code and cart.releases_owed and not cart.attempt_unresolved:
             _, owed = releases_give_back(
-                cart_id=cart.id,
-                discount_client=discount_client,
-                owed=list(OwedRelease.objects.filter(cart_id=cart.id, code=code)),
+                cart_id=cart.id, discount_client=discount_client, code=code
             )
             if owed:
                 raise DiscountServiceUnavailable()
@@ -134,11 +132,7 @@ def cart_checkout(
         # The code changed, or a use of it became owed, while we redeemed: what we may hold
         # and nobody needs is owed; give it back (else the reconciler does), then look again.
         if redeemed:
-            releases_give_back(
-                cart_id=cart.id,
-                discount_client=discount_client,
-                owed=list(OwedRelease.objects.filter(cart_id=cart.id, code=code)),
-            )
+            releases_give_back(cart_id=cart.id, discount_client=discount_client, code=code)
     raise CartNotEditable("The cart kept changing during checkout; try again.")
 
 

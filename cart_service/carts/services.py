@@ -233,9 +233,11 @@ def releases_give_back(
     cart_id: uuid.UUID,
     discount_client: DiscountProvider,
     owed: list[OwedRelease] | None = None,
+    code: str | None = None,
     claimed: bool = False,
 ) -> tuple[int, int]:
-    """Release the uses the cart owes (or just ``owed``); (released, still owed).
+    """Release the uses the cart owes (or just ``owed``, or those of ``code``); (released,
+    still owed).
 
     One releaser at a time per owed row: each is claimed with the reconciler's lease
     (``claimed``: the caller, the reconciler, holds it already), a row someone else
@@ -243,9 +245,11 @@ def releases_give_back(
     flight for one use could be answered in any order, and one landing after the
     checkout that followed redeemed again would take that checkout's use.
     """
-    rows = list(OwedRelease.objects.filter(cart_id=cart_id)) if owed is None else owed
+    if owed is None:
+        of_cart = OwedRelease.objects.filter(cart_id=cart_id)
+        owed = list(of_cart if code is None else of_cart.filter(code=code))
     released = 0
-    for row in rows:
+    for row in owed:
         if not claimed and not _claim_release(row):
             continue  # being given back by someone else
         if _release_row(cart_id, row, discount_client):
@@ -254,7 +258,7 @@ def releases_give_back(
             OwedRelease.objects.filter(pk=row.pk).update(claimed_until=None)
     if released:
         _clear_releases_owed(cart_id)
-    return released, len(rows) - released
+    return released, len(owed) - released
 
 
 def _release_row(cart_id: object, row: OwedRelease, discount_client: DiscountProvider) -> bool:
