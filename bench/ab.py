@@ -29,8 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import run as bench  # noqa: E402
-from scripts.pgcluster import Cluster, free_port  # noqa: E402
-from scripts.stack import SERVICES, Stack  # noqa: E402
+from scripts.stack import SERVICES  # noqa: E402
 
 
 def worktree(revision: str, into: Path) -> Path:
@@ -53,16 +52,9 @@ def drop_worktree(path: Path) -> None:
 
 def one_run(tree: Path, *, postgres: bool, clients: int, duration: float) -> dict:
     """A fresh stack of the services in ``tree``: one flow run's figures."""
-    work = Path(tempfile.mkdtemp(prefix="ab-"))
-    cluster = Cluster(databases=tuple(SERVICES)).start() if postgres else None
-    if cluster is not None:
-        urls = {name: cluster.url(name) for name in SERVICES}
-    else:
-        urls = {name: f"sqlite:///{work}/{name}.sqlite3" for name in SERVICES}
-    stack = Stack(
-        ports={name: free_port() for name in SERVICES},
-        database_urls=urls,
-        log_dir=work / "logs",
+    with bench.services_on(
+        "postgres" if postgres else "sqlite",
+        Path(tempfile.mkdtemp(prefix="ab-")),
         env={
             # The revision's own servicekit, ahead of the one installed from this tree.
             "PYTHONPATH": str(tree / "servicekit"),
@@ -71,18 +63,10 @@ def one_run(tree: Path, *, postgres: bool, clients: int, duration: float) -> dic
             "COVERAGE_PROCESS_START": "",
         },
         service_dirs={name: tree / f"{name}_service" for name in SERVICES},
-    )
-    stack.start()
-    try:
+    ) as (stack, _, database_pid):
         bench.create_code(stack)
         bench.flow_run(stack, clients, 2.0)  # warm up: connections, prepared statements
-        result = bench.flow_run(
-            stack, clients, duration, database_pid=cluster.server_pid if cluster else None
-        )
-    finally:
-        stack.stop()
-        if cluster is not None:
-            cluster.stop()
+        result = bench.flow_run(stack, clients, duration, database_pid=database_pid)
     cpu = result["server_cpu_ms_per_flow"]
     database = result["database_cpu_ms_per_flow"]
     return {

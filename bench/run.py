@@ -37,7 +37,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -425,28 +425,41 @@ def create_code(stack: Stack) -> None:
         assert resp.status == 201
 
 
-def bench_database(kind: str, args, work: Path) -> dict:
-    cluster = None
-    if kind == "postgres":
-        cluster = Cluster(databases=("discount", "payment", "cart")).start()
-        db_urls = {n: cluster.url(n) for n in ("discount", "payment", "cart")}
-    else:
-        db_urls = {
-            n: f"sqlite:///{work / kind / n}.sqlite3" for n in ("discount", "payment", "cart")
-        }
-        (work / kind).mkdir(parents=True)
-    ports = {n: free_port() for n in ("discount", "payment", "cart")}
-    stack = Stack(
-        ports=ports,
-        database_urls=db_urls,
-        log_dir=work / kind / "logs",
-        env=args.observability_env,
-    )
-    result: dict = {"database": kind}
+@contextlib.contextmanager
+def services_on(kind: str, work: Path, **stack_options) -> Iterator[tuple[Stack, dict, int | None]]:
+    """The three services started on throwaway databases of ``kind`` (sqlite, postgres),
+    stopped, PostgreSQL with them, when the block ends.
+
+    Yields the stack, its database URLs, and PostgreSQL's server pid (None for SQLite,
+    whose CPU is the services'). ``stack_options``: more of ``Stack``'s fields.
+    """
+    cluster = Cluster(databases=tuple(SERVICES)).start() if kind == "postgres" else None
     try:
-        print(f"[{kind}] starting the three services", flush=True)
-        stack.start()
-        database_pid = cluster.server_pid if cluster else None  # PostgreSQL's, counted too
+        if cluster is not None:
+            db_urls = {n: cluster.url(n) for n in SERVICES}
+        else:
+            (work / kind).mkdir(parents=True, exist_ok=True)
+            db_urls = {n: f"sqlite:///{work / kind / n}.sqlite3" for n in SERVICES}
+        stack = Stack(
+            ports={n: free_port() for n in SERVICES},
+            database_urls=db_urls,
+            log_dir=work / kind / "logs",
+            **stack_options,
+        )
+        try:
+            stack.start()
+            yield stack, db_urls, cluster.server_pid if cluster else None
+        finally:
+            stack.stop()
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def bench_database(kind: str, args, work: Path) -> dict:
+    result: dict = {"database": kind}
+    print(f"[{kind}] starting the three services", flush=True)
+    with services_on(kind, work, env=args.observability_env) as (stack, db_urls, database_pid):
         create_code(stack)
         print(f"[{kind}] hot read, {args.duration}s", flush=True)
         result["hot_read"] = hot_read(
@@ -454,7 +467,7 @@ def bench_database(kind: str, args, work: Path) -> dict:
             [stack._procs["discount"].pid],
             args.duration,
             {"Authorization": SERVICE_TOKEN},
-            database_pid=database_pid,
+            database_pid=database_pid,  # PostgreSQL's, counted too
         )
         result["sql_per_request"] = sql_counts(stack)
         result["flows"] = []
@@ -463,10 +476,6 @@ def bench_database(kind: str, args, work: Path) -> dict:
             run = flow_run(stack, clients, args.duration, database_pid)
             run["invariants"] = invariants(db_urls)
             result["flows"].append(run)
-    finally:
-        stack.stop()
-        if cluster:
-            cluster.stop()
     return result
 
 
