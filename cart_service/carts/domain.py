@@ -50,9 +50,14 @@ def subtotal(lines: Iterable[Line]) -> Decimal:
     return quantize_cents(sum((line_total(ln.unit_price, ln.quantity) for ln in lines), ZERO))
 
 
-def check_discount_currency(discount: AppliedDiscount, cart_currency: str) -> None:
+def fits_currency(discount: AppliedDiscount, cart_currency: str) -> bool:
     """A fixed discount is an amount of money, so it must be in the cart's currency."""
-    if discount.kind == "fixed" and discount.currency != cart_currency:
+    return discount.kind != "fixed" or discount.currency == cart_currency
+
+
+def check_discount_currency(discount: AppliedDiscount, cart_currency: str) -> None:
+    """DiscountCurrencyMismatch unless the discount fits the cart's currency."""
+    if not fits_currency(discount, cart_currency):
         raise DiscountCurrencyMismatch(
             f"The discount is {discount.value} {discount.currency}; the cart is in {cart_currency}."
         )

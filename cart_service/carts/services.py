@@ -27,7 +27,6 @@ from carts.errors import (
     DISCOUNT_STATUS_REFUSALS,
     CartInvalid,
     CartNotEditable,
-    DiscountCurrencyMismatch,
     DiscountServiceUnavailable,
     ItemNotFound,
 )
@@ -322,7 +321,9 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
         value=discount.value,
         currency=discount.currency if discount.kind == "fixed" else None,
     )
-    plain = not before.redemption_held and _currency_fits(applied, before.currency)
+    # A discount in another currency takes the locked path, which refuses it only after
+    # checking the cart is editable (409 before 422, as ever); a cart's currency is fixed.
+    plain = not before.redemption_held and domain.fits_currency(applied, before.currency)
     if plain and _apply_unlocked(before, discount.code, applied):
         if before.releases_owed:
             releases_give_back(cart_id=before.id, discount_client=discount_client)
@@ -340,19 +341,6 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
     if cart.releases_owed:
         releases_give_back(cart_id=cart.id, discount_client=discount_client)
     return cart
-
-
-def _currency_fits(applied: domain.AppliedDiscount, currency: str) -> bool:
-    """Whether the discount suits a cart in ``currency`` (a cart's currency never changes).
-
-    If not, the locked path refuses it, after it has checked the cart is editable (409
-    before 422, as ever).
-    """
-    try:
-        domain.check_discount_currency(applied, currency)
-    except DiscountCurrencyMismatch:
-        return False
-    return True
 
 
 def _apply_unlocked(cart: Cart, code: str, applied: domain.AppliedDiscount) -> bool:
