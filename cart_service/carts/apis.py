@@ -214,7 +214,8 @@ class CartCheckoutApi(PublicApi):
             404: NOT_FOUND,
             409: error_doc(
                 "payment_mismatch: payment_service recorded a payment of another amount or "
-                "currency; the cart is held for an operator"
+                "currency; the cart is held for an operator. cart_not_editable: the cart's "
+                "discount kept changing during the checkout; nothing was charged, try again"
             ),
             422: error_doc("cart_empty, or a discount code above when the redemption is refused"),
             502: error_doc(

@@ -17,6 +17,7 @@ from carts.errors import (
 )
 from carts.models import Cart, CartItem, OwedRelease
 from tests.factories import CartFactory, cart_with
+from tests.fakes import FakeDiscountClient
 
 pytestmark = pytest.mark.django_db
 
@@ -425,3 +426,26 @@ def test_a_use_owed_again_while_its_release_is_in_flight_is_released_again(disco
     assert provider.redemptions == {}
     assert not OwedRelease.objects.filter(cart=cart).exists()
     assert not Cart.objects.get(pk=cart.pk).releases_owed
+
+
+def test_a_code_replaced_at_every_redeem_ends_409_with_nothing_charged_or_held(payments):
+    codes = iter(["OTHER", "SAVE10", "OTHER", "SAVE10"])
+
+    class ReplacedAtEveryRedeem(FakeDiscountClient):
+        def redeem(self, code, cart_id):
+            # The shopper applies another code while each redeem is in flight.
+            services.cart_discount_apply(cart_id=cart_id, code=next(codes), discount_client=self)
+            return super().redeem(code, cart_id)
+
+    provider = ReplacedAtEveryRedeem()
+    provider.add("SAVE10")
+    provider.add("OTHER", "percent", "20.00")
+    cart = cart_with("15.00", percent_discount=True)
+
+    with pytest.raises(CartNotEditable, match="kept changing"):
+        checkout(cart, provider, payments)
+
+    assert payments.calls == []
+    assert provider.redemptions == {}  # every use redeemed meanwhile was given back
+    assert not OwedRelease.objects.filter(cart=cart).exists()
+    assert Cart.objects.get(pk=cart.pk).payment_status == "pending"
