@@ -12,7 +12,8 @@ It measures, on loopback only:
 * the hot read ``GET /api/discounts/{code}/`` and the floor with wrk (a C load
   generator, one thread, 8 keep-alive connections);
 * the checkout flow (create a cart with an item, apply a code, check out) with
-  N keep-alive clients (``bench/flow.py``), every non-2xx an error;
+  N keep-alive clients (``bench/flow.py``), every non-2xx an error; at the target's
+  8 clients three runs, the median one the figure (``median_flow_run``);
 * per step p50/p95/p99, server CPU per request and per flow (from /proc), SQL
   statements per request (``bench/sql_counts.py``), and the ratio to the floor;
 * after every flow run, the invariants, read from the services' databases.
@@ -57,6 +58,11 @@ TARGETS = {
     "flows_per_s_at_8": 100.0,
     "step_p99_ms": 150.0,
 }
+# The flow target is read at 8 clients; there a single run can be a fifth off the next one
+# on a shared host, so that client count is run TARGET_ROUNDS times and its figure is the
+# median run (every run kept in the report, its errors counted, its p99 held to the target).
+TARGET_CLIENTS = 8
+TARGET_ROUNDS = 3
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -472,11 +478,55 @@ def bench_database(kind: str, args, work: Path) -> dict:
         result["sql_per_request"] = sql_counts(stack)
         result["flows"] = []
         for clients in args.clients:
-            print(f"[{kind}] checkout flow, {clients} clients, {args.duration}s", flush=True)
-            run = flow_run(stack, clients, args.duration, database_pid)
-            run["invariants"] = invariants(db_urls)
-            result["flows"].append(run)
+            rounds = TARGET_ROUNDS if clients == TARGET_CLIENTS else 1
+            runs = []
+            for number in range(rounds):
+                of = f", run {number + 1} of {rounds}" if rounds > 1 else ""
+                print(
+                    f"[{kind}] checkout flow, {clients} clients, {args.duration}s{of}", flush=True
+                )
+                run = flow_run(stack, clients, args.duration, database_pid)
+                run["invariants"] = invariants(db_urls)
+                runs.append(run)
+            result["flows"].append(median_flow_run(runs))
     return result
+
+
+def worst_step_p99(run: dict) -> float:
+    return max(s["p99_ms"] for s in run["steps"].values())
+
+
+def median_flow_run(runs: list[dict]) -> dict:
+    """Runs of one client count as one: the median run by flows/s, and of all the runs
+    the errors (summed, by step too), every broken invariant and the worst step p99.
+
+    One run is itself. Every run's flows/s, errors and worst step p99 stay in ``rounds``.
+    """
+    if len(runs) == 1:
+        return runs[0]
+    median = sorted(runs, key=lambda r: r["flows_per_s"])[(len(runs) - 1) // 2]
+    errors_by_step: dict[str, dict[str, int]] = {}
+    for run in runs:
+        for step, by_code in run["errors_by_step"].items():
+            for code, n in by_code.items():
+                into = errors_by_step.setdefault(step, {})
+                into[code] = into.get(code, 0) + n
+    problems = [p for run in runs for p in run["invariants"]["problems"]]
+    return {
+        **median,
+        "errors": sum(r["errors"] for r in runs),
+        "errors_by_step": errors_by_step,
+        "invariants": {**runs[-1]["invariants"], "problems": list(dict.fromkeys(problems))},
+        "worst_step_p99_ms": max(worst_step_p99(r) for r in runs),
+        "rounds": [
+            {
+                "flows_per_s": r["flows_per_s"],
+                "errors": r["errors"],
+                "worst_step_p99_ms": worst_step_p99(r),
+            }
+            for r in runs
+        ],
+    }
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -528,7 +578,7 @@ def markdown(report: dict) -> str:
                 else f"{len(inv['problems'])} broken"
             )
             lines.append(
-                f"| {db['database']} | {run['clients']} | {run['flows_per_s']:.1f} | {run['errors']} "
+                f"| {db['database']} | {run['clients']} | {_flows(run)} | {run['errors']} "
                 f"| {cells[0]} | {cells[1]} | {cells[2]} "
                 f"| {sum(cpu.values()):.1f} ({cpu['cart']:.1f}+{cpu['discount']:.1f}+{cpu['payment']:.1f}) "
                 f"| {_database_cpu(run.get('database_cpu_ms_per_flow'))} "
@@ -553,6 +603,15 @@ def markdown(report: dict) -> str:
     for row in report["targets"]:
         lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else 'NO'} |")
     return "\n".join(lines) + "\n"
+
+
+def _flows(run: dict) -> str:
+    """flows/s; for runs taken as one, the median and every run: ``98.1 (96.0 / 98.1 / 103.4)``."""
+    rounds = run.get("rounds")
+    if not rounds:
+        return f"{run['flows_per_s']:.1f}"
+    each = " / ".join(f"{r['flows_per_s']:.1f}" for r in rounds)
+    return f"{run['flows_per_s']:.1f} ({each})"
 
 
 def _database_cpu(ms: float | None) -> str:
@@ -595,14 +654,16 @@ def targets(report: dict) -> list[dict]:
             }
         )
         by_clients = {r["clients"]: r for r in db["flows"]}
-        if 8 in by_clients:
-            r8 = by_clients[8]
-            worst = max(s["p99_ms"] for s in r8["steps"].values())
+        if TARGET_CLIENTS in by_clients:
+            r8 = by_clients[TARGET_CLIENTS]
+            worst = r8.get("worst_step_p99_ms", worst_step_p99(r8))
+            runs = len(r8.get("rounds", [r8]))
             out.append(
                 {
                     "target": f"≥ 100 flows/s at 8 clients, step p99 ≤ 150 ms, 0 errors ({name})",
-                    "measured": f"{r8['flows_per_s']:.1f}/s, worst step p99 {worst:.0f} ms, "
-                    f"{r8['errors']} errors",
+                    "measured": f"{r8['flows_per_s']:.1f}/s"
+                    + (f" (median of {runs} runs)" if runs > 1 else "")
+                    + f", worst step p99 {worst:.0f} ms, {r8['errors']} errors",
                     "met": r8["flows_per_s"] >= TARGETS["flows_per_s_at_8"]
                     and worst <= TARGETS["step_p99_ms"]
                     and r8["errors"] == 0,
