@@ -42,6 +42,7 @@ gunicorn_hooks.cpu_affinity_policy(_cpu_affinity, balanced=False)
 
 
 def pre_fork(server, worker):
+    gunicorn_hooks.freeze_preloaded()
     policy = gunicorn_hooks.cpu_affinity_policy(
         _cpu_affinity, balanced=gunicorn_hooks.accepts_balanced(server)
     )
@@ -58,7 +59,8 @@ def child_exit(server, worker):
 
 
 # Import the app (and warm it up, see servicekit.wsgi) once in the master: workers fork
-# ready, so no request pays for the imports.
+# ready, so no request pays for the imports; pre_fork freezes it out of their garbage
+# collections, so they share its memory (gunicorn_hooks.freeze_preloaded).
 preload_app = True
 if worker_class == "gevent":
     # Before the preloaded app imports anything: psycopg picks a cooperative wait

@@ -1,4 +1,5 @@
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -6,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -128,9 +130,9 @@ def _wait(condition, what: str, timeout: float = 20.0):
 
 
 @contextlib.contextmanager
-def _gunicorn(tmp_path, cpus: set[int], **env: str):
+def _gunicorn(tmp_path, cpus: set[int], app: str = APP, **env: str):
     """A real gunicorn master with the services' settings, confined to ``cpus``."""
-    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "app.py").write_text(app)
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -415,3 +417,68 @@ def test_a_worker_whose_connections_closed_accepts_again_before_its_pause_ends(t
         assert third.ask() == busy
         second.close()
         third.close()
+
+
+FROZEN_APP = """
+import gc
+import os
+
+# What a preloaded app holds: objects the master builds before it forks.
+PRELOADED = [[n] for n in range(50_000)]  # lists: always tracked by the GC
+
+
+def application(environ, start_response):
+    body = f"{os.getpid()} {gc.get_freeze_count()}".encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+"""
+
+
+def _freeze_counts(proc, workers: list[int]) -> dict[int, int]:
+    """Each worker's count of objects in the GC's permanent generation, from its answer."""
+    counts: dict[int, int] = {}
+
+    def answered() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", proc.port), timeout=2) as conn:
+                conn.sendall(b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+                pid, count = conn.makefile("rb").read().partition(b"\r\n\r\n")[2].split()
+                counts[int(pid)] = int(count)
+        except OSError:
+            pass
+        return set(counts) >= set(workers)
+
+    _wait(answered, f"an answer from each of {workers}")
+    return counts
+
+
+def test_workers_fork_with_the_preloaded_app_out_of_their_collections(tmp_path):
+    cpus = set(os.sched_getaffinity(0))
+    with _gunicorn(tmp_path, cpus, app=FROZEN_APP, WEB_CONCURRENCY="2") as proc:
+        workers = _workers(proc, 2)
+        counts = _freeze_counts(proc, workers)
+        assert all(counts[w] >= 50_000 for w in workers), counts
+
+        # a worker forked later, to replace a dead one, too
+        os.kill(workers[0], signal.SIGKILL)
+        replacement = _wait(
+            lambda: next((p for p in _children(proc.pid) if p not in workers), None),
+            "a replacement worker",
+        )
+        assert _freeze_counts(proc, [replacement])[replacement] >= 50_000
+
+
+def test_freezing_collects_the_garbage_first_instead_of_keeping_it():
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.itself = cycle  # only the cyclic collector can free it
+    gone = weakref.ref(cycle)
+    del cycle
+    try:
+        gunicorn_hooks.freeze_preloaded()
+        assert gone() is None
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
