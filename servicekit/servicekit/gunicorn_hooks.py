@@ -104,7 +104,7 @@ def freeze_preloaded() -> None:
     generation, so the worker about to fork shares it instead of copying it.
 
     The preloaded app (Django, DRF, every view) is some 90,000 objects. Without this, a
-    worker's first full collection walks all of them, 100-120 ms of one request's time,
+    worker's first full collection walks all of them, 55-116 ms of one request's time,
     and writes to each one's GC header, which copies every page they sit on into the
     worker. Garbage is collected first, so none is kept for good; the worker collects its
     own as before (https://docs.python.org/3/library/gc.html#gc.freeze).
