@@ -16,7 +16,9 @@ It measures, on loopback only:
   8 clients three runs, the median one the figure (``median_flow_run``);
 * per step p50/p95/p99, server CPU per request and per flow (from /proc), SQL
   statements per request (``bench/sql_counts.py``), and the ratio to the floor;
-* after every flow run, the invariants, read from the services' databases.
+* after every flow run, the invariants, read from the services' databases;
+* after the flow runs, each service's memory: its workers' proportional and private
+  sizes, its master's resident size (from /proc/<pid>/smaps_rollup).
 
 Writes ``reports/bench.json``, ``reports/bench.md`` and ``reports/bench.png``
 and prints the table. Exits 1 if an invariant breaks or a flow run had errors;
@@ -111,6 +113,36 @@ def cpu_snapshot(roots: list[int], workers_of: Iterable[int] = ()) -> dict:
         "workers": {pid: _tree(pid, parents, times) for pid in workers},
         "parent": workers,
     }
+
+
+def _rollup_kb(pid: int) -> dict[str, int]:
+    """A process's memory totals (kB) from /proc/<pid>/smaps_rollup: Rss, Pss, Private_*."""
+    sizes: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        value = rest.split()
+        if value and value[0].isdigit():
+            sizes[name] = int(value[0])
+    return sizes
+
+
+def memory_of(masters: dict[str, int]) -> dict[str, dict]:
+    """Each service's memory: its workers' proportional and private sizes (MB), one per
+    worker, and its master's resident size. A worker shares what the master held when it
+    forked until someone writes to it; ``private`` is what it no longer shares.
+    """
+    parents, _ = _processes()
+    out: dict[str, dict] = {}
+    for name, master in masters.items():
+        workers = sorted(pid for pid, parent in parents.items() if parent == master)
+        sizes = [_rollup_kb(pid) for pid in workers]
+        out[name] = {
+            "workers": len(workers),
+            "pss_mb": [s["Pss"] / 1024 for s in sizes],
+            "private_mb": [(s["Private_Clean"] + s["Private_Dirty"]) / 1024 for s in sizes],
+            "master_rss_mb": _rollup_kb(master)["Rss"] / 1024,
+        }
+    return out
 
 
 def busiest_workers(before: dict, after: dict, masters: dict[str, int]) -> dict[str, float]:
@@ -489,6 +521,7 @@ def bench_database(kind: str, args, work: Path) -> dict:
                 run["invariants"] = invariants(db_urls)
                 runs.append(run)
             result["flows"].append(median_flow_run(runs))
+        result["memory"] = memory_of({name: p.pid for name, p in stack._procs.items()})
     return result
 
 
@@ -585,6 +618,22 @@ def markdown(report: dict) -> str:
                 f"| {run['client_cpu_share']:.0%} | {_busy(run.get('machine_busy_cores'))} "
                 f"| {_busiest(run.get('busiest_worker_share'))} | {verdict} |"
             )
+    if any("memory" in db for db in report["databases"]):
+        lines += [
+            "",
+            "## Memory after the flow runs (MB per worker; private: no longer shared)",
+            "",
+            "| db | service | workers | proportional (PSS) | private | master resident |",
+            "| --- | --- | ---: | --- | --- | ---: |",
+        ]
+        for db in report["databases"]:
+            for name, m in db.get("memory", {}).items():
+                lines.append(
+                    f"| {db['database']} | {name} | {m['workers']} "
+                    f"| {' / '.join(f'{v:.0f}' for v in m['pss_mb'])} "
+                    f"| {' / '.join(f'{v:.0f}' for v in m['private_mb'])} "
+                    f"| {m['master_rss_mb']:.0f} |"
+                )
     lines += [
         "",
         "## SQL statements per request",

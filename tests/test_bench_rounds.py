@@ -134,6 +134,7 @@ def test_only_the_targets_client_count_is_run_several_times(monkeypatch, tmp_pat
     monkeypatch.setattr(run, "sql_counts", lambda stack: {})
     monkeypatch.setattr(run, "invariants", lambda urls: {"paid": 1, "problems": []})
     monkeypatch.setattr(run, "flow_run", flow_run)
+    monkeypatch.setattr(run, "memory_of", lambda masters: {})
     args = type("Args", (), {"observability_env": {}, "duration": 1.0, "clients": [1, 4, 8, 16]})()
 
     result = run.bench_database("sqlite", args, tmp_path)
