@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import re
 import shutil
@@ -134,10 +135,14 @@ def memory_of(masters: dict[str, int]) -> dict[str, dict]:
     parents, _ = _processes()
     out: dict[str, dict] = {}
     for name, master in masters.items():
-        workers = sorted(pid for pid, parent in parents.items() if parent == master)
-        sizes = [_rollup_kb(pid) for pid in workers]
+        sizes = []
+        for pid in sorted(pid for pid, parent in parents.items() if parent == master):
+            try:
+                sizes.append(_rollup_kb(pid))
+            except (OSError, KeyError):  # gone, or a zombie, since /proc was listed
+                continue
         out[name] = {
-            "workers": len(workers),
+            "workers": len(sizes),
             "pss_mb": [s["Pss"] / 1024 for s in sizes],
             "private_mb": [(s["Private_Clean"] + s["Private_Dirty"]) / 1024 for s in sizes],
             "master_rss_mb": _rollup_kb(master)["Rss"] / 1024,
@@ -526,7 +531,9 @@ def bench_database(kind: str, args, work: Path) -> dict:
 
 
 def worst_step_p99(run: dict) -> float:
-    return max(s["p99_ms"] for s in run["steps"].values())
+    """The slowest step's p99; a step with no samples (its p99 is NaN) does not count."""
+    p99s = [s["p99_ms"] for s in run["steps"].values() if not math.isnan(s["p99_ms"])]
+    return max(p99s, default=0.0)
 
 
 def median_flow_run(runs: list[dict]) -> dict:
@@ -634,6 +641,13 @@ def markdown(report: dict) -> str:
                     f"| {' / '.join(f'{v:.0f}' for v in m['private_mb'])} "
                     f"| {m['master_rss_mb']:.0f} |"
                 )
+    if any(run.get("rounds") for db in report["databases"] for run in db["flows"]):
+        lines += [
+            "",
+            f"At {TARGET_CLIENTS} clients, {TARGET_ROUNDS} runs: the row is the median run's "
+            "(flows/s, percentiles, CPU), every run's flows/s in brackets, and the errors of "
+            "all of them; each run's errors and worst step p99 are in bench.json.",
+        ]
     lines += [
         "",
         "## SQL statements per request",

@@ -1,5 +1,7 @@
 """bench/run.py: each service's memory, read from /proc, and its table in the report."""
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -31,7 +33,9 @@ time.sleep(60)
 
 
 def test_a_worker_that_writes_what_it_shared_shows_it_as_private():
-    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         assert parent.stdout.readline().strip() == "ready"
         assert parent.stdout.readline().strip() == "ready"
@@ -46,8 +50,29 @@ def test_a_worker_that_writes_what_it_shared_shows_it_as_private():
         assert all(pss > 0 for pss in memory["pss_mb"])
         assert memory["master_rss_mb"] >= 64
     finally:
-        parent.kill()
+        os.killpg(parent.pid, signal.SIGKILL)  # the children too
         parent.wait()
+
+
+def test_a_worker_gone_since_proc_was_listed_is_left_out(monkeypatch):
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        real = run._rollup_kb
+
+        def rollup(pid):
+            if pid == sleeper.pid:
+                raise ProcessLookupError(pid)  # what a zombie's smaps_rollup raises
+            return real(pid)
+
+        monkeypatch.setattr(run, "_rollup_kb", rollup)
+
+        memory = run.memory_of({"tests": os.getpid()})["tests"]
+
+        assert len(memory["pss_mb"]) == memory["workers"]
+        assert memory["master_rss_mb"] > 0
+    finally:
+        sleeper.kill()
+        sleeper.wait()
 
 
 def test_the_report_has_a_memory_table_per_database():

@@ -49,14 +49,14 @@ def _flow_target(report: dict) -> dict:
 
 
 def test_the_figure_is_the_median_run_and_every_run_is_shown():
-    joined = run.median_flow_run([_run(118.0), _run(96.0), _run(104.5)])
+    joined = run.median_flow_run([_run(118.0), _run(104.5), _run(96.0)])
 
     assert joined["flows_per_s"] == 104.5
-    assert [r["flows_per_s"] for r in joined["rounds"]] == [118.0, 96.0, 104.5]
+    assert [r["flows_per_s"] for r in joined["rounds"]] == [118.0, 104.5, 96.0]
     row = next(
         line for line in run.markdown(_report([joined])).splitlines() if "| postgres | 8 |" in line
     )
-    assert "| 104.5 (118.0 / 96.0 / 104.5) |" in row
+    assert "| 104.5 (118.0 / 104.5 / 96.0) |" in row
     target = _flow_target(_report([joined]))
     assert target["met"] is True
     assert target["measured"].startswith("104.5/s (median of 3 runs)")
@@ -96,6 +96,15 @@ def test_a_broken_invariant_of_any_run_is_reported_once():
     )
 
     assert joined["invariants"]["problems"] == ["cart x paid twice"]
+
+
+def test_a_step_without_samples_does_not_hide_another_runs_slow_step():
+    nothing = _run(0.0, errors=40)
+    nothing["steps"]["checkout"]["p99_ms"] = float("nan")  # every flow failed before it
+
+    joined = run.median_flow_run([nothing, _run(105.0, p99=180.0), _run(101.0)])
+
+    assert joined["worst_step_p99_ms"] == 180.0
 
 
 def test_one_run_is_itself():

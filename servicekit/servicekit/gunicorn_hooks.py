@@ -106,8 +106,10 @@ def freeze_preloaded() -> None:
     The preloaded app (Django, DRF, every view) is some 90,000 objects. Without this, a
     worker's first full collection walks all of them, 55-116 ms of one request's time,
     and writes to each one's GC header, which copies every page they sit on into the
-    worker. Garbage is collected first, so none is kept for good; the worker collects its
-    own as before (https://docs.python.org/3/library/gc.html#gc.freeze).
+    worker. The master's garbage is collected first, so none of it is frozen; the worker
+    collects what it creates as before. What it never collects: a preloaded object that
+    later becomes cyclic garbage, which the warm-up (imports, no connections) leaves
+    little room for (https://docs.python.org/3/library/gc.html#gc.freeze).
     """
     gc.collect()
     gc.freeze()
