@@ -4,11 +4,32 @@ It runs under the services' own gunicorn settings, so the benchmark can say how
 far a service's hot read is from what Django itself costs on this machine:
 
     gunicorn -c python:servicekit.gunicorn_conf bench.floor:application
+
+With ``FLOOR_DATABASE_URL`` (discount_service's database) it also answers
+``/read/<code>/``: the same row the hot read returns, read through Django's database
+layer with the services' database options, with no middleware, no token, no
+serializer and no log line: what Django itself costs for that read.
 """
 
 from __future__ import annotations
 
+import os
+
+import dj_database_url
 from django.conf import settings
+
+from servicekit.settings import postgres_prepared_statements, sqlite_options
+
+DATABASES = {}
+if os.environ.get("FLOOR_DATABASE_URL"):
+    database = dj_database_url.parse(
+        os.environ["FLOOR_DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+    )
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("OPTIONS", {}).update(sqlite_options(5.0))
+    else:
+        database.setdefault("OPTIONS", {}).update(postgres_prepared_statements())
+    DATABASES["default"] = database
 
 settings.configure(
     DEBUG=False,
@@ -18,9 +39,11 @@ settings.configure(
     MIDDLEWARE=[],
     INSTALLED_APPS=[],
     USE_TZ=True,
+    DATABASES=DATABASES,
 )
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.http import JsonResponse  # noqa: E402
 from django.urls import path  # noqa: E402
 
@@ -31,15 +54,45 @@ BODY = {
     "currency": None,
     "status": "active",
 }
+COLUMNS = (
+    "code",
+    "description",
+    "kind",
+    "value",
+    "currency",
+    "starts_at",
+    "ends_at",
+    "max_redemptions",
+    "times_redeemed",
+    "is_active",
+    "created_at",
+)
+READ = f"SELECT {', '.join(COLUMNS)} FROM discounts_discount WHERE code = %s"  # noqa: S608
 
 
 def floor(request):
     return JsonResponse(BODY)
 
 
+def read(request, code: str):
+    with connection.cursor() as cursor:
+        cursor.execute(READ, [code])
+        row = cursor.fetchone()
+    if row is None:
+        return JsonResponse({"detail": "not found"}, status=404)
+    body = dict(zip(COLUMNS, row, strict=True))
+    body["value"] = f"{body['value']:.2f}"
+    body["status"] = "active" if body["is_active"] else "inactive"
+    return JsonResponse(body)
+
+
 def ready(request):
     return JsonResponse({"status": "ok"})
 
 
-urlpatterns = [path("floor/", floor), path("health/ready", ready)]
+urlpatterns = [
+    path("floor/", floor),
+    *([path("read/<str:code>/", read)] if DATABASES else []),
+    path("health/ready", ready),
+]
 application = get_wsgi_application()

@@ -10,7 +10,9 @@ touched), and once a bare-Django floor app under the same gunicorn settings.
 It measures, on loopback only:
 
 * the hot read ``GET /api/discounts/{code}/`` and the floor with wrk (a C load
-  generator, one thread, 8 keep-alive connections);
+  generator, one thread, 8 keep-alive connections), and the floor's ``/read/<code>/``:
+  the same row read in a bare Django view, on the same database (what Django itself
+  costs for that read, beside what the service costs);
 * the checkout flow (create a cart with an item, apply a code, check out) with
   N keep-alive clients (``bench/flow.py``), every non-2xx an error; at the target's
   8 clients three runs, the median one the figure (``median_flow_run``);
@@ -167,9 +169,10 @@ def busiest_workers(before: dict, after: dict, masters: dict[str, int]) -> dict[
 class Floor:
     """The bare-Django floor app under the services' gunicorn settings."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, database_url: str | None = None) -> None:
         self.port = free_port()
         self.log = log
+        self.database_url = database_url  # discount_service's: for /read/<code>/
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -178,6 +181,8 @@ class Floor:
 
     def __enter__(self) -> Floor:
         env = {**os.environ, "BIND": f"127.0.0.1:{self.port}", "SERVICE_NAME": "floor"}
+        if self.database_url:
+            env["FLOOR_DATABASE_URL"] = self.database_url
         self.proc = subprocess.Popen(  # noqa: S603
             [
                 PY,
@@ -512,6 +517,14 @@ def bench_database(kind: str, args, work: Path) -> dict:
             {"Authorization": SERVICE_TOKEN},
             database_pid=database_pid,  # PostgreSQL's, counted too
         )
+        print(f"[{kind}] the same read in a bare Django view, {args.duration}s", flush=True)
+        with Floor(work / kind / "floor-read.log", db_urls["discount"]) as floor:
+            result["floor_read"] = hot_read(
+                f"{floor.url}/read/{CODE}/",
+                [floor.proc.pid],
+                args.duration,
+                database_pid=database_pid,
+            )
         result["sql_per_request"] = sql_counts(stack)
         result["flows"] = []
         for clients in args.clients:
@@ -588,6 +601,15 @@ def markdown(report: dict) -> str:
         "| | 1.00 |",
     ]
     for db in report["databases"]:
+        if "floor_read" in db:
+            r = db["floor_read"]
+            lines.append(
+                f"| bare Django, the same read ({db['database']}) | {r['rps']:.0f} | {_rounds(r)} "
+                f"| {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} "
+                f"| {r['server_cpu_ms_per_request']:.2f} "
+                f"| {_database_cpu(r.get('database_cpu_ms_per_request'))} "
+                f"| {r['rps'] / floor['rps']:.2f} |"
+            )
         h = db["hot_read"]
         lines.append(
             f"| discount_service ({db['database']}) | {h['rps']:.0f} | {_rounds(h)} | {h['p50_ms']:.2f} "
@@ -711,7 +733,12 @@ def targets(report: dict) -> list[dict]:
         out.append(
             {
                 "target": f"hot read ≥ 0.5x floor, p99 ≤ 15 ms ({name})",
-                "measured": f"{h['rps'] / floor:.2f}x, p99 {h['p99_ms']:.1f} ms",
+                "measured": f"{h['rps'] / floor:.2f}x, p99 {h['p99_ms']:.1f} ms"
+                + (
+                    f" (a bare Django view doing the same read: {db['floor_read']['rps'] / floor:.2f}x)"
+                    if "floor_read" in db
+                    else ""
+                ),
                 "met": h["rps"] / floor >= TARGETS["hot_read_ratio"]
                 and h["p99_ms"] <= TARGETS["hot_read_p99_ms"],
             }

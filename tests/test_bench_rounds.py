@@ -130,9 +130,19 @@ def test_only_the_targets_client_count_is_run_several_times(monkeypatch, tmp_pat
         def url(self, name):
             return f"http://127.0.0.1:1/{name}"
 
+    class FakeFloor:
+        def __init__(self, log, database_url=None):
+            self.url, self.proc = "http://127.0.0.1:1", type("Proc", (), {"pid": 2})()
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
     class Services:
         def __enter__(self):
-            return FakeStack(), {}, None
+            return FakeStack(), {"discount": "sqlite:///x"}, None
 
         def __exit__(self, *exc):
             return False
@@ -144,6 +154,7 @@ def test_only_the_targets_client_count_is_run_several_times(monkeypatch, tmp_pat
     monkeypatch.setattr(run, "invariants", lambda urls: {"paid": 1, "problems": []})
     monkeypatch.setattr(run, "flow_run", flow_run)
     monkeypatch.setattr(run, "memory_of", lambda masters: {})
+    monkeypatch.setattr(run, "Floor", FakeFloor)
     args = type("Args", (), {"observability_env": {}, "duration": 1.0, "clients": [1, 4, 8, 16]})()
 
     result = run.bench_database("sqlite", args, tmp_path)
