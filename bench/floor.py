@@ -15,21 +15,15 @@ from __future__ import annotations
 
 import os
 
-import dj_database_url
 from django.conf import settings
 
-from servicekit.settings import postgres_prepared_statements, sqlite_options
+from servicekit.settings import database_settings
 
-DATABASES = {}
-if os.environ.get("FLOOR_DATABASE_URL"):
-    database = dj_database_url.parse(
-        os.environ["FLOOR_DATABASE_URL"], conn_max_age=60, conn_health_checks=True
-    )
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("OPTIONS", {}).update(sqlite_options(5.0))
-    else:
-        database.setdefault("OPTIONS", {}).update(postgres_prepared_statements())
-    DATABASES["default"] = database
+DATABASES = (
+    {"default": database_settings(os.environ["FLOOR_DATABASE_URL"])}
+    if os.environ.get("FLOOR_DATABASE_URL")
+    else {}
+)
 
 settings.configure(
     DEBUG=False,

@@ -182,6 +182,32 @@ def postgres_prepared_statements() -> dict:
     return {"server_side_binding": True, "prepare_threshold": 5}
 
 
+def database_settings(url: str) -> dj_database_url.DBConfig:
+    """Django's ``DATABASES["default"]`` for ``url``, as every service connects.
+
+    Persistent connections with health checks (``DB_CONN_MAX_AGE``); SQLite tuned by
+    :func:`sqlite_options`; PostgreSQL through ``servicekit.postgresql`` with a lock
+    timeout and, unless ``DB_PREPARED_STATEMENTS=false``, server-bound parameters.
+    """
+    database = dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # No request waits without bound for a lock another one holds (a frozen or slow
+    # process): past DB_LOCK_TIMEOUT seconds it answers 409 resource_busy (servicekit.drf).
+    lock_timeout = env_float("DB_LOCK_TIMEOUT", 5.0)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("OPTIONS", {}).update(sqlite_options(lock_timeout))
+    elif database["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend; only its health check differs (no SELECT 1 on a quiet socket).
+        database["ENGINE"] = "servicekit.postgresql"
+        database.setdefault("OPTIONS", {})["options"] = (
+            f"-c lock_timeout={int(lock_timeout * 1000)}"
+        )
+        if env_bool("DB_PREPARED_STATEMENTS", True):
+            database["OPTIONS"].update(postgres_prepared_statements())
+    return database
+
+
 def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) -> dict:
     production = is_production()
     debug = env_bool("DEBUG", default=False)
@@ -197,24 +223,7 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
     if production and not allowed_hosts:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")
 
-    database = dj_database_url.parse(
-        _raw("DATABASE_URL") or f"sqlite:///{base_dir / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-    # No request waits without bound for a lock another one holds (a frozen or slow
-    # process): past DB_LOCK_TIMEOUT seconds it answers 409 resource_busy (servicekit.drf).
-    lock_timeout = env_float("DB_LOCK_TIMEOUT", 5.0)
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("OPTIONS", {}).update(sqlite_options(lock_timeout))
-    elif database["ENGINE"] == "django.db.backends.postgresql":
-        # Django's backend; only its health check differs (no SELECT 1 on a quiet socket).
-        database["ENGINE"] = "servicekit.postgresql"
-        database.setdefault("OPTIONS", {})["options"] = (
-            f"-c lock_timeout={int(lock_timeout * 1000)}"
-        )
-        if env_bool("DB_PREPARED_STATEMENTS", True):
-            database["OPTIONS"].update(postgres_prepared_statements())
+    database = database_settings(_raw("DATABASE_URL") or f"sqlite:///{base_dir / 'db.sqlite3'}")
 
     # Off only to measure what metrics cost (bench/run.py --observability off): no HTTP or
     # database metrics, no /metrics. Tracing follows the OTEL_* variables (see tracing.py).
