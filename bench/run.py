@@ -602,21 +602,10 @@ def markdown(report: dict) -> str:
     ]
     for db in report["databases"]:
         if "floor_read" in db:
-            r = db["floor_read"]
             lines.append(
-                f"| bare Django, the same read ({db['database']}) | {r['rps']:.0f} | {_rounds(r)} "
-                f"| {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} "
-                f"| {r['server_cpu_ms_per_request']:.2f} "
-                f"| {_database_cpu(r.get('database_cpu_ms_per_request'))} "
-                f"| {r['rps'] / floor['rps']:.2f} |"
+                _read_row(f"bare Django, the same read ({db['database']})", db["floor_read"], floor)
             )
-        h = db["hot_read"]
-        lines.append(
-            f"| discount_service ({db['database']}) | {h['rps']:.0f} | {_rounds(h)} | {h['p50_ms']:.2f} "
-            f"| {h['p90_ms']:.2f} | {h['p99_ms']:.2f} | {h['server_cpu_ms_per_request']:.2f} "
-            f"| {_database_cpu(h.get('database_cpu_ms_per_request'))} "
-            f"| {h['rps'] / floor['rps']:.2f} |"
-        )
+        lines.append(_read_row(f"discount_service ({db['database']})", db["hot_read"], floor))
     lines += [
         "",
         "## Checkout flow: create a cart with an item, apply a code, check out",
@@ -688,6 +677,16 @@ def markdown(report: dict) -> str:
     for row in report["targets"]:
         lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else 'NO'} |")
     return "\n".join(lines) + "\n"
+
+
+def _read_row(server: str, r: dict, floor: dict) -> str:
+    """A row of the hot-read table: one server's median round, and its ratio to the floor."""
+    return (
+        f"| {server} | {r['rps']:.0f} | {_rounds(r)} | {r['p50_ms']:.2f} "
+        f"| {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {r['server_cpu_ms_per_request']:.2f} "
+        f"| {_database_cpu(r.get('database_cpu_ms_per_request'))} "
+        f"| {r['rps'] / floor['rps']:.2f} |"
+    )
 
 
 def _flows(run: dict) -> str:
