@@ -18,6 +18,8 @@ RUN pip install --no-cache-dir "uv==0.13.8"
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 COPY servicekit/ servicekit/
+# The workspace's other members, for the lock file: their pyproject.toml only.
+COPY harness/pyproject.toml harness/
 COPY discount_service/pyproject.toml discount_service/
 COPY payment_service/pyproject.toml payment_service/
 COPY cart_service/pyproject.toml cart_service/

@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 PY := $(CURDIR)/.venv/bin/python
 SERVICES := discount payment cart
-PGCLUSTER := $(PY) scripts/pgcluster.py run $(foreach s,$(SERVICES),--db $(s))
+PGCLUSTER := $(PY) -m harness.pgcluster run $(foreach s,$(SERVICES),--db $(s))
 
 export PACT_DO_NOT_TRACK := true
 
@@ -41,7 +41,7 @@ $(CURDIR)/.tools/bin/uv:
 install: .venv/.synced ## Create .venv from uv.lock (installs uv first if needed)
 
 run: install ## Migrate the SQLite databases and run all three services on 127.0.0.1:8001-8003
-	$(PY) scripts/stack.py run
+	$(PY) -m harness.stack run
 
 test: install coverage-erase lint observability-check test-repo test-sqlite test-postgres test-contracts e2e ## The whole suite, every layer (collects coverage: make coverage)
 	@echo "make test: all layers passed"
@@ -65,8 +65,8 @@ lint: install ## ruff, formatting, mypy (django-stubs) per service with servicek
 	  (cd $(s)_service && $(PY) -m mypy --config-file ../pyproject.toml $(MYPY_$(s)) config ../servicekit/servicekit); \
 	  (cd $(s)_service && $(PY) manage.py makemigrations --check --dry-run -v 0);)
 
-test-repo: install ## The repository's own tests: docs/api.md against the code, scripts/ (tests/)
-	$(call pytest,repo) tests
+test-repo: install ## The repository's own tests: docs/api.md against the code, bench/, the harness (tests/, harness/tests/)
+	$(call pytest,repo) tests harness/tests
 
 test-sqlite: install ## The shared kit's tests, then each service's suite on its embedded SQLite database
 	@echo "== servicekit"; cd servicekit && $(call pytest,servicekit)

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Two revisions of the services, checkout flow against checkout flow, in alternated runs.
 
-    python bench/ab.py --base 10a935c [--head HEAD] [--postgres] [--pairs 3]
+    python -m bench.ab --base 10a935c [--head HEAD] [--postgres] [--pairs 3]
                        [--clients 8] [--duration 8]
 
 On a shared or virtual host one benchmark run can differ from the next by a fifth
@@ -25,11 +24,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import run as bench
+from harness.stack import SERVICES
 
-from bench import run as bench  # noqa: E402
-from scripts.stack import SERVICES  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def worktree(revision: str, into: Path) -> Path:

@@ -9,8 +9,8 @@ ifeq ($(WRK),)
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 endif
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 bench-ab: install ## Two revisions' checkout flows in alternated runs: BASE=<rev> [AB_ARGS="--postgres --pairs 4"]; reports/ab.json
 	@test -n "$(BASE)" || { echo 'usage: make bench-ab BASE=<revision> [AB_ARGS="--postgres"]'; exit 2; }
-	$(PY) bench/ab.py --base $(BASE) $(AB_ARGS)
+	$(PY) -m bench.ab --base $(BASE) $(AB_ARGS)

@@ -16,6 +16,10 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
+from django.core.wsgi import get_wsgi_application
+from django.db import connection
+from django.http import JsonResponse
+from django.urls import path
 
 from servicekit.settings import database_settings
 
@@ -35,11 +39,6 @@ settings.configure(
     USE_TZ=True,
     DATABASES=DATABASES,
 )
-
-from django.core.wsgi import get_wsgi_application  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.http import JsonResponse  # noqa: E402
-from django.urls import path  # noqa: E402
 
 BODY = {
     "code": "BENCH10",

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """The benchmark: the hot read and the checkout flow, against a floor, on SQLite and PostgreSQL.
 
-    python bench/run.py [--db sqlite|postgres|both] [--duration 10] [--clients 1,4,8,16]
+    python -m bench.run [--db sqlite|postgres|both] [--duration 10] [--clients 1,4,8,16]
                         [--observability off|metrics|tracing]
 
 For each database it starts the three services the way ``make run`` does (same
@@ -36,22 +35,20 @@ import math
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.observability_overhead import MODES, DropReceiver, observability_env
+from harness.invariants import invariants
+from harness.pgcluster import Cluster, free_port
+from harness.stack import SERVICES, Stack
 
-from bench.observability_overhead import MODES, DropReceiver, observability_env  # noqa: E402
-from scripts.pgcluster import Cluster, free_port  # noqa: E402
-from scripts.stack import SERVICES, Stack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PY = sys.executable
 CODE = "BENCH10"
@@ -387,78 +384,21 @@ def flow_run(stack: Stack, clients: int, seconds: float, database_pid: int | Non
 def sql_counts(stack: Stack) -> dict:
     counts: dict[str, int] = {}
     for name in ("discount", "cart", "payment"):
+        env = stack.environment(name)
+        # The service's own modules (config, its app) first: the script is not in its folder.
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(stack.service_dir(name)), env.get("PYTHONPATH")])
+        )
         out = subprocess.run(  # noqa: S603
             [PY, str(ROOT / "bench/sql_counts.py"), name, "--code", CODE],
-            cwd=SERVICES[name].dir,
-            env=stack.environment(name),
+            cwd=stack.service_dir(name),
+            env=env,
             capture_output=True,
             text=True,
             check=True,
         ).stdout
         counts.update(json.loads(out))
     return counts
-
-
-# -- invariants, read from the services' own databases ---------------------------------------
-
-
-def rows(db_url: str, sql: str) -> list[tuple]:
-    if db_url.startswith("sqlite:///"):
-        with contextlib.closing(sqlite3.connect(db_url.removeprefix("sqlite:///"))) as conn:
-            return conn.execute(sql).fetchall()
-    import psycopg
-
-    with psycopg.connect(db_url) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def invariants(db_urls: dict[str, str]) -> dict:
-    """Every paid cart: exactly one succeeded payment, the one it shows; no cart charged
-    twice; every succeeded payment's cart paid; each code's uses = paid carts holding it."""
-    carts = {
-        uuid.UUID(str(cid)): (status, last_id, code)
-        for cid, status, last_id, code in rows(
-            db_urls["cart"],
-            "SELECT id, payment_status, last_payment_id, discount_code FROM carts_cart",
-        )
-    }
-    succeeded: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for pid, reference in rows(
-        db_urls["payment"], "SELECT id, reference FROM payments_payment WHERE status = 'succeeded'"
-    ):
-        if not reference.startswith("cart:"):
-            continue  # sql_counts.py's direct payment
-        succeeded.setdefault(uuid.UUID(reference.removeprefix("cart:")), []).append(
-            uuid.UUID(str(pid))
-        )
-    problems: list[str] = []
-    for cid, (status, last_id, _code) in carts.items():
-        paid_with = succeeded.get(cid, [])
-        if len(paid_with) > 1:
-            problems.append(f"cart {cid} has {len(paid_with)} succeeded payments")
-        if (
-            status == "paid"
-            and paid_with
-            and paid_with != ([uuid.UUID(last_id)] if last_id else [])
-        ):
-            problems.append(f"paid cart {cid} shows payment {last_id!r}, succeeded {paid_with}")
-        if status == "paid" and not paid_with:
-            problems.append(f"paid cart {cid} has no succeeded payment")
-        if paid_with and status != "paid":
-            problems.append(f"cart {cid} is {status} but payment {paid_with[0]} succeeded")
-    for cid in succeeded.keys() - carts.keys():
-        problems.append(f"succeeded payment for unknown cart {cid}")
-    uses = dict(rows(db_urls["discount"], "SELECT code, times_redeemed FROM discounts_discount"))
-    for code, times in uses.items():
-        holders = sum(1 for s, _, c in carts.values() if s == "paid" and c == code)
-        if times != holders:
-            problems.append(f"{code}: times_redeemed {times}, paid carts holding it {holders}")
-    return {
-        "carts": len(carts),
-        "paid": sum(1 for s, _, _ in carts.values() if s == "paid"),
-        "succeeded_payments": sum(len(v) for v in succeeded.values()),
-        "problems": problems,
-    }
 
 
 # -- one database ------------------------------------------------------------------------------

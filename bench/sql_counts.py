@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SQL statements per request, counted in-process against the benchmark's databases.
 
-    cd cart_service && python ../bench/sql_counts.py cart --code BENCH10
+    cd cart_service && PYTHONPATH=. python ../bench/sql_counts.py cart --code BENCH10
 
 Runs each request of the flow (or the hot read) once through Django's test
 client with the service's real settings and database, the other services live
@@ -22,7 +22,6 @@ def main() -> int:
     parser.add_argument("service", choices=["cart", "discount", "payment"])
     parser.add_argument("--code", required=True)
     args = parser.parse_args()
-    sys.path.insert(0, os.getcwd())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

@@ -1,14 +1,13 @@
-#!/usr/bin/env python3
 """The Pact Broker commands CI runs, built in one place (and unit-tested).
 
-    python contracts/broker.py publish                       # the consumer pacts in pacts/
-    python contracts/broker.py can-i-deploy SERVICE ENVIRONMENT
-    python contracts/broker.py record-deployment SERVICE ENVIRONMENT
+    python -m contracts.broker publish                       # the consumer pacts in pacts/
+    python -m contracts.broker can-i-deploy SERVICE ENVIRONMENT
+    python -m contracts.broker record-deployment SERVICE ENVIRONMENT
 
 The broker URL comes from PACT_BROKER_BASE_URL, the version from PACT_VERSION
 (the git sha), the branch from PACT_BRANCH. The token stays in the environment
 (PACT_BROKER_TOKEN, which the pact CLI reads): never on a command line, where logs
-would show it. Verification against the broker is contracts/verify_cli.py --publish
+would show it. Verification against the broker is contracts.verify_cli --publish
 (or --pact-url for one pact named by a broker webhook), using verifier_broker_args.
 """
 
@@ -21,8 +20,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from contracts.common import PACT_BIN, PACTS_DIR
 

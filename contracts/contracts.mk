@@ -13,13 +13,13 @@ pacts-check: install ## Regenerate the pacts twice; fail if not deterministic or
 	bash contracts/pacts_check.sh "$(PY)"
 
 verify-pacts: install ## pact verifier CLI against each provider started for real (PROVIDER=name for one)
-	$(PY) contracts/verify_cli.py $(PROVIDER)
+	$(PY) -m contracts.verify_cli $(PROVIDER)
 
 test-contracts: install pacts-check ## Consumer tests, pact diff, broker command lines, pytest verification of the providers
 	$(call pytest,contracts-provider) contracts/unit contracts/provider
 
 contracts-teeth: install ## Break each provider on purpose (in a copy): verification must fail
-	$(PY) contracts/teeth.py $(PROVIDER)
+	$(PY) -m contracts.teeth $(PROVIDER)
 
 $(ACTIONLINT): | $(UV)
 	$(call tool_venv,actionlint,$(ACTIONLINT_PKG))

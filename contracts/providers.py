@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.common import PACT_BIN, PACTS_DIR, ROOT, SERVICE_OF, TOKENS
-from scripts.pgcluster import free_port
-from scripts.stack import Stack
+from harness.pgcluster import free_port
+from harness.stack import Stack
 
 # Short downstream budgets: a stub that has no matching interaction answers at once.
 DOWNSTREAM = {

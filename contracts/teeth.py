@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Does the contract have teeth? Break a provider on purpose and watch verification fail.
 
-    python contracts/teeth.py [PROVIDER ...]          # default: all three
+    python -m contracts.teeth [PROVIDER ...]          # default: all three
 
 For each provider: copy its folder to a temporary directory, verify the
 UNCHANGED copy (must pass), then for each mutation apply text patches to a fresh
@@ -24,8 +23,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from contracts.common import PACTS, PACTS_DIR, SERVICE_OF, check_pact_name
 from contracts.providers import copy_service, running_provider

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Verify the pacts with the `pact verifier` CLI, as CI does (`make verify-pacts`).
 
-    python contracts/verify_cli.py [PROVIDER ...]     # default: all three
+    python -m contracts.verify_cli [PROVIDER ...]     # default: all three
 
 Each provider is started for real (gunicorn, empty SQLite database, provider
 states on, development tokens; cart_service with `pact stub` stand-ins), then
@@ -28,8 +27,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from contracts.broker import provider_of_pact_url, verifier_broker_args
 from contracts.common import PACT_BIN, PACTS, PACTS_DIR, check_pact_name

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """``make chaos``: shoppers check out while the providers freeze and cart workers die.
 
 A process stack (throwaway PostgreSQL, the three services, the reconciler as a process
@@ -28,19 +27,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import requests
 
-import requests  # noqa: E402
-
-from e2e.api_client import (  # noqa: E402
+from e2e.process_stack import ProcessStack
+from harness.api_client import (
     ApiError,
     DiscountAdminClient,
     PaymentLedgerClient,
     StorefrontClient,
 )
-from e2e.env import TOKENS  # noqa: E402
-from e2e.harness import ProcessStack  # noqa: E402
+from harness.tokens import TOKENS
 
 AFTER, INTERVAL = 6, 1
 CODES = ("CHAOS-A", "CHAOS-B", "CHAOS-C")

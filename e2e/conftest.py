@@ -15,17 +15,20 @@ and are deselected there.
 from __future__ import annotations
 
 import os
-import sys
+import time
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from e2e.api_client import DiscountAdminClient, PaymentLedgerClient, StorefrontClient  # noqa: E402
-from e2e.env import COMPOSE_MODE, TOKENS  # noqa: E402
+from e2e.env import COMPOSE_MODE
+from harness.api_client import (
+    ApiError,
+    DiscountAdminClient,
+    PaymentLedgerClient,
+    StorefrontClient,
+)
+from harness.stack import SERVICES
+from harness.tokens import TOKENS
 
 
 def pytest_configure(config):
@@ -45,7 +48,7 @@ def process_stack(tmp_path_factory):
     if COMPOSE_MODE:
         yield None
         return
-    from e2e.harness import ProcessStack  # needs the repository's scripts/, not in compose
+    from e2e.process_stack import ProcessStack  # starts processes: not in compose mode
 
     stack = ProcessStack(tmp_path_factory.mktemp("e2e"))
     try:
@@ -58,16 +61,12 @@ def process_stack(tmp_path_factory):
 @pytest.fixture(scope="session")
 def urls(process_stack, pytestconfig) -> dict[str, str]:
     if COMPOSE_MODE:
-        given = {
-            "discount": os.environ["E2E_DISCOUNT_URL"],
-            "cart": os.environ["E2E_CART_URL"],
-            "payment": os.environ["E2E_PAYMENT_URL"],
-        }
+        given = {name: os.environ[f"E2E_{name.upper()}_URL"] for name in SERVICES}
         waited = wait_until_serving(given)
         reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
         reporter.write_line(f"e2e: the compose stack served a checkout after {waited:.1f}s")
         return given
-    return {name: process_stack.url(name) for name in ("discount", "cart", "payment")}
+    return {name: process_stack.url(name) for name in SERVICES}
 
 
 def wait_until_serving(urls: dict[str, str], budget: float = 90.0) -> float:
@@ -76,10 +75,6 @@ def wait_until_serving(urls: dict[str, str], budget: float = 90.0) -> float:
     timeouts do not cover name lookups. Wait, within a budget, until one real checkout
     crosses all three services, so the journeys measure the system and not its warm-up.
     """
-    import time
-
-    from e2e.api_client import ApiError
-
     deadline = time.monotonic() + budget
     started, last = time.monotonic(), None
     storefront = StorefrontClient(urls["cart"], timeout=(2.0, 5.0))
@@ -103,7 +98,7 @@ def stack(process_stack):
     assert process_stack is not None
     yield process_stack
     process_stack.proxy.delay = 0.0
-    for name in ("discount", "payment", "cart"):
+    for name in SERVICES:
         if name not in process_stack.stack._procs:
             process_stack.stack.start(name, migrate=False)
 

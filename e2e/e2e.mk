@@ -5,10 +5,10 @@ e2e: install $(PROMETHEUS) ## The end-to-end journeys against a process stack (t
 	PROMETHEUS_BIN=$(PROMETHEUS) $(call pytest,e2e) e2e
 
 chaos: install ## Shoppers for a minute while providers freeze and cart workers die; then every cart is checked
-	$(PY) e2e/chaos.py --duration 60
+	$(PY) -m e2e.chaos --duration 60
 
 load: install ## A bounded headless Locust run (10 users, 30 s) against the process stack; reports/
-	$(PY) e2e/load/run.py --users 10 --spawn-rate 5 --duration 30s
+	$(PY) -m e2e.load.run --users 10 --spawn-rate 5 --duration 30s
 
 compose-e2e: ## Build the images and run the end-to-end suite in docker-compose.e2e.yml (podman here)
 	bash scripts/compose-e2e.sh
@@ -20,4 +20,4 @@ compose-env: ## Write .env with random secrets for `docker-compose up` (kept if 
 	@test -e .env && echo ".env exists; left as it is" || (bash scripts/compose-env.sh > .env && echo "wrote .env")
 
 fuzz-api: install ## schemathesis from each service's OpenAPI schema: no 5xx, responses as documented
-	$(PY) e2e/fuzz_api.py --examples 40
+	$(PY) -m e2e.fuzz_api --examples 40

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Property-based requests from each service's own OpenAPI schema (schemathesis).
 
-    python e2e/fuzz_api.py [--examples 40]
+    python -m e2e.fuzz_api [--examples 40]
 
 Starts the process stack (throwaway PostgreSQL, the three services, loopback
 only) and, for each service and each token that may call it, sends schema-generated
@@ -18,11 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from e2e.env import TOKENS  # noqa: E402
-from e2e.harness import ProcessStack  # noqa: E402
+from e2e.process_stack import ProcessStack
+from harness.tokens import TOKENS
 
 CHECKS = ",".join(
     [

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from e2e.api_client import DiscountAdminClient, StorefrontClient
-from e2e.env import TOKENS
-from e2e.loopback import session_from
+from harness.api_client import DiscountAdminClient, StorefrontClient
+from harness.loopback import session_from
+from harness.tokens import TOKENS
 
 pytestmark = pytest.mark.processes
 BIG = 3 * 1024 * 1024  # over the 2.5 MiB Django reads into memory

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from e2e.api_client import ApiError, StorefrontClient
+from harness.api_client import ApiError, StorefrontClient
 
 
 def _run_together(n: int, fn):

@@ -9,8 +9,8 @@ cart, 30 per address, per hour).
 
 import pytest
 
-from e2e.api_client import ApiError, StorefrontClient
-from e2e.loopback import session_from
+from harness.api_client import ApiError, StorefrontClient
+from harness.loopback import session_from
 
 pytestmark = pytest.mark.processes
 MUG = {"sku": "MUG-1", "name": "Mug", "unit_price": "7.50", "quantity": 2}

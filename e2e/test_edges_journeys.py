@@ -8,8 +8,8 @@ import uuid
 import pytest
 import requests
 
-from e2e.api_client import ApiError
-from e2e.env import TOKENS
+from harness.api_client import ApiError
+from harness.tokens import TOKENS
 
 
 @pytest.mark.parametrize(

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from e2e.api_client import DiscountAdminClient, StorefrontClient
-from e2e.env import TOKENS
+from harness.api_client import DiscountAdminClient, StorefrontClient
+from harness.tokens import TOKENS
 
 pytestmark = pytest.mark.processes
 
@@ -122,7 +122,7 @@ def prometheus_binary() -> str:
 
 class Prometheus:
     def __init__(self, tmp: Path, targets: dict[str, str]) -> None:
-        from scripts.pgcluster import free_port
+        from harness.pgcluster import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -196,7 +196,7 @@ def sink():
 
 @pytest.fixture(scope="module")
 def observed(tmp_path_factory, sink):
-    from e2e.harness import ProcessStack
+    from e2e.process_stack import ProcessStack
 
     stack = ProcessStack(
         tmp_path_factory.mktemp("observed"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from e2e.api_client import ApiError
+from harness.api_client import ApiError
 
 
 def _cart(storefront, currency="USD", *items):

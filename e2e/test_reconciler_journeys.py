@@ -10,8 +10,9 @@ import time
 import pytest
 import requests
 
-from e2e.api_client import ApiError, DiscountAdminClient, PaymentLedgerClient, StorefrontClient
-from e2e.env import COMPOSE_MODE, TOKENS
+from e2e.env import COMPOSE_MODE
+from harness.api_client import ApiError, DiscountAdminClient, PaymentLedgerClient, StorefrontClient
+from harness.tokens import TOKENS
 
 AFTER, INTERVAL, BUDGET = 3.0, 1.0, 3.0  # CART_RECONCILE_*, DOWNSTREAM_TIME_BUDGET
 # The bound for a lost answer: CART_RECONCILE_AFTER plus two intervals, counted
@@ -26,7 +27,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def reconciling(tmp_path_factory):
-    from e2e.harness import ProcessStack
+    from e2e.process_stack import ProcessStack
 
     stack = ProcessStack(
         tmp_path_factory.mktemp("reconciler"),

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from e2e.api_client import ApiError
+from harness.api_client import ApiError
 
 
 def iso(dt: datetime) -> str:

@@ -44,7 +44,7 @@ phase "the end-to-end suite through lb"
 phase "the load run through lb (${COMPOSE_SCALE_LOAD:-30s}, ${COMPOSE_SCALE_USERS:-10} users)"
 lb_cart=http://$("${compose[@]}" port lb 8002)
 lb_discount=http://$("${compose[@]}" port lb 8001)
-"$PY" e2e/load/run.py --name compose-scale-load --cart-url "$lb_cart" --discount-url "$lb_discount" \
+"$PY" -m e2e.load.run --name compose-scale-load --cart-url "$lb_cart" --discount-url "$lb_discount" \
   --users "${COMPOSE_SCALE_USERS:-10}" --spawn-rate 5 --duration "${COMPOSE_SCALE_LOAD:-30s}" || rc=1
 
 phase "through lb: the client's request id, cart's own problem+json, one client's requests spread"

@@ -51,10 +51,9 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness.invariants import invariants
 
-from bench.run import invariants  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LINE = re.compile(
     r"\blb service=(\w+) status=(\d+) upstream=(.*?) upstream_status=.*? request_id=(\S*)"
@@ -156,8 +155,8 @@ def stuck(args: argparse.Namespace) -> int:
     import threading
     import time
 
-    from e2e.api_client import ApiError, DiscountAdminClient, StorefrontClient
-    from e2e.env import TOKENS
+    from harness.api_client import ApiError, DiscountAdminClient, StorefrontClient
+    from harness.tokens import TOKENS
 
     storefront = StorefrontClient(args.lb_cart_url, timeout=(5.0, 40.0))
     code = f"STUCK-{uuid.uuid4().hex[:8].upper()}"

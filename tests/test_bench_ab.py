@@ -5,10 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.ab import summary
 
-from bench.ab import summary  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(flows, services, database, errors=0):
@@ -36,9 +35,10 @@ def test_the_medians_of_a_revisions_runs():
 def test_a_revision_against_itself_runs_both_from_their_trees_and_reports():
     done = subprocess.run(
         [
-            *(sys.executable, str(ROOT / "bench/ab.py"), "--base", "HEAD", "--head", "HEAD"),
+            *(sys.executable, "-m", "bench.ab", "--base", "HEAD", "--head", "HEAD"),
             *("--pairs", "1", "--clients", "2", "--duration", "1"),
         ],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,

@@ -2,17 +2,15 @@
 
 import json
 import sqlite3
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import run
 
-from bench import run  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TABLE = """
 CREATE TABLE discounts_discount (

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.flow import ConnectionLost, Response
 
-from bench.flow import ConnectionLost, Response  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 # -- reading a response --------------------------------------------------------------
 

@@ -7,10 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import run
 
-from bench import run  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 # A parent holding 64 MB forks two children: one only reads it, one writes all of it.
 PARENT = """

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import run
+from bench.observability_overhead import DropReceiver, observability_env
 
-from bench import run  # noqa: E402
-from bench.observability_overhead import DropReceiver, observability_env  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_off_turns_metrics_off_and_leaves_tracing_off():

@@ -1,12 +1,10 @@
 """bench/run.py: the flow target's client count is run several times and read as one."""
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import run
 
-from bench import run  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(flows_per_s: float, *, errors: int = 0, p99: float = 40.0, problems=()) -> dict:

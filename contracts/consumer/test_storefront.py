@@ -1,4 +1,4 @@
-"""storefront → cart_service, driven through e2e/api_client.py's StorefrontClient.
+"""storefront → cart_service, driven through harness.api_client's StorefrontClient.
 
 The checkout interactions use carts whose totals are 13.50 (paid) and 25.00
 (declined): cart_service is verified against `pact stub` stand-ins serving its own
@@ -12,7 +12,7 @@ from pact import generate, match
 from pact.match.matcher import GenericMatcher
 
 from contracts.common import PROBLEM_JSON, money, problem, timestamp
-from e2e.api_client import ApiError, StorefrontClient
+from harness.api_client import ApiError, StorefrontClient
 
 CART_ID = "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c"
 ITEM_ID = "7c6b5a49-3827-4165-9e4d-3c2b1a0f9e8d"

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """A bounded headless Locust run against the process stack, on loopback only.
 
-    python e2e/load/run.py [--users 10] [--spawn-rate 5] [--duration 30s]
+    python -m e2e.load.run [--users 10] [--spawn-rate 5] [--duration 30s]
                            [--cart-url URL --discount-url URL]
 
 Starts the stack (throwaway PostgreSQL, the three services under gunicorn), or,
@@ -22,10 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from e2e.process_stack import ProcessStack
 
-from e2e.harness import ProcessStack  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> int:

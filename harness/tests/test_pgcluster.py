@@ -1,4 +1,4 @@
-"""scripts/pgcluster.py finds server binaries without root: the system's first, else the wheel's."""
+"""harness.pgcluster finds server binaries without root: the system's first, else the wheel's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from scripts import pgcluster
+from harness import pgcluster
 
 
 def _fake_install(folder: Path) -> Path:

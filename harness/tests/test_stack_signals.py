@@ -1,4 +1,4 @@
-"""`make run`'s launcher (scripts/stack.py run) takes everything it started with it.
+"""`make run`'s launcher (``python -m harness.stack run``) takes everything it started with it.
 
 Closing the terminal (SIGHUP to the launcher's process group) or killing the launcher
 outright (SIGKILL, no handler runs) must free the three ports and leave no gunicorn and
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("discount", "cart", "payment")
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -76,12 +76,12 @@ def _wait_for(condition, timeout: float) -> bool:
 
 @pytest.fixture
 def launcher(tmp_path):
-    """`scripts/stack.py run` on free ports and its own SQLite files, in its own session
+    """`python -m harness.stack run` on free ports and its own SQLite files, in its own session
     (as a terminal runs `make run`), up and ready; killed with its group at the end."""
     ports = {name: _free_port() for name in SERVICES}
     log = (tmp_path / "launcher.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "scripts/stack.py", "run", "--sqlite-dir", str(tmp_path / "db")]
+        [sys.executable, "-m", "harness.stack", "run", "--sqlite-dir", str(tmp_path / "db")]
         + [f"--port={name}={port}" for name, port in ports.items()],
         cwd=ROOT,
         stdout=log,

@@ -1,16 +1,16 @@
-"""The process stack: throwaway PostgreSQL, the three services, a delaying proxy.
+"""The process stack: throwaway PostgreSQL, the services, a delaying proxy.
 
-Used by the end-to-end fixture and by the load run (``e2e/load/run.py``).
+Used by the end-to-end fixture, chaos, the schema fuzzing and the load run (``e2e.load.run``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from e2e.env import TOKENS
-from e2e.proxy import DelayingProxy
-from scripts.pgcluster import Cluster, free_port
-from scripts.stack import Stack
+from harness.pgcluster import Cluster, free_port
+from harness.proxy import DelayingProxy
+from harness.stack import SERVICES, Stack
+from harness.tokens import TOKENS
 
 # Small downstream budgets keep the fault journeys quick; the rules are the same.
 DOWNSTREAM = {
@@ -38,8 +38,8 @@ class ProcessStack:
         reconcile: dict[str, str] | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
-        self.cluster = Cluster(databases=("discount", "payment", "cart"))
-        ports = {name: free_port() for name in ("discount", "payment", "cart")}
+        self.cluster = Cluster(databases=tuple(SERVICES))
+        ports = {name: free_port() for name in SERVICES}
         self.proxy = DelayingProxy(("127.0.0.1", ports["payment"]))
         self.log_dir = tmp / "logs"
         self.stack = Stack(
@@ -58,7 +58,7 @@ class ProcessStack:
 
     def start(self) -> ProcessStack:
         self.cluster.start()
-        self.stack.database_urls = {n: self.cluster.url(n) for n in ("discount", "payment", "cart")}
+        self.stack.database_urls = {n: self.cluster.url(n) for n in SERVICES}
         self.proxy.start()
         self.stack.start()
         return self

@@ -1,0 +1,12 @@
+"""The services' tokens as the test layers know them: the environment's, else the development ones."""
+
+import os
+
+TOKENS = {
+    "DISCOUNT_ADMIN_TOKEN": os.environ.get("DISCOUNT_ADMIN_TOKEN", "dev-admin-token"),
+    "DISCOUNT_SERVICE_TOKEN": os.environ.get(
+        "DISCOUNT_SERVICE_TOKEN", "dev-discount-service-token"
+    ),
+    "PAYMENT_SERVICE_TOKEN": os.environ.get("PAYMENT_SERVICE_TOKEN", "dev-payment-service-token"),
+    "CART_ADMIN_TOKEN": os.environ.get("CART_ADMIN_TOKEN", "dev-cart-admin-token"),
+}
