@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from bench.observability_overhead import MODES, DropReceiver, observability_env
-from harness.invariants import invariants
+from harness import invariants
 from harness.pgcluster import Cluster, free_port
 from harness.stack import SERVICES, Stack
 
@@ -476,7 +476,7 @@ def bench_database(kind: str, args, work: Path) -> dict:
                     f"[{kind}] checkout flow, {clients} clients, {args.duration}s{of}", flush=True
                 )
                 run = flow_run(stack, clients, args.duration, database_pid)
-                run["invariants"] = invariants(db_urls)
+                run["invariants"] = invariants.report(db_urls)
                 runs.append(run)
             result["flows"].append(median_flow_run(runs))
         result["memory"] = memory_of({name: p.pid for name, p in stack._procs.items()})

@@ -27,8 +27,9 @@ with all the others. Their request ids start with ``stuck-``: their 5xx are expe
   quarter of its service's requests (the load was not spread), and when the one-client
   requests of ``probe`` reached only one replica of a service;
 * the invariants, read from the three databases with each service's own role
-  (``bench/run.py``'s checks): every paid cart has exactly one succeeded payment, the one
-  it shows; no cart is charged twice; each code's ``times_redeemed`` equals the paid carts
+  (``harness.invariants``, which bench and chaos check too): every paid cart has exactly
+  one succeeded payment, the one it shows; no cart is charged twice; every succeeded
+  payment's cart exists and is paid; each code's ``times_redeemed`` equals the paid carts
   holding it.
 
 ``lb-down`` (after the replicas of a service are stopped): the load balancer's own
@@ -51,7 +52,8 @@ from pathlib import Path
 
 import requests
 
-from harness.invariants import invariants
+from harness import invariants
+from harness.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -228,12 +230,12 @@ def report(args: argparse.Namespace) -> int:
         "compose-scale: one client on one keep-alive connection:",
         ", ".join(f"{s} {r}: {n}" for (s, r), n in sorted(single.items())),
     )
-    problems += spread(served, ("discount", "cart", "payment"), "requests")
+    problems += spread(served, tuple(SERVICES), "requests")
     problems += spread(single, ("discount", "cart"), "one client's requests")
 
-    password = {s: os.environ[f"{s.upper()}_DB_PASSWORD"] for s in ("discount", "payment", "cart")}
+    password = {s: os.environ[f"{s.upper()}_DB_PASSWORD"] for s in SERVICES}
     db_urls = {s: f"postgresql://{s}:{password[s]}@127.0.0.1:{args.db_port}/{s}" for s in password}
-    found = invariants(db_urls)
+    found = invariants.report(db_urls)
     print(
         f"compose-scale: invariants over {found['carts']} carts: {found['paid']} paid, "
         f"{found['succeeded_payments']} succeeded payments checked, "

@@ -1,0 +1,176 @@
+"""harness.invariants: each invariant holds on consistent rows and fails on rows that break it."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import uuid
+from contextlib import closing
+
+import pytest
+
+from harness import invariants
+from harness.invariants import Cart, Code, Payment, Rows
+
+PAID_CART, FAILED_CART, OPEN_CART, SECOND_PAID_CART = (uuid.uuid4() for _ in range(4))
+PAID_WITH, DECLINED, SECOND_PAID_WITH = (uuid.uuid4() for _ in range(3))
+
+
+def consistent() -> Rows:
+    """Two carts paid with SAVE10, one declined and one open holding it (no use counted);
+    bench's direct payment beside them."""
+    return Rows(
+        carts=(
+            Cart(PAID_CART, "paid", str(PAID_WITH), "SAVE10"),
+            Cart(FAILED_CART, "failed", str(DECLINED), "SAVE10"),
+            Cart(OPEN_CART, "pending", "", "SAVE10"),
+            Cart(SECOND_PAID_CART, "paid", str(SECOND_PAID_WITH), "SAVE10"),
+        ),
+        payments=(
+            Payment(PAID_WITH, f"cart:{PAID_CART}", "succeeded"),
+            Payment(DECLINED, f"cart:{FAILED_CART}", "declined"),
+            Payment(SECOND_PAID_WITH, f"cart:{SECOND_PAID_CART}", "succeeded"),
+            Payment(uuid.uuid4(), "bench:sql", "succeeded"),  # no cart's: not checked
+        ),
+        codes=(Code("SAVE10", 2), Code("UNUSED", 0)),
+    )
+
+
+def with_cart(rows: Rows, cart_id: uuid.UUID, **changes) -> Rows:
+    carts = tuple(dataclasses.replace(c, **changes) if c.id == cart_id else c for c in rows.carts)
+    return dataclasses.replace(rows, carts=carts)
+
+
+def with_payment(rows: Rows, payment: Payment) -> Rows:
+    return dataclasses.replace(rows, payments=(*rows.payments, payment))
+
+
+def test_consistent_rows_have_no_problems():
+    assert invariants.problems(consistent()) == []
+
+
+BROKEN = {
+    "charged twice": (
+        invariants.one_succeeded_payment_per_cart,
+        with_payment(consistent(), Payment(uuid.uuid4(), f"cart:{PAID_CART}", "succeeded")),
+        f"cart {PAID_CART} has 2 succeeded payments",
+    ),
+    "paid, showing another payment": (
+        invariants.a_paid_cart_shows_its_succeeded_payment,
+        with_cart(consistent(), PAID_CART, last_payment_id=str(DECLINED)),
+        f"paid cart {PAID_CART} shows payment '{DECLINED}', succeeded [UUID('{PAID_WITH}')]",
+    ),
+    "paid, showing no payment": (
+        invariants.a_paid_cart_shows_its_succeeded_payment,
+        with_cart(consistent(), PAID_CART, last_payment_id=""),
+        f"paid cart {PAID_CART} shows payment '', succeeded",
+    ),
+    "paid without a payment": (
+        invariants.a_paid_cart_has_a_succeeded_payment,
+        with_cart(consistent(), OPEN_CART, payment_status="paid"),
+        f"paid cart {OPEN_CART} has no succeeded payment",
+    ),
+    "paid with a declined payment only": (
+        invariants.a_paid_cart_has_a_succeeded_payment,
+        with_cart(consistent(), FAILED_CART, payment_status="paid"),
+        f"paid cart {FAILED_CART} has no succeeded payment",
+    ),
+    "charged but pending": (
+        invariants.a_cart_with_a_succeeded_payment_is_paid,
+        with_payment(consistent(), Payment(uuid.uuid4(), f"cart:{OPEN_CART}", "succeeded")),
+        f"cart {OPEN_CART} is pending but payment",
+    ),
+    "charged but failed": (
+        invariants.a_cart_with_a_succeeded_payment_is_paid,
+        with_cart(consistent(), PAID_CART, payment_status="failed"),
+        f"cart {PAID_CART} is failed but payment {PAID_WITH} succeeded",
+    ),
+    "charged for a cart that does not exist": (
+        invariants.every_succeeded_payment_has_a_cart,
+        with_payment(
+            consistent(), Payment(uuid.uuid4(), f"cart:{(ghost := uuid.uuid4())}", "succeeded")
+        ),
+        f"succeeded payment for unknown cart {ghost}",
+    ),
+    "a use too many": (
+        invariants.each_code_counts_the_paid_carts_holding_it,
+        dataclasses.replace(consistent(), codes=(Code("SAVE10", 3), Code("UNUSED", 0))),
+        "SAVE10: times_redeemed 3, paid carts holding it 2",
+    ),
+    "a use not counted": (
+        invariants.each_code_counts_the_paid_carts_holding_it,
+        with_cart(consistent(), OPEN_CART, payment_status="paid", discount_code="UNUSED"),
+        "UNUSED: times_redeemed 0, paid carts holding it 1",
+    ),
+}
+
+
+@pytest.mark.parametrize(("check", "rows", "problem"), BROKEN.values(), ids=BROKEN.keys())
+def test_each_invariant_fails_on_rows_that_break_it(check, rows, problem):
+    found = list(check(rows))
+
+    assert any(line.startswith(problem) for line in found), found
+    assert any(line.startswith(problem) for line in invariants.problems(rows))
+    assert list(check(consistent())) == []
+
+
+def test_every_invariant_is_checked_by_a_test_above():
+    assert {check for check, _, _ in BROKEN.values()} == set(invariants.CHECKS)
+
+
+def test_a_declined_payment_beside_the_succeeded_one_is_no_second_charge():
+    rows = with_payment(consistent(), Payment(uuid.uuid4(), f"cart:{PAID_CART}", "declined"))
+
+    assert invariants.problems(rows) == []
+
+
+def test_summary_counts_carts_paid_and_succeeded_cart_payments():
+    assert invariants.summary(consistent()) == {"carts": 4, "paid": 2, "succeeded_payments": 2}
+
+
+def _sqlite(path, create: str, insert: str, rows: list[tuple]) -> str:
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute(create)
+        conn.executemany(insert, rows)
+        conn.commit()
+    return f"sqlite:///{path}"
+
+
+def test_report_reads_the_services_own_tables(tmp_path):
+    """As Django stores them on SQLite: UUIDs as 32 hex digits, the shown payment id as sent."""
+    db_urls = {
+        "cart": _sqlite(
+            tmp_path / "cart.sqlite3",
+            "CREATE TABLE carts_cart (id char(32), payment_status varchar(8), "
+            "last_payment_id varchar(64), discount_code varchar(64))",
+            "INSERT INTO carts_cart VALUES (?, ?, ?, ?)",
+            [
+                (PAID_CART.hex, "paid", str(PAID_WITH), "SAVE10"),
+                (OPEN_CART.hex, "pending", "", ""),
+            ],
+        ),
+        "payment": _sqlite(
+            tmp_path / "payment.sqlite3",
+            "CREATE TABLE payments_payment (id char(32), reference varchar(64), status varchar(16))",
+            "INSERT INTO payments_payment VALUES (?, ?, ?)",
+            [(PAID_WITH.hex, f"cart:{PAID_CART}", "succeeded")],
+        ),
+        "discount": _sqlite(
+            tmp_path / "discount.sqlite3",
+            "CREATE TABLE discounts_discount (code varchar(32), times_redeemed integer)",
+            "INSERT INTO discounts_discount VALUES (?, ?)",
+            [("SAVE10", 2)],
+        ),
+    }
+
+    assert invariants.read(db_urls) == Rows(
+        carts=(Cart(PAID_CART, "paid", str(PAID_WITH), "SAVE10"), Cart(OPEN_CART, "pending")),
+        payments=(Payment(PAID_WITH, f"cart:{PAID_CART}", "succeeded"),),
+        codes=(Code("SAVE10", 2),),
+    )
+    assert invariants.report(db_urls) == {
+        "carts": 2,
+        "paid": 1,
+        "succeeded_payments": 1,
+        "problems": ["SAVE10: times_redeemed 2, paid carts holding it 1"],
+    }
