@@ -24,7 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import run as bench
+from bench.drivers import flow_run
+from bench.servers import create_code, services_on
 from harness.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +51,7 @@ def drop_worktree(path: Path) -> None:
 
 def one_run(tree: Path, *, postgres: bool, clients: int, duration: float) -> dict:
     """A fresh stack of the services in ``tree``: one flow run's figures."""
-    with bench.services_on(
+    with services_on(
         "postgres" if postgres else "sqlite",
         Path(tempfile.mkdtemp(prefix="ab-")),
         env={
@@ -62,9 +63,9 @@ def one_run(tree: Path, *, postgres: bool, clients: int, duration: float) -> dic
         },
         service_dirs={name: tree / f"{name}_service" for name in SERVICES},
     ) as (stack, _, database_pid):
-        bench.create_code(stack)
-        bench.flow_run(stack, clients, 2.0)  # warm up: connections, prepared statements
-        result = bench.flow_run(stack, clients, duration, database_pid=database_pid)
+        create_code(stack)
+        flow_run(stack, clients, 2.0)  # warm up: connections, prepared statements
+        result = flow_run(stack, clients, duration, database_pid=database_pid)
     cpu = result["server_cpu_ms_per_flow"]
     database = result["database_cpu_ms_per_flow"]
     return {

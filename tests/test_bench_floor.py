@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import run
+from bench import servers
+from bench.report import markdown, targets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +44,7 @@ def discounts(tmp_path) -> str:
 
 
 def test_the_floor_reads_the_row_the_hot_read_returns(tmp_path, discounts):
-    with run.Floor(tmp_path / "floor.log", discounts) as floor:
+    with servers.Floor(tmp_path / "floor.log", discounts) as floor:
         status, body = _get(f"{floor.url}/read/BENCH10/")
         missing, _ = _get(f"{floor.url}/read/NOPE/")
         constant, _ = _get(f"{floor.url}/floor/")
@@ -58,7 +59,7 @@ def test_the_floor_reads_the_row_the_hot_read_returns(tmp_path, discounts):
 
 
 def test_without_a_database_the_floor_has_no_read(tmp_path):
-    with run.Floor(tmp_path / "floor.log") as floor:
+    with servers.Floor(tmp_path / "floor.log") as floor:
         status, _ = _get(f"{floor.url}/read/BENCH10/")
         constant, body = _get(f"{floor.url}/floor/")
 
@@ -83,9 +84,9 @@ def test_the_report_sets_the_hot_read_beside_the_same_read_in_bare_django():
             }
         ],
     }
-    report["targets"] = run.targets(report)
+    report["targets"] = targets(report)
 
-    table = run.markdown(report)
+    table = markdown(report)
 
     assert "| bare Django, the same read (sqlite) | 3850 |" in table
     assert "| 0.45 | in the services | 0.55 |" in table

@@ -1,4 +1,4 @@
-"""bench/run.py: each service's memory, read from /proc, and its table in the report."""
+"""bench.procfs and bench.report: each service's memory, read from /proc, and its table."""
 
 import os
 import signal
@@ -7,7 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench import run
+from bench import procfs
+from bench.report import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +41,7 @@ def test_a_worker_that_writes_what_it_shared_shows_it_as_private():
         assert parent.stdout.readline().strip() == "ready"
         time.sleep(0.2)
 
-        memory = run.memory_of({"svc": parent.pid})["svc"]
+        memory = procfs.memory_of({"svc": parent.pid})["svc"]
 
         assert memory["workers"] == 2
         reader, writer = sorted(memory["private_mb"])
@@ -56,16 +57,16 @@ def test_a_worker_that_writes_what_it_shared_shows_it_as_private():
 def test_a_worker_gone_since_proc_was_listed_is_left_out(monkeypatch):
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
-        real = run._rollup_kb
+        real = procfs._rollup_kb
 
         def rollup(pid):
             if pid == sleeper.pid:
                 raise ProcessLookupError(pid)  # what a zombie's smaps_rollup raises
             return real(pid)
 
-        monkeypatch.setattr(run, "_rollup_kb", rollup)
+        monkeypatch.setattr(procfs, "_rollup_kb", rollup)
 
-        memory = run.memory_of({"tests": os.getpid()})["tests"]
+        memory = procfs.memory_of({"tests": os.getpid()})["tests"]
 
         assert len(memory["pss_mb"]) == memory["workers"]
         assert memory["master_rss_mb"] > 0
@@ -113,4 +114,4 @@ def test_the_report_has_a_memory_table_per_database():
         "targets": [],
     }
 
-    assert "| sqlite | cart | 2 | 44 / 44 | 28 / 27 | 86 |" in run.markdown(report)
+    assert "| sqlite | cart | 2 | 44 / 44 | 28 / 27 | 86 |" in markdown(report)

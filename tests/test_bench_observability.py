@@ -1,4 +1,4 @@
-"""bench/run.py --observability: what each mode sets in the services' environment."""
+"""python -m bench.run --observability: what each mode sets in the services' environment."""
 
 import os
 import subprocess
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import run
+from bench import drivers, procfs, run, servers
 from bench.observability_overhead import DropReceiver, observability_env
+from bench.report import _rounds, markdown, targets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +48,7 @@ def test_the_flag_reaches_the_stack_of_each_database(monkeypatch, tmp_path):
             seen.update(kwargs)
             raise RuntimeError("stop here")
 
-    monkeypatch.setattr(run, "Stack", FakeStack)
+    monkeypatch.setattr(servers, "Stack", FakeStack)
     args = type("Args", (), {"observability_env": {"METRICS_ENABLED": "false"}})()
 
     with pytest.raises(RuntimeError, match="stop here"):
@@ -104,9 +105,9 @@ def test_the_report_shows_the_database_servers_own_cpu_and_the_busy_cores():
             },
         ],
     }
-    report["targets"] = run.targets(report)
+    report["targets"] = targets(report)
 
-    lines = run.markdown(report).splitlines()
+    lines = markdown(report).splitlines()
     pg_flow = next(line for line in lines if line.startswith("| postgres | 8 |"))
     lite_flow = next(line for line in lines if line.startswith("| sqlite | 8 |"))
     pg_read = next(line for line in lines if line.startswith("| discount_service (postgres)"))
@@ -126,7 +127,7 @@ def test_a_flow_run_reports_each_services_busiest_worker_from_proc():
         "parent": {11: 10, 12: 10, 21: 20, 22: 20},
     }
 
-    shares = run.busiest_workers(before, after, masters)
+    shares = procfs.busiest_workers(before, after, masters)
 
     assert shares == {"cart": 0.8, "discount": 0.5}
 
@@ -134,7 +135,7 @@ def test_a_flow_run_reports_each_services_busiest_worker_from_proc():
 def test_a_snapshot_sees_the_workers_of_a_real_process():
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        snap = run.cpu_snapshot([os.getpid()], workers_of=[os.getpid()])
+        snap = procfs.cpu_snapshot([os.getpid()], workers_of=[os.getpid()])
         assert snap["parent"][child.pid] == os.getpid()
         assert child.pid in snap["workers"]
         assert snap["trees"][os.getpid()] >= snap["workers"][child.pid]
@@ -152,10 +153,12 @@ def test_a_round_where_one_worker_took_every_connection_is_not_the_figure():
         {"rps": 6400.0, "balanced": True},
     ]
 
-    assert run.median_round(rounds)["rps"] == 6299.0
-    assert run.median_round(rounds[:2])["rps"] == 2087.0  # none balanced: all of them
-    assert run.busiest_share([9.0, 1.0]) == 0.9
-    assert run.busiest_share([5.0, 4.0]) < run.BALANCED_SHARE < run.busiest_share([8.0, 2.0])
-    assert run.busiest_share([3.0]) == 0.0  # one worker: nothing to balance
-    report_cell = run._rounds({"rounds_rps": [2087, 6299], "rounds_balanced": [False, True]})
+    assert drivers.median_round(rounds)["rps"] == 6299.0
+    assert drivers.median_round(rounds[:2])["rps"] == 2087.0  # none balanced: all of them
+    assert procfs.busiest_share([9.0, 1.0]) == 0.9
+    assert (
+        procfs.busiest_share([5.0, 4.0]) < drivers.BALANCED_SHARE < procfs.busiest_share([8.0, 2.0])
+    )
+    assert procfs.busiest_share([3.0]) == 0.0  # one worker: nothing to balance
+    report_cell = _rounds({"rounds_rps": [2087, 6299], "rounds_balanced": [False, True]})
     assert report_cell == "2087* / 6299"

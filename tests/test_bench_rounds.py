@@ -1,8 +1,9 @@
-"""bench/run.py: the flow target's client count is run several times and read as one."""
+"""bench.run and bench.report: the flow target's client count is run several times and read as one."""
 
 from pathlib import Path
 
 from bench import run
+from bench.report import markdown, median_flow_run, targets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +39,7 @@ def _report(flows: list[dict]) -> dict:
             }
         ],
     }
-    report["targets"] = run.targets(report)
+    report["targets"] = targets(report)
     return report
 
 
@@ -47,12 +48,12 @@ def _flow_target(report: dict) -> dict:
 
 
 def test_the_figure_is_the_median_run_and_every_run_is_shown():
-    joined = run.median_flow_run([_run(118.0), _run(104.5), _run(96.0)])
+    joined = median_flow_run([_run(118.0), _run(104.5), _run(96.0)])
 
     assert joined["flows_per_s"] == 104.5
     assert [r["flows_per_s"] for r in joined["rounds"]] == [118.0, 104.5, 96.0]
     row = next(
-        line for line in run.markdown(_report([joined])).splitlines() if "| postgres | 8 |" in line
+        line for line in markdown(_report([joined])).splitlines() if "| postgres | 8 |" in line
     )
     assert "| 104.5 (118.0 / 104.5 / 96.0) |" in row
     target = _flow_target(_report([joined]))
@@ -61,13 +62,13 @@ def test_the_figure_is_the_median_run_and_every_run_is_shown():
 
 
 def test_a_median_below_the_target_misses_it_however_fast_one_run_was():
-    target = _flow_target(_report([run.median_flow_run([_run(130.0), _run(97.0), _run(95.0)])]))
+    target = _flow_target(_report([median_flow_run([_run(130.0), _run(97.0), _run(95.0)])]))
 
     assert target["met"] is False
 
 
 def test_errors_of_any_run_count_and_miss_the_target():
-    joined = run.median_flow_run([_run(110.0, errors=2), _run(105.0), _run(101.0)])
+    joined = median_flow_run([_run(110.0, errors=2), _run(105.0), _run(101.0)])
 
     assert joined["flows_per_s"] == 105.0  # the median run had none
     assert joined["errors"] == 2
@@ -76,7 +77,7 @@ def test_errors_of_any_run_count_and_miss_the_target():
 
 
 def test_a_slow_step_in_any_run_misses_the_target():
-    joined = run.median_flow_run([_run(110.0, p99=180.0), _run(105.0), _run(101.0)])
+    joined = median_flow_run([_run(110.0, p99=180.0), _run(105.0), _run(101.0)])
 
     target = _flow_target(_report([joined]))
 
@@ -85,7 +86,7 @@ def test_a_slow_step_in_any_run_misses_the_target():
 
 
 def test_a_broken_invariant_of_any_run_is_reported_once():
-    joined = run.median_flow_run(
+    joined = median_flow_run(
         [
             _run(110.0, problems=["cart x paid twice"]),
             _run(105.0),
@@ -100,7 +101,7 @@ def test_a_step_without_samples_does_not_hide_another_runs_slow_step():
     nothing = _run(0.0, errors=40)
     nothing["steps"]["checkout"]["p99_ms"] = float("nan")  # every flow failed before it
 
-    joined = run.median_flow_run([nothing, _run(105.0, p99=180.0), _run(101.0)])
+    joined = median_flow_run([nothing, _run(105.0, p99=180.0), _run(101.0)])
 
     assert joined["worst_step_p99_ms"] == 180.0
 
@@ -108,9 +109,9 @@ def test_a_step_without_samples_does_not_hide_another_runs_slow_step():
 def test_one_run_is_itself():
     single = _run(50.0)
 
-    assert run.median_flow_run([single]) is single
+    assert median_flow_run([single]) is single
     row = next(
-        line for line in run.markdown(_report([single])).splitlines() if "| postgres | 8 |" in line
+        line for line in markdown(_report([single])).splitlines() if "| postgres | 8 |" in line
     )
     assert "| 50.0 |" in row
 
