@@ -3,7 +3,7 @@
 Process mode (default, what `make test` and `make e2e` use): a throwaway
 PostgreSQL cluster with one database per service, the three services migrated
 and run under gunicorn on free loopback ports, cart_service reaching
-payment_service through a delaying proxy; everything stops afterwards, even
+payment_service through a proxy that can hold its answers back; everything stops afterwards, even
 when a test fails.
 
 Compose mode: set ``E2E_DISCOUNT_URL``, ``E2E_CART_URL`` and ``E2E_PAYMENT_URL``
@@ -97,7 +97,7 @@ def stack(process_stack):
     """The process stack, for journeys that stop or slow a service; restored afterwards."""
     assert process_stack is not None
     yield process_stack
-    process_stack.proxy.delay = 0.0
+    process_stack.proxy.release_all()
     for name in SERVICES:
         if name not in process_stack.stack._procs:
             process_stack.stack.start(name, migrate=False)

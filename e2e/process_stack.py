@@ -1,4 +1,4 @@
-"""The process stack: throwaway PostgreSQL, the services, a delaying proxy.
+"""The process stack: throwaway PostgreSQL, the services, a proxy that can hold answers back.
 
 Used by the end-to-end fixture, chaos, the schema fuzzing and the load run (``e2e.load.run``).
 """

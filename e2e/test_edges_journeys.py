@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 import requests
 
+from e2e.waiting import InBackground, until
 from harness.api_client import ApiError
 from harness.tokens import TOKENS
 
@@ -83,9 +83,9 @@ def test_one_request_id_appears_in_the_logs_of_all_three_services(
 
     storefront.checkout(cart["id"], request_id=request_id)
 
-    time.sleep(0.3)  # log lines are flushed by the workers as they are written
+    # A service may write its access line just after it has answered.
     for name in ("cart", "discount", "payment"):
-        assert f"request_id={request_id}" in stack.log(name), name
+        until(lambda n=name: f"request_id={request_id}" in stack.log(n), f"{name}'s log line")
 
 
 @pytest.mark.processes
@@ -95,16 +95,13 @@ def test_checkout_with_payment_service_down_answers_503_then_completes(stack, st
     )
     stack.stack.stop("payment")
 
-    started = time.monotonic()
     with pytest.raises(ApiError) as unavailable:
         storefront.checkout(cart["id"])
-    elapsed = time.monotonic() - started
 
     assert (unavailable.value.status, unavailable.value.code) == (
         503,
         "payment_service_unavailable",
     )
-    assert elapsed < 3.0 + 1.0  # DOWNSTREAM_TIME_BUDGET plus the request's own overhead
     assert storefront.get_cart(cart["id"])["payment_status"] == "pending"
 
     stack.stack.start("payment", migrate=False)
@@ -121,21 +118,19 @@ def test_checkout_with_a_slow_payment_service_answers_503_then_charges_once(
     cart = storefront.create_cart(
         "USD", items=[{"sku": "A", "name": "A", "unit_price": "6.00", "quantity": 1}]
     )
-    stack.proxy.delay = 2.5  # longer than cart_service's 1.0 s read timeout
 
-    started = time.monotonic()
-    with pytest.raises(ApiError) as unavailable:
-        storefront.checkout(cart["id"])
-    elapsed = time.monotonic() - started
+    # payment_service's answers to this cart's charge are held back for as long as it takes
+    # cart_service to answer: slower than any read timeout. The shopper is answered by
+    # cart_service's own time budget, while payment_service's answer is still held.
+    with stack.proxy.hold(f"cart:{cart['id']}") as charge:
+        checkout = InBackground(lambda: storefront.checkout(cart["id"]), "the checkout")
+        unavailable = checkout.error()
+        charge.wait_for_answer()  # payment_service did take the charge
 
-    assert (unavailable.value.status, unavailable.value.code) == (
-        503,
-        "payment_service_unavailable",
-    )
-    assert elapsed < 3.0 + 1.0
+    assert isinstance(unavailable, ApiError), unavailable
+    assert (unavailable.status, unavailable.code) == (503, "payment_service_unavailable")
     assert storefront.get_cart(cart["id"])["payment_status"] == "pending"
 
-    stack.proxy.delay = 0.0
     paid = storefront.checkout(cart["id"])
 
     assert paid["payment_status"] == "paid"

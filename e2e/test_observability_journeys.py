@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import threading
-import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -23,26 +22,15 @@ from pathlib import Path
 
 import pytest
 
+from e2e.waiting import until
 from harness.api_client import DiscountAdminClient, StorefrontClient
+from harness.stack import SERVICES
 from harness.tokens import TOKENS
 
 pytestmark = pytest.mark.processes
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("discount", "payment", "cart")
 METRICS_TOKEN = "dev-metrics-token"
-
-
-def until(check, what: str, budget: float = 60.0):
-    """Poll ``check`` until it returns something truthy (waiting, not timing anything)."""
-    deadline = time.monotonic() + budget
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.25)
-    pytest.fail(f"{what}: not seen within {budget}s (last: {last!r})")
 
 
 # -- an OTLP/HTTP receiver --------------------------------------------------------------
@@ -246,20 +234,26 @@ def test_prometheus_counts_the_checkouts_and_payments(observed, prometheus):
                 'payments_total{job="payment_service",status="succeeded"}'
             ),
             "declined": prometheus.value('payments_total{job="payment_service",status="declined"}'),
+            # Summed over both gunicorn workers of each service, by route template.
+            "checkout route": prometheus.value(
+                'sum(http_requests_total{job="cart_service",route="/api/carts/{cart_id}/checkout/",'
+                'method="POST",status="200"})'
+            ),
+            "payment calls": prometheus.value(
+                'sum(downstream_requests_total{job="cart_service",provider="payment_service",outcome="ok"})'
+            ),
         }
 
-    expected = {"paid": 3.0, "failed": 1.0, "succeeded": 3.0, "declined": 1.0}
+    # A scrape may fall between a checkout's counters: all are waited for together.
+    expected = {
+        "paid": 3.0,
+        "failed": 1.0,
+        "succeeded": 3.0,
+        "declined": 1.0,
+        "checkout route": 4.0,
+        "payment calls": 4.0,
+    }
     until(lambda: counts() == expected, f"the counts {expected}")
-    # Summed over both gunicorn workers of each service, by route template.
-    checkout_route = prometheus.value(
-        'sum(http_requests_total{job="cart_service",route="/api/carts/{cart_id}/checkout/",'
-        'method="POST",status="200"})'
-    )
-    assert checkout_route == 4.0
-    calls = prometheus.value(
-        'sum(downstream_requests_total{job="cart_service",provider="payment_service",outcome="ok"})'
-    )
-    assert calls == 4.0
 
     def targets_up() -> list[tuple[str, str]]:
         up = prometheus.api("query", query="up")["result"]
@@ -267,7 +261,7 @@ def test_prometheus_counts_the_checkouts_and_payments(observed, prometheus):
 
     # Each target is scraped on its own schedule: the checkouts can be counted before
     # discount_service (not on the checkout's metrics path) has had its first scrape.
-    every_service_up = [("cart_service", "1"), ("discount_service", "1"), ("payment_service", "1")]
+    every_service_up = sorted((f"{name}_service", "1") for name in SERVICES)
     until(lambda: targets_up() == every_service_up, f"the targets {every_service_up}")
 
 
@@ -332,6 +326,6 @@ def test_one_checkout_is_one_trace_across_the_three_services(observed, sink):
         call = by_id[server["parent_id"]]  # the provider's span is a child of cart's call...
         assert (call["service"], call["kind"]) == ("cart_service", "SPAN_KIND_CLIENT")
         assert call["parent_id"] == checkout["span_id"]  # ... which is a child of the checkout
-    # Both ids on the log lines of every service.
+    # Both ids on the log lines of every service (an access line may follow the answer).
     for name in SERVICES:
-        assert f"trace_id={trace_id}" in observed.log(name)
+        until(lambda n=name: f"trace_id={trace_id}" in observed.log(n), f"{name}'s log line")
