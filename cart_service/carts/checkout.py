@@ -8,6 +8,7 @@ finishes attempts through ``attempt_charge``, ``attempt_payment_by_reference`` a
 
 from __future__ import annotations
 
+import enum
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from carts import states
 from carts.clients.payment import Payment
 from carts.clients.ports import DiscountProvider, PaymentProvider
 from carts.errors import (
@@ -28,9 +30,10 @@ from carts.errors import (
     PaymentRefused,
     PaymentServiceUnavailable,
 )
-from carts.models import Cart, OwedRelease, PaymentStatus
-from carts.selectors import cart_for_checkout
-from carts.services import lock_cart, owe_release_of, releases_give_back
+from carts.models import Cart, OwedRelease
+from carts.releases import owe_release_of, releases_give_back
+from carts.selectors import cart_for_checkout, cart_locked
+from carts.states import PaymentStatus
 from servicekit.db import save_fields, update_where
 
 logger = logging.getLogger(__name__)
@@ -48,7 +51,7 @@ CLOCK_SKEW = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
-class _Attempt:
+class Attempt:
     """What one checkout attempt charges: fixed when it starts, the same on every retry."""
 
     cart: Cart  # as locked by the begin step, with its lines
@@ -60,9 +63,9 @@ class _Attempt:
     idempotency_key: str
 
 
-def attempt_of(cart: Cart) -> _Attempt:
+def attempt_of(cart: Cart) -> Attempt:
     """The cart's current attempt; its amount is the total, frozen while it is unresolved."""
-    return _Attempt(
+    return Attempt(
         cart=cart,
         number=cart.checkout_attempt,
         code=cart.discount_code,
@@ -73,8 +76,23 @@ def attempt_of(cart: Cart) -> _Attempt:
     )
 
 
+class Next(enum.Enum):
+    """What a checkout does after its begin step."""
+
+    CHARGE = "charge"  # the attempt is begun (or resumed): charge it
+    PAID = "paid"  # a concurrent checkout paid the cart meanwhile: answer it
+    AGAIN = "again"  # the cart changed while we redeemed: look again
+
+
+@dataclass(frozen=True)
+class Begun:
+    next: Next
+    cart: Cart
+    attempt: Attempt | None = None
+
+
 def _ensure_no_problem(cart: Cart) -> None:
-    if cart.checkout_problem:
+    if states.is_held_for_operator(cart):
         raise PaymentMismatch()
 
 
@@ -103,7 +121,7 @@ def cart_checkout(
     """
     for _ in range(3):
         cart = cart_for_checkout(cart_id=cart_id)
-        if cart.payment_status == PaymentStatus.PAID:
+        if states.is_paid(cart):
             return cart
         _ensure_no_problem(cart)
         if not cart.has_items:  # type: ignore[attr-defined] # annotated by cart_for_checkout()
@@ -123,11 +141,14 @@ def cart_checkout(
                 continue  # the cart changed since we read it: nothing redeemed, look again
             redeemed = True
         begun = _checkout_begin(cart_id=cart.id, code=code, redeemed=redeemed)
-        if isinstance(begun, Cart):
-            return begun  # paid meanwhile by a concurrent checkout
-        if begun is not None:
+        if begun.next is Next.PAID:
+            return begun.cart  # paid meanwhile by a concurrent checkout
+        if begun.next is Next.CHARGE:
+            assert begun.attempt is not None
             return _checkout_charge(
-                attempt=begun, discount_client=discount_client, payment_client=payment_client
+                attempt=begun.attempt,
+                discount_client=discount_client,
+                payment_client=payment_client,
             )
         # The code changed, or a use of it became owed, while we redeemed: what we may hold
         # and nobody needs is owed; give it back (else the reconciler does), then look again.
@@ -166,12 +187,12 @@ def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> bool:
     return True
 
 
-def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt | Cart | None:
-    """Start or resume the attempt; the paid cart, or None if the code changed meanwhile."""
+def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> Begun:
+    """Start or resume the attempt, unless the cart was paid or changed meanwhile."""
     with transaction.atomic():
-        cart = lock_cart(cart_id)
-        if cart.payment_status == PaymentStatus.PAID:
-            return cart
+        cart = cart_locked(cart_id=cart_id)
+        if states.is_paid(cart):
+            return Begun(Next.PAID, cart)
         _ensure_no_problem(cart)
         if cart.discount_code != code:
             if redeemed:
@@ -179,7 +200,7 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
                 # may have given it back before our redeem landed. Owed again, so it is
                 # given back after our redeem (a use not held is released as a no-op).
                 owe_release_of(cart, code)
-            return None
+            return Begun(Next.AGAIN, cart)
         if not cart.lines:
             raise CartEmpty()
         if (
@@ -187,12 +208,12 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
             and cart.releases_owed
             and OwedRelease.objects.filter(cart_id=cart.pk, code=code).exists()
         ):
-            return None  # a release of this code is owed: it is given back before we redeem
+            return Begun(Next.AGAIN, cart)  # a release of this code is owed: given back first
         if redeemed and not cart.redemption_held and not cart.attempt_unresolved:
             # Our redeem was answered, but the use has since been owed back (a reconciler
             # found it held by a checkout that had stopped, or a concurrent attempt was
             # declined) and may be given back already: redeem again, written ahead.
-            return None
+            return Begun(Next.AGAIN, cart)
         if redeemed:
             cart.redemption_held = True
         if not cart.attempt_unresolved:
@@ -201,11 +222,11 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
             cart.attempt_started_at = timezone.now()
             cart.payment_status = PaymentStatus.PENDING
         save_fields(cart, ATTEMPT_FIELDS)
-        return attempt_of(cart)
+        return Begun(Next.CHARGE, cart, attempt_of(cart))
 
 
 def _checkout_charge(
-    *, attempt: _Attempt, discount_client: DiscountProvider, payment_client: PaymentProvider
+    *, attempt: Attempt, discount_client: DiscountProvider, payment_client: PaymentProvider
 ) -> Cart:
     payment, refused = None, None
     if attempt.total != 0:  # payment_service refuses 0: a fully discounted cart is paid as is
@@ -226,7 +247,7 @@ def _checkout_charge(
     return cart
 
 
-def attempt_charge(*, attempt: _Attempt, payment_client: PaymentProvider) -> Payment | None:
+def attempt_charge(*, attempt: Attempt, payment_client: PaymentProvider) -> Payment | None:
     """Charge (or replay) the attempt; None when a reused key has no payment to show yet.
 
     Raises PaymentRefused (nothing charged, for good) and PaymentServiceUnavailable.
@@ -244,7 +265,7 @@ def attempt_charge(*, attempt: _Attempt, payment_client: PaymentProvider) -> Pay
 
 
 def attempt_payment_by_reference(
-    *, attempt: _Attempt, payment_client: PaymentProvider
+    *, attempt: Attempt, payment_client: PaymentProvider
 ) -> Payment | None:
     """The payment of this attempt among the cart's payments, or None if there is none.
 
@@ -273,7 +294,7 @@ def attempt_payment_by_reference(
 
 def attempt_settle(
     *,
-    attempt: _Attempt,
+    attempt: Attempt,
     payment: Payment | None,
     refused: PaymentRefused | None = None,
     discount_client: DiscountProvider,

@@ -7,16 +7,11 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from carts import domain
+from carts import domain, states
+from carts.states import PaymentStatus
 from servicekit.db import CompiledLookup
 
 MAX_QUANTITY = 999
-
-
-class PaymentStatus(models.TextChoices):
-    PENDING = "pending"
-    PAID = "paid"
-    FAILED = "failed"
 
 
 class DiscountKind(models.TextChoices):
@@ -81,7 +76,7 @@ class Cart(models.Model):
         indexes = [
             models.Index(
                 fields=["attempt_started_at"],
-                condition=models.Q(attempt_unresolved=True),
+                condition=states.UNRESOLVED,
                 name="cart_unresolved_attempts",
             ),
             models.Index(
@@ -92,7 +87,7 @@ class Cart(models.Model):
             ),
             models.Index(
                 fields=["updated_at"],
-                condition=~models.Q(checkout_problem=""),
+                condition=states.HELD_FOR_OPERATOR,
                 name="cart_checkout_problems",
             ),
         ]

@@ -11,7 +11,8 @@ from django.db.models import F
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from carts.models import Cart, OwedRelease, PaymentStatus
+from carts.models import Cart, OwedRelease
+from carts.states import PaymentStatus
 from servicekit.db import create, save_fields, update_where
 from tests.factories import CartFactory
 

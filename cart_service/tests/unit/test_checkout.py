@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from carts import services
+from carts import releases, selectors, services
 from carts.checkout import cart_checkout
 from carts.errors import (
     CartEmpty,
@@ -412,14 +412,14 @@ def test_a_use_owed_again_while_its_release_is_in_flight_is_released_again(disco
                     code=code, cart_id=cart_id, created_at=datetime.now(UTC)
                 )
                 with transaction.atomic():
-                    services.owe_release_of(services.lock_cart(cart_id), code)
+                    releases.owe_release_of(selectors.cart_locked(cart_id=cart_id), code)
 
     provider = RedeemLandsAfterTheRelease()
     cart = cart_with("15.00", percent_discount=True)
     Cart.objects.filter(pk=cart.pk).update(discount_code="OTHER", releases_owed=True)
     OwedRelease.objects.create(cart=cart, code="SAVE10")  # owed by the apply of OTHER
 
-    released, still_owed = services.releases_give_back(cart_id=cart.id, discount_client=provider)
+    released, still_owed = releases.releases_give_back(cart_id=cart.id, discount_client=provider)
 
     assert (released, still_owed) == (1, 0)
     assert provider.count("release") == 2

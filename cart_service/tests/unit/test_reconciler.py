@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from carts import services
+from carts import releases, services
 from carts.checkout import cart_checkout
 from carts.errors import DiscountServiceUnavailable, PaymentMismatch, PaymentServiceUnavailable
 from carts.models import Cart, OwedRelease
@@ -169,7 +169,7 @@ def test_a_checkout_leaves_a_release_a_reconciler_is_giving_back_to_it(discounts
     discounts.redemptions[("SAVE10", str(cart.id))] = "held"
     with transaction.atomic():
         locked = Cart.objects.select_for_update().get(pk=cart.pk)
-        services.owe_release(locked, "SAVE10")
+        releases.owe_release(locked, "SAVE10")
         locked.save(update_fields=["releases_owed", "redemption_held"])
     # a reconciler's claim, as its pass takes it before calling discount_service
     OwedRelease.objects.update(claimed_until=timezone.now() + timedelta(seconds=30))
@@ -192,11 +192,11 @@ def test_a_release_that_fails_is_left_unclaimed_for_the_next_releaser(discounts,
     cart = cart_with("15.00", percent_discount=True)
     with transaction.atomic():
         locked = Cart.objects.select_for_update().get(pk=cart.pk)
-        services.owe_release(locked, "SAVE10")
+        releases.owe_release(locked, "SAVE10")
         locked.save(update_fields=["releases_owed", "redemption_held"])
     discounts.release_outages = 1
 
-    assert services.releases_give_back(cart_id=cart.pk, discount_client=discounts) == (0, 1)
+    assert releases.releases_give_back(cart_id=cart.pk, discount_client=discounts) == (0, 1)
 
     assert OwedRelease.objects.get().claimed_until is None
     assert a_pass(discounts, payments)["released"] == 1
