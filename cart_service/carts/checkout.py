@@ -31,7 +31,7 @@ from carts.errors import (
     PaymentServiceUnavailable,
 )
 from carts.models import Cart, OwedRelease
-from carts.releases import owe_release_of, releases_give_back
+from carts.releases import owe_release, owe_release_of, releases_give_back
 from carts.selectors import cart_for_checkout, cart_locked
 from carts.states import PaymentStatus
 from servicekit.db import save_fields, update_where
@@ -46,6 +46,8 @@ ATTEMPT_FIELDS = [
     "redemption_held",
     "updated_at",
 ]
+# What owing the cart's use back changes (releases.owe_release).
+OWED_FIELDS = ["redemption_held", "releases_owed", "updated_at"]
 # The payment found by reference for an attempt may carry a timestamp from another clock.
 CLOCK_SKEW = timedelta(seconds=5)
 
@@ -82,6 +84,7 @@ class Next(enum.Enum):
     CHARGE = "charge"  # the attempt is begun (or resumed): charge it
     PAID = "paid"  # a concurrent checkout paid the cart meanwhile: answer it
     AGAIN = "again"  # the cart changed while we redeemed: look again
+    EMPTY = "empty"  # its items were removed while we redeemed: the use is owed back
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,10 @@ def cart_checkout(
                 discount_client=discount_client,
                 payment_client=payment_client,
             )
+        if begun.next is Next.EMPTY:
+            if code:  # the use was owed back by the begin step: give it back now
+                releases_give_back(cart_id=cart.id, discount_client=discount_client, code=code)
+            raise CartEmpty()
         # The code changed, or a use of it became owed, while we redeemed: what we may hold
         # and nobody needs is owed; give it back (else the reconciler does), then look again.
         if redeemed:
@@ -166,24 +173,46 @@ def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> bool:
     """
     if not cart.redemption_held:
         # Written ahead: if we die during the call, discount_service may hold a use that
-        # only this flag tells the reconciler about.
+        # only this flag tells the reconciler about. Its time is the reconciler's clock:
+        # editing the cart afterwards does not move it.
+        now = timezone.now()
         written = update_where(
             Cart,
             {"pk": cart.pk, "discount_code": code, "attempt_unresolved": False},
-            {"redemption_held": True, "updated_at": timezone.now()},
+            {"redemption_held": True, "redemption_held_at": now, "updated_at": now},
         )
         if not written:
             return False
     try:
         discount_client.redeem(code, str(cart.id))
     except DiscountRefused:
-        if not cart.redemption_held:  # refused: nothing is held, so nothing is owed
-            Cart.objects.filter(pk=cart.pk, discount_code=code, attempt_unresolved=False).update(
-                redemption_held=False
-            )
+        if not _refusal_stands(cart.pk, code):
+            return False  # paid, being settled or changed meanwhile: look again
+        releases_give_back(cart_id=cart.pk, discount_client=discount_client, code=code)
         raise
-    # DiscountServiceUnavailable: "may be held" stays recorded; if the shopper does not come
-    # back, the reconciler gives the use back after CART_RECONCILE_AFTER.
+    # DiscountServiceUnavailable: "may be held" stays recorded (the cart is stopped at the
+    # redeem step); if the shopper does not check out again, the reconciler gives the use
+    # back CART_RECONCILE_AFTER after the redeem was sent.
+    return True
+
+
+def _refusal_stands(cart_id: object, code: str) -> bool:
+    """After discount_service refused to redeem ``code``: whether the refusal is the answer.
+
+    Under the row lock. A cart paid, being settled or given another code meanwhile is
+    decided again from its new state: a concurrent checkout's attempt may hold the use, and
+    that use is the attempt's. Otherwise whatever use the cart may hold of the code (one
+    taken while the discount was usable, by this checkout's write-ahead or an earlier one)
+    is owed back in this same step: a refusal can come with a use still held (a discount
+    switched off since), and releasing a use that is not held is a no-op.
+    """
+    with transaction.atomic():
+        cart = cart_locked(cart_id=cart_id)
+        if not states.is_editable(cart) or cart.discount_code != code:
+            return False
+        if cart.redemption_held:
+            owe_release(cart, code)
+            save_fields(cart, OWED_FIELDS)
     return True
 
 
@@ -202,7 +231,13 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> Begun:
                 owe_release_of(cart, code)
             return Begun(Next.AGAIN, cart)
         if not cart.lines:
-            raise CartEmpty()
+            # Its items were removed while we redeemed: the checkout ends without a charge,
+            # so the use it may hold is owed back in this same step (issue 23: a use held
+            # by an editable cart could be spent after the code was switched off).
+            if code and cart.redemption_held:
+                owe_release(cart, code)
+                save_fields(cart, OWED_FIELDS)
+            return Begun(Next.EMPTY, cart)
         if (
             code
             and cart.releases_owed

@@ -42,6 +42,12 @@ class Cart(models.Model):
     redemption_held = models.BooleanField(
         default=False, help_text="discount_service may hold a redemption of the code for this cart."
     )
+    redemption_held_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the redeem that set redemption_held was sent (the reconciler's clock "
+        "for a checkout stopped at the redeem step; edits to the cart do not move it).",
+    )
     attempt_started_at = models.DateTimeField(
         null=True, blank=True, help_text="When the current attempt began (the reconciler's clock)."
     )
@@ -80,10 +86,9 @@ class Cart(models.Model):
                 name="cart_unresolved_attempts",
             ),
             models.Index(
-                fields=["updated_at"],
-                condition=models.Q(redemption_held=True, attempt_unresolved=False)
-                & ~models.Q(payment_status="paid"),
-                name="cart_held_not_needed",
+                fields=["redemption_held_at"],
+                condition=states.MAY_HOLD_UNNEEDED_USE,
+                name="cart_may_hold_unneeded_use",
             ),
             models.Index(
                 fields=["updated_at"],

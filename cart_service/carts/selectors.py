@@ -44,9 +44,12 @@ def stale_attempts(cutoff: datetime) -> QuerySet[Cart]:
 
 
 def unneeded_uses(cutoff: datetime) -> QuerySet[Cart]:
-    """Carts stopped at the redeem step since before ``cutoff``: the use they may hold is
-    needed by no checkout (the reconciler owes it back)."""
-    return Cart.objects.filter(states.MAY_HOLD_UNNEEDED_USE, updated_at__lt=cutoff)
+    """Carts stopped at the redeem step, the redeem sent before ``cutoff``: the use they may
+    hold is needed by no checkout (the reconciler owes it back). Edits to the cart do not
+    move this clock."""
+    return Cart.objects.filter(states.MAY_HOLD_UNNEEDED_USE).filter(
+        Q(redemption_held_at__lt=cutoff) | Q(redemption_held_at__isnull=True, updated_at__lt=cutoff)
+    )
 
 
 def reconciler_backlog(now: datetime | None = None) -> dict[str, int]:

@@ -7,6 +7,7 @@ import pytest
 from carts import releases, selectors, services
 from carts.checkout import cart_checkout
 from carts.errors import (
+    DISCOUNT_STATUS_REFUSALS,
     CartEmpty,
     CartNotEditable,
     DiscountExpired,
@@ -449,3 +450,84 @@ def test_a_code_replaced_at_every_redeem_ends_409_with_nothing_charged_or_held(p
     assert provider.redemptions == {}  # every use redeemed meanwhile was given back
     assert not OwedRelease.objects.filter(cart=cart).exists()
     assert Cart.objects.get(pk=cart.pk).payment_status == "pending"
+
+
+# -- issue 23: no use of a code is held by a cart that is not being checked out or paid ------
+
+
+class ItemsRemovedWhileRedeeming(FakeDiscountClient):
+    """discount_service answers the redeem after the shopper emptied the cart meanwhile."""
+
+    def redeem(self, code, cart_id):
+        redemption = super().redeem(code, cart_id)
+        for item in list(Cart.objects.get(pk=cart_id).items.all()):
+            services.cart_item_remove(cart_id=cart_id, item_id=item.id)
+        return redemption
+
+
+def test_items_removed_while_the_code_was_redeemed_give_the_use_back(payments):
+    discounts = ItemsRemovedWhileRedeeming()
+    discounts.add("SAVE10", "percent", "10.00")
+    cart = cart_with("15.00", percent_discount=True)
+
+    with pytest.raises(CartEmpty):
+        checkout(cart, discounts, payments)
+
+    # The checkout ended without a charge: the use its redeem took is given back at once,
+    # so an editable cart cannot keep it to spend later.
+    assert discounts.redemptions == {}
+    cart.refresh_from_db()
+    assert not cart.redemption_held
+    assert not cart.releases_owed
+    assert not OwedRelease.objects.exists()
+    assert payments.calls == []
+
+
+def test_items_removed_while_redeeming_with_discount_service_gone_leave_the_use_owed(payments):
+    discounts = ItemsRemovedWhileRedeeming()
+    discounts.add("SAVE10", "percent", "10.00")
+    discounts.release_outages = 1
+    cart = cart_with("15.00", percent_discount=True)
+
+    with pytest.raises(CartEmpty):
+        checkout(cart, discounts, payments)
+
+    cart.refresh_from_db()
+    assert (cart.redemption_held, cart.releases_owed) == (False, True)
+    assert list(OwedRelease.objects.values_list("code", flat=True)) == ["SAVE10"]
+
+
+@pytest.mark.parametrize("status", ["inactive", "expired", "scheduled"])
+def test_a_use_held_from_before_the_code_was_switched_off_is_refused_and_given_back(
+    discounts, payments, status
+):
+    # A checkout stopped at the redeem step (its answer lost): the use is held and the
+    # cart editable. Then the shop switches the code off, ends it or moves its start.
+    discounts.lost_redeems = 1
+    cart = cart_with("15.00", percent_discount=True)
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+    assert ("SAVE10", str(cart.id)) in discounts.redemptions
+    discounts.add("SAVE10", "percent", "10.00", status=status)
+
+    with pytest.raises(DISCOUNT_STATUS_REFUSALS[status]):
+        checkout(cart, discounts, payments)
+
+    assert payments.calls == []
+    assert discounts.redemptions == {}  # given back in the same step
+    cart.refresh_from_db()
+    assert not cart.redemption_held
+    assert not cart.releases_owed
+
+
+def test_a_held_use_of_an_exhausted_code_is_still_the_carts(discounts, payments):
+    discounts.lost_redeems = 1
+    cart = cart_with("15.00", percent_discount=True)
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+    discounts.add("SAVE10", "percent", "10.00", status="exhausted")  # by this very use
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert payments.calls[0]["amount"] == Decimal("13.50")

@@ -127,6 +127,31 @@ def test_a_use_held_by_a_checkout_that_stopped_at_the_redeem_step_is_given_back(
     assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
 
 
+def test_editing_a_cart_stopped_at_the_redeem_step_does_not_move_the_reconcilers_clock(
+    discounts, payments
+):
+    # Found from outside (issue 23): an item added and removed every 20 s kept a staged use
+    # for good, the clock being the cart's last change. The clock is when the redeem was sent.
+    cart = cart_with("15.00", percent_discount=True)
+    discounts.lost_redeems = 1
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+    sent = Cart.objects.get(pk=cart.pk).redemption_held_at
+    assert sent is not None
+
+    later = sent + timedelta(seconds=61)  # past CART_RECONCILE_AFTER since the redeem
+    added = services.cart_item_add(
+        cart_id=cart.id, sku="X", name="x", unit_price=Decimal("1.00"), quantity=1
+    )
+    services.cart_item_remove(cart_id=cart.id, item_id=added.lines[-1].id)
+    Cart.objects.filter(pk=cart.pk).update(updated_at=later - timedelta(seconds=1))  # just now
+    done = reconcile_pass(discount_client=discounts, payment_client=payments, now=later)
+
+    assert (done["uses_owed"], done["released"]) == (1, 1)
+    assert discounts.redemptions == {}
+    assert Cart.objects.get(pk=cart.pk).redemption_held_at == sent  # edits did not move it
+
+
 def test_a_use_given_back_while_a_returning_checkout_redeemed_is_redeemed_again(
     discounts, payments
 ):
