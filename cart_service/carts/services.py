@@ -23,11 +23,13 @@ from carts.errors import (
     DISCOUNT_STATUS_REFUSALS,
     CartInvalid,
     CartNotEditable,
+    DiscountNotFound,
     ItemNotFound,
 )
 from carts.models import MAX_QUANTITY, Cart, CartItem
 from carts.releases import owe_release, releases_give_back
 from carts.selectors import cart_get, cart_locked
+from servicekit.codes import is_valid_code
 from servicekit.db import create, save_fields, update_where
 from servicekit.ids import parse_uuid
 from servicekit.money import MAX_AMOUNT
@@ -178,6 +180,8 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
     """Snapshot an active discount onto the cart, replacing any other one."""
     before = cart_get(cart_id=cart_id)
     _ensure_editable(before)  # refuse early, before asking the provider
+    if not is_valid_code(code):  # it cannot exist: no need to ask (nor to put it in a URL)
+        raise DiscountNotFound(f"No discount has the code {code[:64]!r}.")
     discount = discount_client.get(code)
     if discount.status != "active":
         raise DISCOUNT_STATUS_REFUSALS[discount.status]()
