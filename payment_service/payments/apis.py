@@ -66,7 +66,10 @@ class PaymentListCreateApi(GenericAPIView):
         serializer = PaymentCreateIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         stored = payment_create(
-            idempotency_key=key, **serializer.validated_data, render=render_payment
+            caller=request.user.role,
+            idempotency_key=key,
+            **serializer.validated_data,
+            render=render_payment,
         )
         # The stored bytes as they are: a replay must equal the original byte for byte.
         response = HttpResponse(stored.body, status=stored.status, content_type="application/json")

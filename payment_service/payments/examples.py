@@ -45,8 +45,8 @@ A_PAYMENT = OpenApiExample(
     "A succeeded payment", value=SUCCEEDED, response_only=True, status_codes=["200"]
 )
 KEY = OpenApiExample(
-    "cart_service's key: the cart and its attempt",
-    value="cart-5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d-attempt-1",
+    "cart_service's key: the cart, its attempt and the cart's random secret",
+    value="cart-5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d-attempt-1-7f3c9a1e5b2d4f6a8c0e1b3d5f7a9c2e",
 )
 PAYMENT_ID_EXAMPLE = OpenApiExample("A payment", value=PAYMENT_ID)
 REFERENCE_EXAMPLE = OpenApiExample("A cart's payments", value=REFERENCE)

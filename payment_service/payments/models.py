@@ -49,7 +49,7 @@ class Payment(models.Model):
 class IdempotencyKey(models.Model):
     """One row per Idempotency-Key: the claim while in flight, the stored response after.
 
-    The unique ``key`` decides which of several concurrent requests runs; ``claim_token``
+    The unique (``caller``, ``key``) decides which of several concurrent requests runs; ``claim_token``
     names the owner of an in-progress claim, so that only the owner can complete it, even
     after an abandoned claim was taken over.
     """
@@ -58,7 +58,10 @@ class IdempotencyKey(models.Model):
         IN_PROGRESS = "in_progress"
         COMPLETED = "completed"
 
-    key = models.CharField(max_length=255, unique=True)
+    # Keys are scoped to the caller that sent them (the role of its token), as Stripe scopes
+    # them to an account: another caller's key never replays, collides with or blocks ours.
+    caller = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     state = models.CharField(max_length=16, choices=State.choices)
     claim_token = models.UUIDField(default=uuid.uuid4)
@@ -73,6 +76,7 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_per_caller"),
             models.CheckConstraint(
                 condition=Q(state="in_progress")
                 | Q(response_status__isnull=False, response_body__isnull=False),

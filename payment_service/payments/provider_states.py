@@ -71,6 +71,7 @@ def a_payment_exists(params: Params) -> dict:
     if "idempotency_key" in data:
         now = timezone.now()
         IdempotencyKey.objects.update_or_create(
+            caller="service",  # the role of PAYMENT_SERVICE_TOKEN, which cart_service holds
             key=data["idempotency_key"],
             defaults={
                 "fingerprint": request_fingerprint(

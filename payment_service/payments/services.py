@@ -51,6 +51,7 @@ class StoredResponse:
 
 def payment_create(
     *,
+    caller: str,
     idempotency_key: str,
     reference: str,
     amount: Decimal,
@@ -59,6 +60,7 @@ def payment_create(
 ) -> StoredResponse:
     """Take a payment once per key; a repeat of the same request gets the stored response.
 
+    Keys are ``caller``'s own: another caller's use of the same key is another key.
     ``render`` turns the new payment into the response body. It runs inside the charge
     transaction because those exact bytes are stored with the payment for replays.
     Raises IdempotencyKeyReused (different body) or IdempotencyKeyInUse (in flight).
@@ -67,9 +69,9 @@ def payment_create(
     lock_timeout = timedelta(seconds=settings.PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT)
     for _ in range(_MAX_ROUNDS):
         # Most keys are new: try the claim first and read the key only when it exists.
-        token = _key_claim(key=idempotency_key, fingerprint=fingerprint)
+        token = _key_claim(caller=caller, key=idempotency_key, fingerprint=fingerprint)
         if token is None:
-            row = IdempotencyKey.objects.filter(key=idempotency_key).first()
+            row = IdempotencyKey.objects.filter(caller=caller, key=idempotency_key).first()
             if row is None:
                 continue  # the claim was released meanwhile: claim again
             record = KeyRecord(
@@ -97,6 +99,7 @@ def payment_create(
             if token is None:
                 continue  # another request moved first: look again
         return _charge(
+            caller=caller,
             key=idempotency_key,
             token=token,
             reference=reference,
@@ -112,7 +115,7 @@ def _refused(error: IdempotencyKeyInUse | IdempotencyKeyReused):
     return error
 
 
-def _key_claim(*, key: str, fingerprint: str) -> uuid.UUID | None:
+def _key_claim(*, caller: str, key: str, fingerprint: str) -> uuid.UUID | None:
     """Insert an in-progress claim, committed at once; None if taken.
 
     One INSERT in autocommit is a transaction of its own, committed when it returns, with
@@ -123,6 +126,7 @@ def _key_claim(*, key: str, fingerprint: str) -> uuid.UUID | None:
     token = uuid.uuid4()
     now = timezone.now()
     claim = {
+        "caller": caller,
         "key": key,
         "fingerprint": fingerprint,
         "state": IdempotencyKey.State.IN_PROGRESS,
@@ -156,6 +160,7 @@ def _key_take_over(*, row: IdempotencyKey) -> uuid.UUID | None:
 
 def _charge(
     *,
+    caller: str,
     key: str,
     token: uuid.UUID,
     reference: str,
@@ -177,7 +182,12 @@ def _charge(
             body = render(payment)
             completed = update_where(
                 IdempotencyKey,
-                {"key": key, "state": IdempotencyKey.State.IN_PROGRESS, "claim_token": token},
+                {
+                    "caller": caller,
+                    "key": key,
+                    "state": IdempotencyKey.State.IN_PROGRESS,
+                    "claim_token": token,
+                },
                 {
                     "state": IdempotencyKey.State.COMPLETED,
                     "response_status": 201,
@@ -190,17 +200,17 @@ def _charge(
                 # Our claim was taken over as abandoned: its new owner charges, not us.
                 raise _refused(IdempotencyKeyInUse())
     except BaseException:
-        _key_release(key=key, token=token)
+        _key_release(caller=caller, key=key, token=token)
         raise
     PAYMENTS.labels(payment.status).inc()
     return StoredResponse(201, body, replayed=False)
 
 
-def _key_release(*, key: str, token: uuid.UUID) -> None:
+def _key_release(*, caller: str, key: str, token: uuid.UUID) -> None:
     """Free a claim that produced no payment, so a retry is not told 409 until it expires."""
     try:
         IdempotencyKey.objects.filter(
-            key=key, state=IdempotencyKey.State.IN_PROGRESS, claim_token=token
+            caller=caller, key=key, state=IdempotencyKey.State.IN_PROGRESS, claim_token=token
         ).delete()
     except DatabaseError:
         logger.exception("idempotency key %r: could not release the claim; it will expire", key)

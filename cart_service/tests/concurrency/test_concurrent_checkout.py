@@ -73,9 +73,7 @@ def test_concurrent_checkouts_of_a_declined_cart_never_reuse_a_key():
     # the provider, under its own key.
     assert set(results) == {"failed"}
     attempts = Cart.objects.get(pk=cart.pk).checkout_attempt
-    assert sorted(set(payments.keys)) == sorted(
-        f"cart-{cart.id}-attempt-{n}" for n in range(1, attempts + 1)
-    )
+    assert sorted(set(payments.keys)) == sorted(cart.attempt_key(n) for n in range(1, attempts + 1))
     assert len(payments.payments) == attempts
 
 

@@ -1,5 +1,6 @@
 """Checkout decisions (checkout.cart_checkout) with hand-written fake providers."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -38,7 +39,7 @@ def test_checkout_charges_the_total_and_marks_the_cart_paid(discounts, payments)
             "reference": f"cart:{cart.id}",
             "amount": Decimal("15.00"),
             "currency": "USD",
-            "idempotency_key": f"cart-{cart.id}-attempt-1",
+            "idempotency_key": cart.attempt_key(1),
         }
     ]
     assert result.last_payment_status == "succeeded"
@@ -132,7 +133,7 @@ def test_failed_cart_can_be_edited_and_checked_out_again_as_a_new_attempt(discou
     result = checkout(cart, discounts, payments)
 
     assert result.payment_status == "paid"
-    assert payments.keys == [f"cart-{cart.id}-attempt-1", f"cart-{cart.id}-attempt-2"]
+    assert payments.keys == [cart.attempt_key(1), cart.attempt_key(2)]
     assert [c["amount"] for c in payments.calls] == [Decimal("25.00"), Decimal("1.00")]
 
 
@@ -160,10 +161,10 @@ def test_next_checkout_finishes_the_same_attempt_with_the_same_key(discounts, pa
     result = checkout(cart, discounts, payments)
 
     assert result.payment_status == "paid"
-    assert payments.keys == [f"cart-{cart.id}-attempt-1"] * 2
+    assert payments.keys == [cart.attempt_key(1)] * 2
     assert [c["amount"] for c in payments.calls] == [Decimal("13.50")] * 2
     assert len(payments.payments) == 1  # charged once
-    assert result.last_payment_id == payments.payments[f"cart-{cart.id}-attempt-1"].id
+    assert result.last_payment_id == payments.payments[cart.attempt_key(1)].id
 
 
 def test_payment_service_down_leaves_the_cart_pending_and_uncharged(discounts, payments):
@@ -304,7 +305,7 @@ def test_a_refused_charge_fails_the_attempt_and_the_cart_can_be_checked_out_agai
     assert "ERROR" in caplog.text
     result = checkout(cart, discounts, payments)
     assert result.payment_status == "paid"
-    assert payments.keys == [f"cart-{cart.id}-attempt-1", f"cart-{cart.id}-attempt-2"]
+    assert payments.keys == [cart.attempt_key(1), cart.attempt_key(2)]
 
 
 def test_a_payment_that_disagrees_with_the_cart_is_not_taken_as_paid(discounts, payments):
@@ -531,3 +532,26 @@ def test_a_held_use_of_an_exhausted_code_is_still_the_carts(discounts, payments)
 
     assert result.payment_status == "paid"
     assert payments.calls[0]["amount"] == Decimal("13.50")
+
+
+def test_payment_keys_are_not_guessable_from_the_carts_id(discounts, payments):
+    # Issue 23: cart-<id>-attempt-<n> let any holder of a payment token take a cart's next
+    # key first; each cart's keys now end with a 128-bit secret of its own.
+    cart, other = cart_with("15.00"), cart_with("15.00")
+
+    checkout(cart, discounts, payments)
+
+    key = payments.keys[0]
+    prefix, secret = key.rsplit("-", 1)
+    assert prefix == f"cart-{cart.id}-attempt-1"
+    assert re.fullmatch(r"[0-9a-f]{32}", secret)
+    assert secret != Cart.objects.get(pk=other.pk).payment_key_secret
+
+
+def test_a_cart_made_before_key_secrets_keeps_the_keys_it_was_charged_under(payments):
+    cart = cart_with("15.00")
+    Cart.objects.filter(pk=cart.pk).update(payment_key_secret="")  # as migration 0007 left it
+
+    checkout(cart, FakeDiscountClient(), payments)
+
+    assert payments.keys == [f"cart-{cart.id}-attempt-1"]

@@ -43,7 +43,7 @@ def test_a_charge_whose_answer_was_lost_ends_paid_with_its_payment(discounts, pa
     assert paid.payment_status == "paid"
     assert paid.last_payment_id == payments.charged[0].id
     assert len(payments.charged) == 1
-    assert set(payments.keys) == {f"cart-{cart.id}-attempt-1"}
+    assert set(payments.keys) == {cart.attempt_key(1)}
     assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}  # the paid cart keeps it
     assert done["settled_paid"] == 1
 
