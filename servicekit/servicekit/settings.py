@@ -24,6 +24,7 @@ DEV_TOKENS = {
     "DISCOUNT_SERVICE_TOKEN": "dev-discount-service-token",
     "PAYMENT_SERVICE_TOKEN": "dev-payment-service-token",
     "CART_ADMIN_TOKEN": "dev-cart-admin-token",
+    "CATALOG_ADMIN_TOKEN": "dev-catalog-admin-token",
 }
 
 
