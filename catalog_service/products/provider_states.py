@@ -22,7 +22,6 @@ from servicekit.provider_states import (
     ProviderStates,
     StateBooleanField,
     StateCountField,
-    StateError,
     StateMoneyField,
     validated,
 )
@@ -110,8 +109,6 @@ def teardown_all() -> None:
 
 
 def _put_product(sku: str, name: str, active: bool, prices: dict[str, Decimal]) -> Product:
-    if not name.strip():
-        raise StateError("Param 'name' may not be blank.")
     Product.objects.filter(sku=sku).delete()
     now = timezone.now()
     product = Product.objects.create(
