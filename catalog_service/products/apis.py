@@ -67,6 +67,10 @@ class ProductListCreateApi(PublicReadsAdminWrites, generics.GenericAPIView):
             200: OpenApiResponse(ProductOut(many=True), description="A page of products."),
             304: NOT_MODIFIED,
             400: error_doc(INVALID_INPUT),
+            414: error_doc(
+                "uri_too_long: the request line is over 4,094 bytes (gunicorn's limit), "
+                "e.g. a batch of too many long skus; split it"
+            ),
         },
         examples=examples.LISTED,
     )
