@@ -10,12 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import timezone
 from rest_framework import serializers
 
 from products.domain import NAME_MAX_LENGTH, SKU_RULE, is_valid_sku, normalise_sku
-from products.models import Price, Product
+from products.models import Product
 from products.serializers import PricesField, ProductOut, SkuField
+from products.services import product_insert
 from servicekit.fields import StrictCharField
 from servicekit.provider_states import (
     Params,
@@ -110,13 +110,4 @@ def teardown_all() -> None:
 
 def _put_product(sku: str, name: str, active: bool, prices: dict[str, Decimal]) -> Product:
     Product.objects.filter(sku=sku).delete()
-    now = timezone.now()
-    product = Product.objects.create(
-        sku=sku, name=name, active=active, created_at=now, updated_at=now
-    )
-    Price.objects.bulk_create(
-        Price(product=product, currency=currency, amount=amount)
-        for currency, amount in prices.items()
-    )
-    product.price_map = dict(sorted(prices.items()))
-    return product
+    return product_insert(sku=sku, name=name, active=active, prices=prices)

@@ -32,21 +32,28 @@ def product_create(
     try:
         # The unique index decides between two concurrent creates of one sku.
         with transaction.atomic():
-            now = timezone.now()
-            product = Product.objects.create(
-                sku=sku, name=name, active=active, created_at=now, updated_at=now
-            )
-            Price.objects.bulk_create(
-                Price(product=product, currency=currency, amount=amount)
-                for currency, amount in prices.items()
-            )
+            product = product_insert(sku=sku, name=name, active=active, prices=prices)
     except IntegrityError:
         if Product.objects.filter(sku=sku).exists():
             raise ProductSkuTaken(f"The sku {sku!r} is taken.") from None
         raise
-    product.price_map = dict(sorted(prices.items()))
     PRODUCT_WRITES.labels("created").inc()
     _count_price_changes(price_changes({}, prices))
+    return product
+
+
+def product_insert(*, sku: str, name: str, active: bool, prices: dict[str, Decimal]) -> Product:
+    """INSERT the product and its prices, nothing else (no check, no metrics; call inside
+    a transaction): what product_create and the provider states write."""
+    now = timezone.now()
+    product = Product.objects.create(
+        sku=sku, name=name, active=active, created_at=now, updated_at=now
+    )
+    Price.objects.bulk_create(
+        Price(product=product, currency=currency, amount=amount)
+        for currency, amount in prices.items()
+    )
+    product.price_map = dict(sorted(prices.items()))
     return product
 
 
