@@ -25,6 +25,7 @@ DEV_TOKENS = {
     "PAYMENT_SERVICE_TOKEN": "dev-payment-service-token",
     "PAYMENT_LEDGER_TOKEN": "dev-payment-ledger-token",
     "CART_ADMIN_TOKEN": "dev-cart-admin-token",
+    "CATALOG_ADMIN_TOKEN": "dev-catalog-admin-token",
 }
 
 
