@@ -3,6 +3,7 @@
 #   docker build --build-arg SERVICE=discount --build-arg PORT=8001 -t discount_service .
 #   docker build --build-arg SERVICE=payment --build-arg PORT=8003 -t payment_service .
 #   docker build --build-arg SERVICE=cart --build-arg PORT=8002 -t cart_service .
+#   docker build --build-arg SERVICE=catalog --build-arg PORT=8004 -t catalog_service .
 # docker-compose.yml passes the same arguments.
 # checkov:skip=CKV_DOCKER_7: FROM ${PYTHON_IMAGE}, whose default below is a version tag AND a digest
 # The official image by digest (python:3.11-slim-bookworm, 2026-08); scripts/compose-lib.sh
@@ -23,7 +24,8 @@ COPY harness/pyproject.toml harness/
 COPY discount_service/pyproject.toml discount_service/
 COPY payment_service/pyproject.toml payment_service/
 COPY cart_service/pyproject.toml cart_service/
-RUN case "$SERVICE" in discount|payment|cart) ;; *) echo "--build-arg SERVICE=discount|payment|cart" >&2; exit 1;; esac \
+COPY catalog_service/pyproject.toml catalog_service/
+RUN case "$SERVICE" in discount|payment|cart|catalog) ;; *) echo "--build-arg SERVICE=discount|payment|cart|catalog" >&2; exit 1;; esac \
     && uv sync --locked --no-dev --no-editable --package "${SERVICE}-service"
 
 FROM ${PYTHON_IMAGE}

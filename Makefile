@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 PY := $(CURDIR)/.venv/bin/python
-SERVICES := discount payment cart
+SERVICES := discount payment cart catalog
 PGCLUSTER := $(PY) -m harness.pgcluster run $(foreach s,$(SERVICES),--db $(s))
 
 export PACT_DO_NOT_TRACK := true
@@ -56,6 +56,7 @@ coverage: install ## Combine the coverage of the last make test: per suite, tota
 MYPY_discount := discounts
 MYPY_payment := payments
 MYPY_cart := carts tests/fakes.py
+MYPY_catalog := products
 
 lint: install ## ruff, formatting, mypy (django-stubs) per service with servicekit, no missing migrations
 	$(PY) -m ruff check .

@@ -24,6 +24,7 @@ TOKENS = {
     "DISCOUNT_ADMIN_TOKEN": "dev-admin-token",
     "DISCOUNT_SERVICE_TOKEN": "dev-discount-service-token",
     "PAYMENT_SERVICE_TOKEN": "dev-payment-service-token",
+    "PAYMENT_LEDGER_TOKEN": "dev-payment-ledger-token",
     "CART_ADMIN_TOKEN": "dev-cart-admin-token",
 }
 WRONG_TOKEN = "not-a-valid-token"

@@ -1,4 +1,4 @@
-"""Start one provider for verification: gunicorn via scripts/stack.py, an EMPTY database,
+"""Start one provider for verification: gunicorn via harness.stack, an EMPTY database,
 ``PACT_PROVIDER_STATES=1`` and the development tokens.
 
 cart_service calls discount_service and payment_service while it is verified; its

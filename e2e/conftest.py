@@ -115,7 +115,7 @@ def discounts(urls) -> DiscountAdminClient:
 
 @pytest.fixture
 def payments(urls) -> PaymentLedgerClient:
-    return PaymentLedgerClient(urls["payment"], token=TOKENS["PAYMENT_SERVICE_TOKEN"])
+    return PaymentLedgerClient(urls["payment"], token=TOKENS["PAYMENT_LEDGER_TOKEN"])
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ BIG = 3 * 1024 * 1024  # over the 2.5 MiB Django reads into memory
 DEEP = "[" * 100_000
 DEEP_OBJECT = '{"a":' * 50_000
 LONG = "x" * 7000  # within gunicorn's 8190-byte header line, so Django answers
-# The throttle's counters exist to record refused attempts: the one table allowed to change.
-COUNTERS = {"carts_code_attempts"}
+# The throttle's counters exist to count attempts (refused codes, creates): the one table allowed to change.
+COUNTERS = {"carts_throttle_counts"}
 BEARER = {
     "admin": {"Authorization": f"Bearer {TOKENS['DISCOUNT_ADMIN_TOKEN']}"},
     "service": {"Authorization": f"Bearer {TOKENS['DISCOUNT_SERVICE_TOKEN']}"},

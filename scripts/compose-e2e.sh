@@ -9,6 +9,7 @@ started=$SECONDS
 compose_setup "${COMPOSE_E2E_PROJECT:-checkout-e2e}" docker-compose.yml docker-compose.e2e.yml
 # Host ports that do not collide with `make run`.
 export DISCOUNT_PORT=${DISCOUNT_PORT:-18801} CART_PORT=${CART_PORT:-18802} PAYMENT_PORT=${PAYMENT_PORT:-18803}
+export CATALOG_PORT=${CATALOG_PORT:-18804}
 
 cleanup() { "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true; }
 trap cleanup EXIT
@@ -26,7 +27,8 @@ rc=$?
 set -e
 echo "compose-e2e: stack up and suite run in $((SECONDS - run_started))s (total $((SECONDS - started))s), exit $rc"
 if [ "$rc" -ne 0 ]; then
-  "${compose[@]}" logs --no-color --tail 80 discount-migrate payment-migrate cart-migrate discount payment cart || true
+  "${compose[@]}" logs --no-color --tail 80 discount-migrate payment-migrate cart-migrate catalog-migrate \
+    discount payment cart catalog || true
   exit "$rc"
 fi
 compose_isolation_check compose-e2e

@@ -31,7 +31,7 @@ compose_setup() {
 }
 
 # Each service's own credentials (its DATABASE_URL, in its own image) open its database,
-# as a role that is no superuser, and are refused by the other two databases.
+# as a role that is no superuser, and are refused by the other databases.
 # compose_isolation_check TAG: needs the stack's images built; starts db if it is not up.
 compose_isolation_check() {
   local tag=$1 rc=0 service
@@ -40,7 +40,7 @@ import os, sys, psycopg
 from urllib.parse import urlsplit
 url = urlsplit(os.environ["DATABASE_URL"])
 own, failed = url.path.strip("/"), False
-for db in ("discount", "payment", "cart"):
+for db in ("discount", "payment", "cart", "catalog"):
     try:
         with psycopg.connect(url._replace(path="/" + db).geturl(), connect_timeout=10) as conn:
             superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
@@ -58,7 +58,7 @@ sys.exit(1 if failed else 0)
     "${compose[@]}" exec -T db pg_isready -q -U checkout && break
     sleep 1
   done
-  for service in discount payment cart; do
+  for service in discount payment cart catalog; do
     # <service>-migrate: the service's image and environment, and no dependency but db
     # (docker-compose v1 links a `run` container to its service's dependencies, and the
     # podman API refuses links to the exited migrate containers).

@@ -20,8 +20,8 @@ phase() { printf '\n== compose-scale: %s (%ss elapsed)\n' "$*" "$((SECONDS - sta
 compose_setup "${COMPOSE_SCALE_PROJECT:-checkout-scale}" \
   docker-compose.yml docker-compose.e2e.yml docker-compose.scale.yml
 # No fixed host port for the replicas (two cannot share one): lb's ports are the way in.
-export DISCOUNT_PORT="" PAYMENT_PORT="" CART_PORT=""
-replicas=(--scale discount=2 --scale payment=2 --scale cart=2 --scale reconciler=2)
+export DISCOUNT_PORT="" PAYMENT_PORT="" CART_PORT="" CATALOG_PORT=""
+replicas=(--scale discount=2 --scale payment=2 --scale cart=2 --scale catalog=2 --scale reconciler=2)
 work=$(mktemp -d)
 cleanup() { "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true; }
 trap 'cleanup; rm -rf "$work"' EXIT
@@ -87,7 +87,7 @@ phase "database isolation"
 compose_isolation_check compose-scale || rc=1
 
 if [ "$rc" -ne 0 ]; then
-  "${compose[@]}" logs --no-color --tail 40 lb discount payment cart reconciler || true
+  "${compose[@]}" logs --no-color --tail 40 lb discount payment cart catalog reconciler || true
 fi
 phase "$([ "$rc" -eq 0 ] && echo passed || echo FAILED) in $((SECONDS - started))s"
 exit "$rc"

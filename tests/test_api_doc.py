@@ -20,13 +20,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "api.md"
-SERVICES = ("discount", "payment", "cart")
+# Each service and its app.
+APPS = {"discount": "discounts", "payment": "payments", "cart": "carts", "catalog": "products"}
+SERVICES = tuple(APPS)
 METHODS = ("get", "post", "put", "patch", "delete")
 # Where the services' answers are written: the shared kit and each service's own code.
 SOURCES = [ROOT / "servicekit" / "servicekit"] + [
-    ROOT / f"{s}_service" / d
-    for s in SERVICES
-    for d in ("config", f"{s}s" if s != "cart" else "carts")
+    ROOT / f"{s}_service" / d for s in SERVICES for d in ("config", APPS[s])
 ]
 
 Operation = tuple[str, str]  # (METHOD, path with every {parameter} written {})
@@ -229,6 +229,7 @@ def test_the_code_collection_finds_codes_from_every_kind_of_source():
         "payment_refused",  # a ProblemError subclass (cart_service)
         "idempotency_key_reused",  # a ProblemError subclass (payment_service)
         "discount_code_taken",  # a ProblemError subclass (discount_service)
+        "product_sku_taken",  # a ProblemError subclass (catalog_service)
         "resource_busy",  # a problem(...) call in servicekit.drf
         "invalid_provider_state",  # a problem_json(...) call
         "method_not_allowed",  # servicekit.drf's DRF code table

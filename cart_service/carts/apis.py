@@ -11,9 +11,15 @@ from rest_framework.views import APIView
 
 from carts import checkout, examples, selectors, services
 from carts.clients import discount, payment
+from carts.errors import PaymentRefused
 from carts.metrics import checkout_counted
 from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, QuantityIn
-from carts.throttle import CodeAttemptsThrottled
+from carts.throttle import (
+    CartCreateThrottle,
+    CheckoutAttemptThrottle,
+    CodeAttemptsThrottled,
+    checkout_charged_nothing,
+)
 from servicekit.auth import BearerTokenAuthentication, roles_allowed
 from servicekit.drf import PageNumberPagination
 from servicekit.schema import INVALID_INPUT, NOT_AUTHENTICATED, PERMISSION_DENIED, error_doc
@@ -43,6 +49,7 @@ class PublicApi(APIView):
 class CartListCreateApi(GenericAPIView):
     pagination_class = PageNumberPagination
     serializer_class = CartOut
+    throttle_classes = [CartCreateThrottle]  # POST only: carts created per address
 
     def _creating(self) -> bool:
         request = getattr(self, "request", None)  # None while drf-spectacular inspects us
@@ -80,7 +87,11 @@ class CartListCreateApi(GenericAPIView):
         auth=[],
         request=CartCreateIn,
         examples=examples.CREATE,
-        responses={201: _cart("The new cart, pending."), 400: INVALID},
+        responses={
+            201: _cart("The new cart, pending."),
+            400: INVALID,
+            429: error_doc("throttled: too many carts created from this address"),
+        },
     )
     def post(self, request):
         data = _valid(CartCreateIn, request)
@@ -200,6 +211,8 @@ class CartDiscountApi(CodeAttemptsThrottled, PublicApi):
 
 
 class CartCheckoutApi(PublicApi):
+    throttle_classes = [CheckoutAttemptThrottle]
+
     @extend_schema(
         operation_id="carts_checkout",
         summary="Check out: redeem the discount and charge the total, never twice",
@@ -218,6 +231,10 @@ class CartCheckoutApi(PublicApi):
                 "discount kept changing during the checkout; nothing was charged, try again"
             ),
             422: error_doc("cart_empty, or a discount code above when the redemption is refused"),
+            429: error_doc(
+                "throttled: too many checkouts that charged nothing (declined or refused) from "
+                "this address or for this cart"
+            ),
             502: error_doc(
                 "payment_refused: payment_service refused the charge for good; nothing was "
                 "charged, the cart is failed and may be checked out again"
@@ -229,14 +246,20 @@ class CartCheckoutApi(PublicApi):
         },
     )
     def post(self, request, cart_id: str):
-        with checkout_counted() as counted:
-            cart = counted(
-                checkout.cart_checkout(
-                    cart_id=cart_id,
-                    discount_client=discount.from_settings(),
-                    payment_client=payment.from_settings(),
+        try:
+            with checkout_counted() as counted:
+                cart = counted(
+                    checkout.cart_checkout(
+                        cart_id=cart_id,
+                        discount_client=discount.from_settings(),
+                        payment_client=payment.from_settings(),
+                    )
                 )
-            )
+        except PaymentRefused:
+            checkout_charged_nothing(request, cart_id)
+            raise
+        if cart.payment_status == "failed":  # declined: a charge attempt that took nothing
+            checkout_charged_nothing(request, cart_id)
         return Response(CartOut(cart).data)
 
 

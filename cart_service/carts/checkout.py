@@ -8,6 +8,7 @@ finishes attempts through ``attempt_charge``, ``attempt_payment_by_reference`` a
 
 from __future__ import annotations
 
+import enum
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from carts import states
 from carts.clients.payment import Payment
 from carts.clients.ports import DiscountProvider, PaymentProvider
 from carts.errors import (
@@ -28,9 +30,10 @@ from carts.errors import (
     PaymentRefused,
     PaymentServiceUnavailable,
 )
-from carts.models import Cart, OwedRelease, PaymentStatus
-from carts.selectors import cart_for_checkout
-from carts.services import lock_cart, owe_release_of, releases_give_back
+from carts.models import Cart, OwedRelease
+from carts.releases import owe_release, owe_release_of, releases_give_back
+from carts.selectors import cart_for_checkout, cart_locked
+from carts.states import PaymentStatus
 from servicekit.db import save_fields, update_where
 
 logger = logging.getLogger(__name__)
@@ -43,12 +46,14 @@ ATTEMPT_FIELDS = [
     "redemption_held",
     "updated_at",
 ]
+# What owing the cart's use back changes (releases.owe_release).
+OWED_FIELDS = ["redemption_held", "releases_owed", "updated_at"]
 # The payment found by reference for an attempt may carry a timestamp from another clock.
 CLOCK_SKEW = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
-class _Attempt:
+class Attempt:
     """What one checkout attempt charges: fixed when it starts, the same on every retry."""
 
     cart: Cart  # as locked by the begin step, with its lines
@@ -60,9 +65,9 @@ class _Attempt:
     idempotency_key: str
 
 
-def attempt_of(cart: Cart) -> _Attempt:
+def attempt_of(cart: Cart) -> Attempt:
     """The cart's current attempt; its amount is the total, frozen while it is unresolved."""
-    return _Attempt(
+    return Attempt(
         cart=cart,
         number=cart.checkout_attempt,
         code=cart.discount_code,
@@ -73,8 +78,24 @@ def attempt_of(cart: Cart) -> _Attempt:
     )
 
 
+class Next(enum.Enum):
+    """What a checkout does after its begin step."""
+
+    CHARGE = "charge"  # the attempt is begun (or resumed): charge it
+    PAID = "paid"  # a concurrent checkout paid the cart meanwhile: answer it
+    AGAIN = "again"  # the cart changed while we redeemed: look again
+    EMPTY = "empty"  # its items were removed while we redeemed: the use is owed back
+
+
+@dataclass(frozen=True)
+class Begun:
+    next: Next
+    cart: Cart
+    attempt: Attempt | None = None
+
+
 def _ensure_no_problem(cart: Cart) -> None:
-    if cart.checkout_problem:
+    if states.is_held_for_operator(cart):
         raise PaymentMismatch()
 
 
@@ -103,7 +124,7 @@ def cart_checkout(
     """
     for _ in range(3):
         cart = cart_for_checkout(cart_id=cart_id)
-        if cart.payment_status == PaymentStatus.PAID:
+        if states.is_paid(cart):
             return cart
         _ensure_no_problem(cart)
         if not cart.has_items:  # type: ignore[attr-defined] # annotated by cart_for_checkout()
@@ -123,12 +144,19 @@ def cart_checkout(
                 continue  # the cart changed since we read it: nothing redeemed, look again
             redeemed = True
         begun = _checkout_begin(cart_id=cart.id, code=code, redeemed=redeemed)
-        if isinstance(begun, Cart):
-            return begun  # paid meanwhile by a concurrent checkout
-        if begun is not None:
+        if begun.next is Next.PAID:
+            return begun.cart  # paid meanwhile by a concurrent checkout
+        if begun.next is Next.CHARGE:
+            assert begun.attempt is not None
             return _checkout_charge(
-                attempt=begun, discount_client=discount_client, payment_client=payment_client
+                attempt=begun.attempt,
+                discount_client=discount_client,
+                payment_client=payment_client,
             )
+        if begun.next is Next.EMPTY:
+            if code:  # the use was owed back by the begin step: give it back now
+                releases_give_back(cart_id=cart.id, discount_client=discount_client, code=code)
+            raise CartEmpty()
         # The code changed, or a use of it became owed, while we redeemed: what we may hold
         # and nobody needs is owed; give it back (else the reconciler does), then look again.
         if redeemed:
@@ -145,33 +173,55 @@ def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> bool:
     """
     if not cart.redemption_held:
         # Written ahead: if we die during the call, discount_service may hold a use that
-        # only this flag tells the reconciler about.
+        # only this flag tells the reconciler about. Its time is the reconciler's clock:
+        # editing the cart afterwards does not move it.
+        now = timezone.now()
         written = update_where(
             Cart,
             {"pk": cart.pk, "discount_code": code, "attempt_unresolved": False},
-            {"redemption_held": True, "updated_at": timezone.now()},
+            {"redemption_held": True, "redemption_held_at": now, "updated_at": now},
         )
         if not written:
             return False
     try:
         discount_client.redeem(code, str(cart.id))
     except DiscountRefused:
-        if not cart.redemption_held:  # refused: nothing is held, so nothing is owed
-            Cart.objects.filter(pk=cart.pk, discount_code=code, attempt_unresolved=False).update(
-                redemption_held=False
-            )
+        if not _refusal_stands(cart.pk, code):
+            return False  # paid, being settled or changed meanwhile: look again
+        releases_give_back(cart_id=cart.pk, discount_client=discount_client, code=code)
         raise
-    # DiscountServiceUnavailable: "may be held" stays recorded; if the shopper does not come
-    # back, the reconciler gives the use back after CART_RECONCILE_AFTER.
+    # DiscountServiceUnavailable: "may be held" stays recorded (the cart is stopped at the
+    # redeem step); if the shopper does not check out again, the reconciler gives the use
+    # back CART_RECONCILE_AFTER after the redeem was sent.
     return True
 
 
-def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt | Cart | None:
-    """Start or resume the attempt; the paid cart, or None if the code changed meanwhile."""
+def _refusal_stands(cart_id: object, code: str) -> bool:
+    """After discount_service refused to redeem ``code``: whether the refusal is the answer.
+
+    Under the row lock. A cart paid, being settled or given another code meanwhile is
+    decided again from its new state: a concurrent checkout's attempt may hold the use, and
+    that use is the attempt's. Otherwise whatever use the cart may hold of the code (one
+    taken while the discount was usable, by this checkout's write-ahead or an earlier one)
+    is owed back in this same step: a refusal can come with a use still held (a discount
+    switched off since), and releasing a use that is not held is a no-op.
+    """
     with transaction.atomic():
-        cart = lock_cart(cart_id)
-        if cart.payment_status == PaymentStatus.PAID:
-            return cart
+        cart = cart_locked(cart_id=cart_id)
+        if not states.is_editable(cart) or cart.discount_code != code:
+            return False
+        if cart.redemption_held:
+            owe_release(cart, code)
+            save_fields(cart, OWED_FIELDS)
+    return True
+
+
+def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> Begun:
+    """Start or resume the attempt, unless the cart was paid or changed meanwhile."""
+    with transaction.atomic():
+        cart = cart_locked(cart_id=cart_id)
+        if states.is_paid(cart):
+            return Begun(Next.PAID, cart)
         _ensure_no_problem(cart)
         if cart.discount_code != code:
             if redeemed:
@@ -179,20 +229,26 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
                 # may have given it back before our redeem landed. Owed again, so it is
                 # given back after our redeem (a use not held is released as a no-op).
                 owe_release_of(cart, code)
-            return None
+            return Begun(Next.AGAIN, cart)
         if not cart.lines:
-            raise CartEmpty()
+            # Its items were removed while we redeemed: the checkout ends without a charge,
+            # so the use it may hold is owed back in this same step (issue 23: a use held
+            # by an editable cart could be spent after the code was switched off).
+            if code and cart.redemption_held:
+                owe_release(cart, code)
+                save_fields(cart, OWED_FIELDS)
+            return Begun(Next.EMPTY, cart)
         if (
             code
             and cart.releases_owed
             and OwedRelease.objects.filter(cart_id=cart.pk, code=code).exists()
         ):
-            return None  # a release of this code is owed: it is given back before we redeem
+            return Begun(Next.AGAIN, cart)  # a release of this code is owed: given back first
         if redeemed and not cart.redemption_held and not cart.attempt_unresolved:
             # Our redeem was answered, but the use has since been owed back (a reconciler
             # found it held by a checkout that had stopped, or a concurrent attempt was
             # declined) and may be given back already: redeem again, written ahead.
-            return None
+            return Begun(Next.AGAIN, cart)
         if redeemed:
             cart.redemption_held = True
         if not cart.attempt_unresolved:
@@ -201,11 +257,11 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> _Attempt |
             cart.attempt_started_at = timezone.now()
             cart.payment_status = PaymentStatus.PENDING
         save_fields(cart, ATTEMPT_FIELDS)
-        return attempt_of(cart)
+        return Begun(Next.CHARGE, cart, attempt_of(cart))
 
 
 def _checkout_charge(
-    *, attempt: _Attempt, discount_client: DiscountProvider, payment_client: PaymentProvider
+    *, attempt: Attempt, discount_client: DiscountProvider, payment_client: PaymentProvider
 ) -> Cart:
     payment, refused = None, None
     if attempt.total != 0:  # payment_service refuses 0: a fully discounted cart is paid as is
@@ -226,7 +282,7 @@ def _checkout_charge(
     return cart
 
 
-def attempt_charge(*, attempt: _Attempt, payment_client: PaymentProvider) -> Payment | None:
+def attempt_charge(*, attempt: Attempt, payment_client: PaymentProvider) -> Payment | None:
     """Charge (or replay) the attempt; None when a reused key has no payment to show yet.
 
     Raises PaymentRefused (nothing charged, for good) and PaymentServiceUnavailable.
@@ -244,7 +300,7 @@ def attempt_charge(*, attempt: _Attempt, payment_client: PaymentProvider) -> Pay
 
 
 def attempt_payment_by_reference(
-    *, attempt: _Attempt, payment_client: PaymentProvider
+    *, attempt: Attempt, payment_client: PaymentProvider
 ) -> Payment | None:
     """The payment of this attempt among the cart's payments, or None if there is none.
 
@@ -273,7 +329,7 @@ def attempt_payment_by_reference(
 
 def attempt_settle(
     *,
-    attempt: _Attempt,
+    attempt: Attempt,
     payment: Payment | None,
     refused: PaymentRefused | None = None,
     discount_client: DiscountProvider,

@@ -10,6 +10,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from carts.errors import PaymentRefused
+from carts.selectors import reconciler_backlog
 from servicekit.errors import ServiceUnavailable
 
 CHECKOUT_OUTCOMES = ("paid", "failed", "unavailable", "rejected")
@@ -73,8 +74,6 @@ class ReconcilerBacklog(Collector):
     """
 
     def collect(self):
-        from carts.reconciler import backlog
-
         gauge = GaugeMetricFamily(
             "cart_reconciler_backlog",
             "Work waiting for the reconciler, by kind: unresolved_attempts (older than "
@@ -82,6 +81,6 @@ class ReconcilerBacklog(Collector):
             "owed_releases, held_for_operator (payment_mismatch carts).",
             labels=["kind"],
         )
-        for kind, count in backlog().items():
+        for kind, count in reconciler_backlog().items():
             gauge.add_metric([kind], count)
         yield gauge

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from carts import domain
+from carts import domain, states
+from carts.states import PaymentStatus
 from servicekit.db import CompiledLookup
 
 MAX_QUANTITY = 999
 
 
-class PaymentStatus(models.TextChoices):
-    PENDING = "pending"
-    PAID = "paid"
-    FAILED = "failed"
+def new_key_secret() -> str:
+    return secrets.token_hex(16)  # 128 bits
 
 
 class DiscountKind(models.TextChoices):
@@ -47,6 +47,12 @@ class Cart(models.Model):
     redemption_held = models.BooleanField(
         default=False, help_text="discount_service may hold a redemption of the code for this cart."
     )
+    redemption_held_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the redeem that set redemption_held was sent (the reconciler's clock "
+        "for a checkout stopped at the redeem step; edits to the cart do not move it).",
+    )
     attempt_started_at = models.DateTimeField(
         null=True, blank=True, help_text="When the current attempt began (the reconciler's clock)."
     )
@@ -62,6 +68,9 @@ class Cart(models.Model):
     reconcile_claimed_until = models.DateTimeField(
         null=True, blank=True, help_text="A reconciler works on this cart until then."
     )
+    # Ends every payment Idempotency-Key of the cart: a holder of a payment token who knows a
+    # cart's id must not be able to take its next key first (issue 23, finding 6).
+    payment_key_secret = models.CharField(max_length=32, blank=True, default=new_key_secret)
     last_payment_id = models.CharField(max_length=64, blank=True, default="")
     last_payment_status = models.CharField(max_length=16, blank=True, default="")
     last_payment_decline_code = models.CharField(max_length=64, blank=True, default="")
@@ -81,18 +90,17 @@ class Cart(models.Model):
         indexes = [
             models.Index(
                 fields=["attempt_started_at"],
-                condition=models.Q(attempt_unresolved=True),
+                condition=states.UNRESOLVED,
                 name="cart_unresolved_attempts",
             ),
             models.Index(
-                fields=["updated_at"],
-                condition=models.Q(redemption_held=True, attempt_unresolved=False)
-                & ~models.Q(payment_status="paid"),
-                name="cart_held_not_needed",
+                fields=["redemption_held_at"],
+                condition=states.MAY_HOLD_UNNEEDED_USE,
+                name="cart_may_hold_unneeded_use",
             ),
             models.Index(
                 fields=["updated_at"],
-                condition=~models.Q(checkout_problem=""),
+                condition=states.HELD_FOR_OPERATOR,
                 name="cart_checkout_problems",
             ),
         ]
@@ -113,7 +121,13 @@ class Cart(models.Model):
     @property
     def idempotency_key(self) -> str:
         """The payment key of the current attempt: a retry of it can never charge twice."""
-        return f"cart-{self.id}-attempt-{self.checkout_attempt}"
+        return self.attempt_key(self.checkout_attempt)
+
+    def attempt_key(self, attempt: int) -> str:
+        """The payment key of attempt ``attempt``: not guessable from the cart's id, since it
+        ends with the cart's own random secret (carts made before it existed have none)."""
+        key = f"cart-{self.id}-attempt-{attempt}"
+        return f"{key}-{self.payment_key_secret}" if self.payment_key_secret else key
 
     @property
     def payment_reference(self) -> str:

@@ -6,7 +6,8 @@ import uuid
 
 from rest_framework import serializers
 
-from carts.models import MAX_QUANTITY, Cart, CartItem, PaymentStatus
+from carts.models import MAX_QUANTITY, Cart, CartItem
+from carts.states import PaymentStatus
 from servicekit.fields import (
     CurrencyField,
     MoneyField,

@@ -26,14 +26,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from carts import checkout, services
+from carts import checkout, releases, selectors, states
 from carts.clients.ports import DiscountProvider, PaymentProvider
 from carts.errors import PaymentRefused, PaymentServiceUnavailable
 from carts.metrics import reconciler_pass_done
-from carts.models import Cart, OwedRelease, PaymentStatus
+from carts.models import Cart, OwedRelease
+from carts.states import PaymentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def reconcile_pass(
     done: Counter = Counter()
     claimed: set = set()
     while batch := _claim(
-        _stale_attempts(cutoff).exclude(pk__in=claimed).prefetch_related("items"), now
+        selectors.stale_attempts(cutoff).exclude(pk__in=claimed).prefetch_related("items"), now
     ):
         for cart in batch:
             claimed.add(cart.pk)
@@ -65,11 +65,11 @@ def reconcile_pass(
     while batch := _claim(OwedRelease.objects.exclude(pk__in=tried), now):
         for row in batch:
             tried.add(row.pk)
-            released, _ = services.releases_give_back(
+            released, _ = releases.releases_give_back(
                 cart_id=row.cart_id, discount_client=discount_client, owed=[row], claimed=True
             )
             done["released" if released else "release_failed"] += 1
-    for cart in Cart.objects.exclude(checkout_problem="").order_by("updated_at"):
+    for cart in Cart.objects.filter(states.HELD_FOR_OPERATOR).order_by("updated_at"):
         logger.error(
             "cart %s is held (%s): payment %s does not match the cart's %s %s; "
             "an operator must settle it",
@@ -88,23 +88,16 @@ def reconcile_pass(
     return done
 
 
-def _stale_attempts(cutoff: datetime) -> models.QuerySet[Cart]:
-    # Attempts begun before attempt_started_at existed count from the cart's last change.
-    return Cart.objects.filter(attempt_unresolved=True).filter(
-        Q(attempt_started_at__lt=cutoff) | Q(attempt_started_at__isnull=True, updated_at__lt=cutoff)
-    )
-
-
 def _claim(queryset: models.QuerySet, now: datetime) -> list:
     """Take up to BATCH rows nobody works on, with a lease, in one short transaction."""
     field = _lease_field(queryset)
-    free = services.lease_free(field, now)
+    free = releases.lease_free(field, now)
     with transaction.atomic():
         rows = list(queryset.filter(free).select_for_update(skip_locked=True)[:BATCH])
         taken = [
             row
             for row in rows
-            if queryset.filter(free, pk=row.pk).update(**{field: services.lease_end(now)})
+            if queryset.filter(free, pk=row.pk).update(**{field: releases.lease_end(now)})
         ]
     return taken
 
@@ -163,33 +156,17 @@ def _settle(
     return f"settled_{outcome}"
 
 
-def _unneeded_uses(cutoff: datetime) -> models.QuerySet[Cart]:
-    """Carts that may hold a use of their code that no checkout will need."""
-    return Cart.objects.filter(
-        redemption_held=True, attempt_unresolved=False, checkout_problem="", updated_at__lt=cutoff
-    ).exclude(payment_status=PaymentStatus.PAID)
-
-
-def backlog(now: datetime | None = None) -> dict[str, int]:
-    """What a pass would find to do now, by kind (cart_service's /metrics reads it)."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CART_RECONCILE_AFTER)
-    return {
-        "unresolved_attempts": _stale_attempts(cutoff).count(),
-        "unneeded_uses": _unneeded_uses(cutoff).count(),
-        "owed_releases": OwedRelease.objects.count(),
-        "held_for_operator": Cart.objects.exclude(checkout_problem="").count(),
-    }
-
-
 def _owe_unneeded_uses(cutoff: datetime) -> int:
     """Carts whose checkout stopped at the redeem step: the use they may hold becomes owed."""
     owed = 0
     while True:
         with transaction.atomic():
-            carts = list(_unneeded_uses(cutoff).select_for_update(skip_locked=True)[:BATCH])
+            carts = list(
+                selectors.unneeded_uses(cutoff).select_for_update(skip_locked=True)[:BATCH]
+            )
             for cart in carts:
                 if cart.discount_code:
-                    services.owe_release(cart, cart.discount_code)
+                    releases.owe_release(cart, cart.discount_code)
                 cart.redemption_held = False
                 cart.save(update_fields=["redemption_held", "releases_owed"])
                 logger.info(

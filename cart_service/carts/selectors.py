@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from carts import states
 from carts.errors import CartNotFound
-from carts.models import Cart, CartItem
+from carts.models import Cart, CartItem, OwedRelease
 from servicekit.db import CompiledLookup
 from servicekit.ids import parse_uuid
 
@@ -29,6 +33,34 @@ def cart_locked(*, cart_id: object) -> Cart:
 def cart_for_checkout(*, cart_id: object) -> Cart:
     """The cart, with ``has_items`` read in the same statement (checkout needs no more)."""
     return _get(_for_checkout, cart_id)
+
+
+def stale_attempts(cutoff: datetime) -> QuerySet[Cart]:
+    """Carts whose attempt is unresolved since before ``cutoff`` (the reconciler settles them)."""
+    # Attempts begun before attempt_started_at existed count from the cart's last change.
+    return Cart.objects.filter(states.UNRESOLVED).filter(
+        Q(attempt_started_at__lt=cutoff) | Q(attempt_started_at__isnull=True, updated_at__lt=cutoff)
+    )
+
+
+def unneeded_uses(cutoff: datetime) -> QuerySet[Cart]:
+    """Carts stopped at the redeem step, the redeem sent before ``cutoff``: the use they may
+    hold is needed by no checkout (the reconciler owes it back). Edits to the cart do not
+    move this clock."""
+    return Cart.objects.filter(states.MAY_HOLD_UNNEEDED_USE).filter(
+        Q(redemption_held_at__lt=cutoff) | Q(redemption_held_at__isnull=True, updated_at__lt=cutoff)
+    )
+
+
+def reconciler_backlog(now: datetime | None = None) -> dict[str, int]:
+    """What a reconciler pass would find to do now, by kind (cart_service's /metrics)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CART_RECONCILE_AFTER)
+    return {
+        "unresolved_attempts": stale_attempts(cutoff).count(),
+        "unneeded_uses": unneeded_uses(cutoff).count(),
+        "owed_releases": OwedRelease.objects.count(),
+        "held_for_operator": Cart.objects.filter(states.HELD_FOR_OPERATOR).count(),
+    }
 
 
 # Read on nearly every request: compiled once (servicekit.db).

@@ -11,32 +11,28 @@ that every other request waits behind.
 
 from __future__ import annotations
 
-import logging
-import uuid
-from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from carts import domain
+from carts import domain, states
 from carts.clients.ports import DiscountProvider
 from carts.errors import (
     DISCOUNT_STATUS_REFUSALS,
     CartInvalid,
     CartNotEditable,
-    DiscountServiceUnavailable,
+    DiscountNotFound,
     ItemNotFound,
 )
-from carts.models import MAX_QUANTITY, Cart, CartItem, OwedRelease, PaymentStatus
+from carts.models import MAX_QUANTITY, Cart, CartItem
+from carts.releases import owe_release, releases_give_back
 from carts.selectors import cart_get, cart_locked
+from servicekit.codes import is_valid_code
 from servicekit.db import create, save_fields, update_where
 from servicekit.ids import parse_uuid
 from servicekit.money import MAX_AMOUNT
-
-logger = logging.getLogger(__name__)
 
 # What each write changes, so that its UPDATE names only those columns.
 DISCOUNT_FIELDS = [
@@ -52,20 +48,15 @@ DISCOUNT_FIELDS = [
 # -- helpers --------------------------------------------------------------------
 
 
-def lock_cart(cart_id: object) -> Cart:
-    """The cart row, locked until the surrounding transaction ends."""
-    return cart_locked(cart_id=cart_id)
-
-
 def _ensure_editable(cart: Cart) -> None:
-    if cart.checkout_problem:
+    if states.is_held_for_operator(cart):
         raise CartNotEditable(
             "The payment service recorded a payment that does not match this cart; "
             "it is held until an operator settles it."
         )
-    if cart.payment_status == PaymentStatus.PAID:
+    if states.is_paid(cart):
         raise CartNotEditable("The cart is paid and can no longer change.")
-    if cart.attempt_unresolved:
+    if states.is_unresolved(cart):
         raise CartNotEditable(
             "A checkout of this cart is being settled with the payment service; "
             "call checkout again to finish it before changing the cart."
@@ -73,7 +64,7 @@ def _ensure_editable(cart: Cart) -> None:
 
 
 def _lock_editable(cart_id: object) -> Cart:
-    cart = lock_cart(cart_id)
+    cart = cart_locked(cart_id=cart_id)
     _ensure_editable(cart)
     return cart
 
@@ -153,7 +144,7 @@ def cart_item_add(
 
 def cart_item_update(*, cart_id: object, item_id: object, quantity: int) -> Cart:
     with transaction.atomic():
-        cart = lock_cart(cart_id)
+        cart = cart_locked(cart_id=cart_id)
         item = _item(cart, item_id)
         _ensure_editable(cart)
         item.quantity = quantity
@@ -165,7 +156,7 @@ def cart_item_update(*, cart_id: object, item_id: object, quantity: int) -> Cart
 
 def cart_item_remove(*, cart_id: object, item_id: object) -> Cart:
     with transaction.atomic():
-        cart = lock_cart(cart_id)
+        cart = cart_locked(cart_id=cart_id)
         item = _item(cart, item_id)
         _ensure_editable(cart)
         item.delete()
@@ -182,130 +173,6 @@ def _item(cart: Cart, item_id: object) -> CartItem:
     return item
 
 
-# -- discount uses owed back -------------------------------------------------------------
-
-
-def owe_release(cart: Cart, code: str) -> None:
-    """Record that the cart's use of ``code`` is to be given back.
-
-    Called inside the transaction that stops needing the use, with the cart row locked
-    or being updated; the caller saves the cart's ``releases_owed`` and
-    ``redemption_held``. The row is deleted only when discount_service confirms (204).
-    """
-    OwedRelease.objects.bulk_create([OwedRelease(cart=cart, code=code)], ignore_conflicts=True)
-    cart.releases_owed = True
-    cart.redemption_held = False
-
-
-def owe_release_of(cart: Cart, code: str) -> None:
-    """Record that a use of ``code``, a code the cart no longer has, is to be given back.
-
-    Under the cart's row lock. Unlike :func:`owe_release`, the cart's own code and the use
-    it may hold of that are left as they are; only the owed row and the flag are written.
-    """
-    # If the row is there already, a release of it may be in flight and have landed before
-    # the redeem that made this use: a new generation makes that release send another.
-    # Bumped before the insert, so a release deleting the row in between cannot be missed.
-    OwedRelease.objects.filter(cart=cart, code=code).update(generation=F("generation") + 1)
-    OwedRelease.objects.bulk_create([OwedRelease(cart=cart, code=code)], ignore_conflicts=True)
-    if not cart.releases_owed:
-        cart.releases_owed = True
-        save_fields(cart, ["releases_owed"])
-
-
-def _release_quietly(cart_id: object, code: str, discount_client: DiscountProvider) -> bool:
-    """Give back a use of ``code`` the cart may hold; whether discount_service confirmed it.
-
-    Called outside any transaction. A failure is logged; the owed row stays for the next try.
-    """
-    try:
-        discount_client.release(code, str(cart_id))
-    except DiscountServiceUnavailable:
-        logger.warning("release of %s for cart %s failed; it stays owed", code, cart_id)
-        return False
-    logger.info("released discount %s held by cart %s", code, cart_id)
-    return True
-
-
-def releases_give_back(
-    *,
-    cart_id: uuid.UUID,
-    discount_client: DiscountProvider,
-    owed: list[OwedRelease] | None = None,
-    code: str | None = None,
-    claimed: bool = False,
-) -> tuple[int, int]:
-    """Release the uses the cart owes (or just ``owed``, or those of ``code``); (released,
-    still owed).
-
-    One releaser at a time per owed row: each is claimed with the reconciler's lease
-    (``claimed``: the caller, the reconciler, holds it already), a row someone else
-    is releasing stays owed, and a failed release frees the claim. Two releases in
-    flight for one use could be answered in any order, and one landing after the
-    checkout that followed redeemed again would take that checkout's use.
-    """
-    if owed is None:
-        of_cart = OwedRelease.objects.filter(cart_id=cart_id)
-        owed = list(of_cart if code is None else of_cart.filter(code=code))
-    released = 0
-    for row in owed:
-        if not claimed and not _claim_release(row):
-            continue  # being given back by someone else
-        if _release_row(cart_id, row, discount_client):
-            released += 1
-        else:  # free the claim: the next releaser need not wait for the lease to run out
-            OwedRelease.objects.filter(pk=row.pk).update(claimed_until=None)
-    if released:
-        _clear_releases_owed(cart_id)
-    return released, len(owed) - released
-
-
-def _release_row(cart_id: object, row: OwedRelease, discount_client: DiscountProvider) -> bool:
-    """Release the claimed row's use; whether it is given back and the row deleted.
-
-    The row is deleted only at the generation this release was sent for. If it was owed
-    again meanwhile (``owe_release_of``: a redeem may have landed after our release), the
-    use is released again, a few times at most; after that it stays owed.
-    """
-    for _ in range(3):
-        if not _release_quietly(cart_id, row.code, discount_client):
-            return False
-        deleted, _ = OwedRelease.objects.filter(pk=row.pk, generation=row.generation).delete()
-        if deleted:
-            return True
-        again = OwedRelease.objects.filter(pk=row.pk).first()
-        if again is None:
-            return True  # deleted by another releaser meanwhile
-        row = again
-    return False
-
-
-def _claim_release(row: OwedRelease) -> bool:
-    """Take the lease on an owed release, as the reconciler does; whether we got it."""
-    now = timezone.now()
-    claimed = OwedRelease.objects.filter(lease_free("claimed_until", now), pk=row.pk)
-    return bool(claimed.update(claimed_until=lease_end(now)))
-
-
-def lease_free(field: str, now: datetime) -> Q:
-    """Rows whose lease ``field`` (a time it runs until) is unset or has run out at ``now``."""
-    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now})
-
-
-def lease_end(now: datetime) -> datetime:
-    """Until when a lease taken at ``now`` holds (``CART_RECONCILE_LEASE``)."""
-    return now + timedelta(seconds=settings.CART_RECONCILE_LEASE)
-
-
-def _clear_releases_owed(cart_id: uuid.UUID) -> None:
-    """Clear the flag once no release is owed, under the row lock that guards its setting."""
-    with transaction.atomic():
-        list(Cart.objects.select_for_update().filter(pk=cart_id).values_list("pk"))
-        Cart.objects.filter(pk=cart_id, releases_owed=True).exclude(
-            Exists(OwedRelease.objects.filter(cart_id=OuterRef("pk")))
-        ).update(releases_owed=False)
-
-
 # -- discounts ------------------------------------------------------------------------
 
 
@@ -313,6 +180,8 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
     """Snapshot an active discount onto the cart, replacing any other one."""
     before = cart_get(cart_id=cart_id)
     _ensure_editable(before)  # refuse early, before asking the provider
+    if not is_valid_code(code):  # it cannot exist: no need to ask (nor to put it in a URL)
+        raise DiscountNotFound(f"No discount has the code {code[:64]!r}.")
     discount = discount_client.get(code)
     if discount.status != "active":
         raise DISCOUNT_STATUS_REFUSALS[discount.status]()
@@ -362,10 +231,9 @@ def _apply_unlocked(cart: Cart, code: str, applied: domain.AppliedDiscount) -> b
     }
     unchanged = {
         "pk": cart.pk,
-        "checkout_problem": "",
+        **states.EDITABLE_COLUMNS,
         "payment_status": cart.payment_status,
         "checkout_attempt": cart.checkout_attempt,
-        "attempt_unresolved": False,
         "redemption_held": False,
     }
     if not update_where(Cart, unchanged, values):

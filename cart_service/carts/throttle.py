@@ -1,13 +1,22 @@
-"""Throttling of discount-code attempts (OWASP API4/API6): a code must not be guessable.
+"""Rate limits on the business flows a client could abuse (OWASP API4 and API6).
 
-Refused attempts (``PUT /discount/`` answered with a discount refusal) are counted per
-client address and per cart, in fixed windows, in a table of the service's own database
-so that every worker and replica shares the counts. While either count has reached its
-limit, every attempt on that address or cart is answered 429 ``throttled`` with
-``Retry-After`` until the window ends; a right code too, or the limit would only slow
-guessing down. Accepted codes count nothing, so shoppers and load runs are not throttled.
-Attempts in flight at once are checked before any of them is counted, so a client can
-overshoot a limit by at most its own concurrency.
+Three limits, each per client address and, where a cart is named, per cart, in fixed
+windows, counted in a table of the service's own database so that every worker and replica
+shares the counts:
+
+- **refused discount codes** (``PUT …/discount/`` answered with a discount refusal): a code
+  must not be guessable. ``CART_CODE_ATTEMPTS_PER_ADDRESS``, ``CART_CODE_ATTEMPTS_PER_CART``.
+- **checkouts that charged nothing** (declined, or refused by payment_service): card testing
+  costs the shop a fee per attempt. ``CART_CHECKOUT_ATTEMPTS_PER_ADDRESS``,
+  ``CART_CHECKOUT_ATTEMPTS_PER_CART``. A checkout that pays counts nothing, so a shopper who
+  fixes a declined cart can still pay.
+- **carts created** (``POST /api/carts/``), every one: ``CART_CREATES_PER_ADDRESS``.
+
+While a count has reached its limit, the flow is answered 429 ``throttled`` with
+``Retry-After`` until the window ends (for codes, a right code too, or the limit would only
+slow guessing down). Requests in flight at once are checked before any of them is counted,
+so a client can overshoot a limit by at most its own concurrency. A cart is counted by its
+id, however the path spells it.
 """
 
 from __future__ import annotations
@@ -24,26 +33,37 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from carts.errors import DiscountRefused
+from servicekit.ids import parse_uuid
 
 logger = logging.getLogger(__name__)
-TABLE = "carts_code_attempts"
+TABLE = "carts_throttle_counts"
+# Windows that ended are deleted by the process that counts, at most this often.
+CLEANUP_EVERY = 60
 
 
 @dataclass(frozen=True)
 class Scope:
+    """One limit: at most ``limit`` per ``period`` seconds for each key (address or cart)."""
+
     name: str
-    limit: int
-    period: int
+    setting: str
+
+    @property
+    def rate(self) -> tuple[int, int]:
+        return getattr(settings, self.setting)
 
     def window(self, now: int) -> int:
-        return now - now % self.period
+        period = self.rate[1]
+        return now - now % period
 
 
-def _scopes() -> list[Scope]:
-    return [
-        Scope("address", *settings.CART_CODE_ATTEMPTS_PER_ADDRESS),
-        Scope("cart", *settings.CART_CODE_ATTEMPTS_PER_CART),
-    ]
+# The code scopes keep the bucket names they had before the other limits came.
+CODE_BY_ADDRESS = Scope("address", "CART_CODE_ATTEMPTS_PER_ADDRESS")
+CODE_BY_CART = Scope("cart", "CART_CODE_ATTEMPTS_PER_CART")
+CHECKOUT_BY_ADDRESS = Scope("checkout-address", "CART_CHECKOUT_ATTEMPTS_PER_ADDRESS")
+CHECKOUT_BY_CART = Scope("checkout-cart", "CART_CHECKOUT_ATTEMPTS_PER_CART")
+CREATE_BY_ADDRESS = Scope("create-address", "CART_CREATES_PER_ADDRESS")
+ALL_SCOPES = (CODE_BY_ADDRESS, CODE_BY_CART, CHECKOUT_BY_ADDRESS, CHECKOUT_BY_CART)
 
 
 def client_address(request) -> str:
@@ -60,62 +80,120 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _buckets(request, cart_id: str) -> dict[Scope, str]:
-    ids = {"address": client_address(request), "cart": cart_id.lower()}
-    return {scope: f"{scope.name}:{ids[scope.name]}"[:200] for scope in _scopes()}
+def cart_key(cart_id: str) -> str:
+    """The cart, not a spelling of its id: braces, ``urn:uuid:``, no hyphens, any case."""
+    pk = parse_uuid(cart_id)
+    return str(pk) if pk is not None else cart_id.lower()
 
 
-def seconds_blocked(request, cart_id: str) -> int:
-    """0 when an attempt may go ahead, else the seconds until every full window ends."""
+def buckets(request, scopes: tuple[Scope, ...], cart_id: str | None = None) -> dict[Scope, str]:
+    keys = {"address": client_address(request), "cart": cart_key(cart_id or "")}
+    return {
+        scope: f"{scope.name}:{keys['cart' if scope.name.endswith('cart') else 'address']}"[:200]
+        for scope in scopes
+    }
+
+
+def seconds_blocked(counted: dict[Scope, str]) -> int:
+    """0 when the flow may go ahead, else the seconds until every full window ends."""
     now = int(time.time())
-    buckets = _buckets(request, cart_id)
+    names = list(counted.values())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT bucket, window_start, hits FROM {TABLE} WHERE bucket IN (%s, %s)",  # noqa: S608
-            list(buckets.values()),
+            f"SELECT bucket, window_start, hits FROM {TABLE} "  # noqa: S608
+            f"WHERE bucket IN ({', '.join(['%s'] * len(names))})",
+            names,
         )
         rows = {bucket: (start, hits) for bucket, start, hits in cursor.fetchall()}
     wait = 0
-    for scope, bucket in buckets.items():
+    for scope, bucket in counted.items():
         start, hits = rows.get(bucket, (None, 0))
-        if start == scope.window(now) and hits >= scope.limit:
-            wait = max(wait, start + scope.period - now)
+        limit, period = scope.rate
+        if start == scope.window(now) and hits >= limit:
+            wait = max(wait, start + period - now)
     return wait
 
 
-def record_refusal(request, cart_id: str) -> None:
-    """Count one refused attempt in each scope, atomically (one upsert per bucket)."""
+def count(counted: dict[Scope, str]) -> int:
+    """Count one in each bucket, atomically (one upsert each); the seconds blocked after it
+    (0 while every count is within its limit, this one included)."""
     now = int(time.time())
+    wait = 0
     with connection.cursor() as cursor:
-        for scope, bucket in _buckets(request, cart_id).items():
+        for scope, bucket in counted.items():
             cursor.execute(
                 f"INSERT INTO {TABLE} (bucket, window_start, hits) VALUES (%s, %s, 1) "  # noqa: S608
                 f"ON CONFLICT (bucket) DO UPDATE SET hits = CASE "
                 f"WHEN {TABLE}.window_start = excluded.window_start THEN {TABLE}.hits + 1 "
-                f"ELSE 1 END, window_start = excluded.window_start",
+                f"ELSE 1 END, window_start = excluded.window_start "
+                f"RETURNING window_start, hits",
                 [bucket, scope.window(now)],
             )
-        # Counts of windows that have ended are worth nothing: drop them now and then.
-        oldest = now - max(scope.period for scope in _scopes())
-        cursor.execute(f"DELETE FROM {TABLE} WHERE window_start < %s", [oldest])  # noqa: S608
+            start, hits = cursor.fetchone()
+            limit, period = scope.rate
+            if hits > limit:
+                wait = max(wait, start + period - now)
+        _cleanup(cursor, now)
+    return wait
 
 
-class CodeAttemptThrottle(throttling.BaseThrottle):
-    """Refuses ``PUT`` while the client address or the cart has used up its refusals."""
+_last_cleanup = 0.0
+
+
+def _cleanup(cursor, now: int) -> None:
+    """Counts of windows that have ended are worth nothing: drop them now and then."""
+    global _last_cleanup
+    if now - _last_cleanup < CLEANUP_EVERY:
+        return
+    _last_cleanup = now
+    oldest = now - max(scope.rate[1] for scope in (*ALL_SCOPES, CREATE_BY_ADDRESS))
+    cursor.execute(f"DELETE FROM {TABLE} WHERE window_start < %s", [oldest])  # noqa: S608
+
+
+class _FlowThrottle(throttling.BaseThrottle):
+    """Refuses ``method`` while a count of ``scopes`` has reached its limit."""
+
+    method = ""
+    scopes: tuple[Scope, ...] = ()
 
     def allow_request(self, request, view) -> bool:
-        if request.method != "PUT":
+        if request.method != self.method:
             return True
-        self._wait = seconds_blocked(request, view.kwargs["cart_id"])
+        self._wait = seconds_blocked(buckets(request, self.scopes, view.kwargs.get("cart_id")))
         if self._wait:
-            logger.warning("discount code attempts throttled for %s", client_address(request))
+            logger.warning("%s throttled for %s", type(self).__name__, client_address(request))
         return not self._wait
 
     def wait(self) -> float | None:
         return self._wait
 
 
-if TYPE_CHECKING:  # the mixin is only ever mixed into a DRF view
+class CodeAttemptThrottle(_FlowThrottle):
+    method = "PUT"
+    scopes = (CODE_BY_ADDRESS, CODE_BY_CART)
+
+
+class CheckoutAttemptThrottle(_FlowThrottle):
+    method = "POST"
+    scopes = (CHECKOUT_BY_ADDRESS, CHECKOUT_BY_CART)
+
+
+class CartCreateThrottle(throttling.BaseThrottle):
+    """Counts every cart created from an address; past the limit, 429 and no cart."""
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        self._wait = count(buckets(request, (CREATE_BY_ADDRESS,)))
+        if self._wait:
+            logger.warning("cart creation throttled for %s", client_address(request))
+        return not self._wait
+
+    def wait(self) -> float | None:
+        return self._wait
+
+
+if TYPE_CHECKING:  # the mixins are only ever mixed into a DRF view
     _View = APIView
 else:
     _View = object
@@ -128,5 +206,10 @@ class CodeAttemptsThrottled(_View):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, DiscountRefused) and self.request.method == "PUT":
-            record_refusal(self.request, self.kwargs["cart_id"])
+            count(buckets(self.request, CodeAttemptThrottle.scopes, self.kwargs["cart_id"]))
         return super().handle_exception(exc)
+
+
+def checkout_charged_nothing(request, cart_id: str) -> None:
+    """Count a checkout that was declined or refused (the checkout view calls it)."""
+    count(buckets(request, CheckoutAttemptThrottle.scopes, cart_id))

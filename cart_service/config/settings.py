@@ -73,6 +73,11 @@ CART_RECONCILER_METRICS_BIND = env_str("CART_RECONCILER_METRICS_BIND", "")
 # counted in the database so all workers and replicas share them.
 CART_CODE_ATTEMPTS_PER_ADDRESS = env_rate("CART_CODE_ATTEMPTS_PER_ADDRESS", "30/hour")
 CART_CODE_ATTEMPTS_PER_CART = env_rate("CART_CODE_ATTEMPTS_PER_CART", "10/hour")
+# Checkouts that charged nothing (declined or refused) per address and per cart, and carts
+# created per address: card testing and cart flooding (carts.throttle).
+CART_CHECKOUT_ATTEMPTS_PER_ADDRESS = env_rate("CART_CHECKOUT_ATTEMPTS_PER_ADDRESS", "20/hour")
+CART_CHECKOUT_ATTEMPTS_PER_CART = env_rate("CART_CHECKOUT_ATTEMPTS_PER_CART", "5/hour")
+CART_CREATES_PER_ADDRESS = env_rate("CART_CREATES_PER_ADDRESS", "60/minute")
 # How many proxies in front append to X-Forwarded-For; 0: the client is REMOTE_ADDR.
 CART_TRUSTED_PROXIES = env_int("CART_TRUSTED_PROXIES", 0)
 

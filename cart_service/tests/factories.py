@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import factory
 
-from carts.models import Cart, CartItem, PaymentStatus
+from carts.models import Cart, CartItem
+from carts.states import PaymentStatus
 
 
 class CartFactory(factory.django.DjangoModelFactory):

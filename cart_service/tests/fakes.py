@@ -26,6 +26,7 @@ APPROVAL_LIMIT = Decimal("20.00")
 class FakeDiscountClient:
     discounts: dict[str, Discount] = field(default_factory=dict)
     redeem_outages: int = 0  # the next N redeem calls fail as "unavailable"
+    lost_redeems: int = 0  # the next N redeem calls take the use, then their answer is lost
     release_outages: int = 0
     redemptions: dict[tuple[str, str], Redemption] = field(default_factory=dict)
     calls: list[tuple[str, str, str]] = field(default_factory=list)
@@ -48,12 +49,18 @@ class FakeDiscountClient:
             self.redeem_outages -= 1
             raise errors.DiscountServiceUnavailable()
         discount = self.get(code)
-        if (code, cart_id) not in self.redemptions:
-            if discount.status != "active":
-                raise errors.DISCOUNT_STATUS_REFUSALS[discount.status]()
+        held = (code, cart_id) in self.redemptions
+        # As discount_service: a held use is answered again while the discount is active or
+        # exhausted; an inactive, expired or unstarted one is refused, the use left held.
+        if not (held and discount.status == "exhausted") and discount.status != "active":
+            raise errors.DISCOUNT_STATUS_REFUSALS[discount.status]()
+        if not held:
             self.redemptions[code, cart_id] = Redemption(
                 code=code, cart_id=cart_id, created_at=datetime.now(UTC)
             )
+        if self.lost_redeems:
+            self.lost_redeems -= 1
+            raise errors.DiscountServiceUnavailable()
         return self.redemptions[code, cart_id]
 
     def release(self, code: str, cart_id: str) -> None:

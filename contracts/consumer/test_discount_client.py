@@ -185,6 +185,23 @@ def test_redeem_a_discount_that_is_refused(discount_pact, code, refusal, state_p
     assert raised.value.code == refusal
 
 
+def test_a_held_use_of_a_discount_switched_off_since_is_refused(discount_pact):
+    # The cart staged a use, then the shop switched the code off: the cart must not get
+    # the discount (issue 23), and must give the use back itself.
+    (
+        redeem_request(
+            discount_pact,
+            "a redemption by a cart holding a use of a discount switched off",
+            "OFF10",
+        )
+        .given("a discount is redeemed by a cart", code="OFF10", cart_id=CART_ID, is_active=False)
+        .will_respond_with(422)
+        .with_body(problem(422, "discount_inactive"), content_type=PROBLEM_JSON)
+    )
+    with discount_pact.serve() as srv, pytest.raises(errors.DiscountInactive):
+        client(srv).redeem("OFF10", CART_ID)
+
+
 def test_release_a_redemption(discount_pact):
     (
         discount_pact.upon_receiving("a release of a cart's redemption")

@@ -19,7 +19,9 @@ from contracts.common import PROBLEM_JSON, TOKENS, bearer, money, problem, times
 TOKEN = TOKENS["PAYMENT_SERVICE_TOKEN"]
 CART_ID = "5d1c2f4e-8b9a-4c3d-9e1f-2a3b4c5d6e7f"
 REFERENCE = f"cart:{CART_ID}"
-KEY = f"cart-{CART_ID}-attempt-1"
+# cart_service's keys: the cart, the attempt, and the cart's own random secret.
+SECRET = "7f3c9a1e5b2d4f6a8c0e1b3d5f7a9c2e"
+KEY = f"cart-{CART_ID}-attempt-1-{SECRET}"
 PAYMENT_ID = "0b6f3a52-7c1d-4e8f-9a2b-3c4d5e6f7a8b"
 REFERENCE_RE = r"^cart:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 KEY_RE = r"^[\x21-\x7e][\x20-\x7e]{0,254}$"
@@ -98,7 +100,7 @@ def test_a_payment_at_or_above_the_limit_is_declined(payment_pact):
     assert (payment.status, payment.decline_code) == ("declined", "insufficient_funds")
 
 
-REPLAY_KEY = f"cart-{CART_ID}-attempt-2"
+REPLAY_KEY = f"cart-{CART_ID}-attempt-2-{SECRET}"
 
 
 def test_a_replay_with_the_same_key_and_body_answers_the_original_payment(payment_pact):
@@ -131,7 +133,7 @@ def test_a_replay_with_the_same_key_and_body_answers_the_original_payment(paymen
     assert payment.id == PAYMENT_ID
 
 
-REUSED_KEY = f"cart-{CART_ID}-attempt-3"
+REUSED_KEY = f"cart-{CART_ID}-attempt-3-{SECRET}"
 
 
 def test_a_key_reused_with_another_body_is_refused(payment_pact):

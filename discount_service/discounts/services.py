@@ -101,13 +101,16 @@ def discount_redeem(*, code: str, cart_id: uuid.UUID) -> RedeemResult:
     """Redeem the discount for a cart; a cart that already holds it gets its redemption back."""
     with transaction.atomic():
         discount = discount_locked(code=code)
-        # Checked before the status: a cart keeps what it holds even if the discount
-        # has since become exhausted or expired, so retries stay idempotent.
+        status = discount.status_at(timezone.now())
         held = next(iter(_held(discount.pk, cart_id)), None)
-        if held is not None:
+        # A cart that holds a use keeps it while the discount is exhausted (its own use
+        # counts towards the limit), so retries stay idempotent; but a discount switched
+        # off, ended or not started is granted to nobody, whoever held it before. The
+        # held use is left for the cart to release: it may belong to an attempt that
+        # began while the discount was usable.
+        if held is not None and status in (Status.ACTIVE, Status.EXHAUSTED):
             REDEMPTIONS.labels("already_held").inc()
             return RedeemResult(redemption=held, created=False)
-        status = discount.status_at(timezone.now())
         if status != Status.ACTIVE:
             REDEMPTIONS.labels("refused").inc()
             raise REFUSALS[status](f"The discount {discount.code!r} is {status}.")

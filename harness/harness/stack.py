@@ -57,6 +57,13 @@ SERVICES = {
 # settings and database they use.
 WORKERS = {"reconciler": ("cart", ["manage.py", "reconcile_checkouts", "--loop"])}
 GUNICORN = ["-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf", "config.wsgi"]
+# cart_service's per-address limits (carts created, checkouts that charged nothing) where one
+# loopback address stands for many shoppers: the test suites, the bench, load and chaos runs.
+# The per-cart limits and the discount-code limits stay as shipped.
+MANY_SHOPPERS_ONE_ADDRESS = {
+    "CART_CREATES_PER_ADDRESS": "1000000/second",
+    "CART_CHECKOUT_ATTEMPTS_PER_ADDRESS": "1000000/second",
+}
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -86,7 +93,9 @@ class Stack:
     ``database_urls`` maps a service name to its ``DATABASE_URL`` (unset: the
     service's SQLite file). ``env`` is added to every service's environment;
     ``service_env`` to one service's. ``log_dir`` collects one log per service
-    (None: inherit this process's stdout/stderr).
+    (None: inherit this process's stdout/stderr). ``one_address`` (the default, for
+    tests and measurements) lifts cart_service's per-address limits: every client here is
+    127.0.0.1 (``MANY_SHOPPERS_ONE_ADDRESS``); ``make run`` keeps the shipped limits.
     """
 
     ports: dict[str, int] = field(default_factory=lambda: {n: s.port for n, s in SERVICES.items()})
@@ -96,6 +105,7 @@ class Stack:
     log_dir: Path | None = None
     only: tuple[str, ...] = tuple(SERVICES)
     reconciler: bool = False
+    one_address: bool = True
     # A service run from another folder (a copy), by name; the others run from the repo.
     service_dirs: dict[str, Path] = field(default_factory=dict)
     host: str = "127.0.0.1"
@@ -115,6 +125,7 @@ class Stack:
             "BIND": f"{self.host}:{self.ports[name]}",
             "DISCOUNT_SERVICE_URL": self.url("discount"),
             "PAYMENT_SERVICE_URL": self.url("payment"),
+            **(MANY_SHOPPERS_ONE_ADDRESS if self.one_address and name == "cart" else {}),
             **self.env,
             **self.service_env.get(name, {}),
         }
@@ -262,7 +273,7 @@ def _say(*args, file=None) -> None:
 
 
 def run_forever(ports: dict[str, int] | None = None, sqlite_dir: Path | None = None) -> int:
-    stack = Stack(reconciler=True)
+    stack = Stack(reconciler=True, one_address=False)
     stack.ports.update(ports or {})
     if sqlite_dir:
         sqlite_dir.mkdir(parents=True, exist_ok=True)

@@ -8,5 +8,6 @@ TOKENS = {
         "DISCOUNT_SERVICE_TOKEN", "dev-discount-service-token"
     ),
     "PAYMENT_SERVICE_TOKEN": os.environ.get("PAYMENT_SERVICE_TOKEN", "dev-payment-service-token"),
+    "PAYMENT_LEDGER_TOKEN": os.environ.get("PAYMENT_LEDGER_TOKEN", "dev-payment-ledger-token"),
     "CART_ADMIN_TOKEN": os.environ.get("CART_ADMIN_TOKEN", "dev-cart-admin-token"),
 }

@@ -18,13 +18,25 @@ globals().update(
 )
 
 PAYMENT_SERVICE_TOKEN = env_token("PAYMENT_SERVICE_TOKEN")
-API_TOKENS = {"service": PAYMENT_SERVICE_TOKEN}
+# The ledger (an operator's or accounting's client) reads payments and refunds, never moves money.
+PAYMENT_LEDGER_TOKEN = env_token("PAYMENT_LEDGER_TOKEN")
+API_TOKENS = {"service": PAYMENT_SERVICE_TOKEN, "ledger": PAYMENT_LEDGER_TOKEN}
 
 try:
     # An amount strictly below the limit is approved; at or above it is declined.
     PAYMENT_APPROVAL_LIMIT = parse_money(os.environ.get("PAYMENT_APPROVAL_LIMIT", "20.00"))
 except MoneyError as exc:
     raise ImproperlyConfigured(f"PAYMENT_APPROVAL_LIMIT: {exc}") from exc
+
+try:
+    # The stand-in processor declines a refund of exactly this amount (status failed, nothing
+    # given back): a deterministic failing refund for consumers' tests, as the approval
+    # limit is for declined payments.
+    PAYMENT_REFUND_FAILING_AMOUNT = parse_money(
+        os.environ.get("PAYMENT_REFUND_FAILING_AMOUNT", "13.13")
+    )
+except MoneyError as exc:
+    raise ImproperlyConfigured(f"PAYMENT_REFUND_FAILING_AMOUNT: {exc}") from exc
 
 # A claim on an Idempotency-Key left in progress longer than this (seconds) is taken to
 # be abandoned by a crashed process and may be taken over; see README "Idempotency".

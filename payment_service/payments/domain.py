@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from payments.models import Payment
+from payments.models import Payment, Refund
 from servicekit.money import format_money
 
 # -- approval: a card with a fixed balance ------------------------------------------------
@@ -29,6 +29,20 @@ def payment_outcome(*, amount: Decimal, limit: Decimal) -> Outcome:
     return Outcome(Payment.Status.DECLINED, Payment.DeclineCode.INSUFFICIENT_FUNDS)
 
 
+@dataclass(frozen=True)
+class RefundOutcome:
+    status: str
+    failure_code: str | None
+
+
+def refund_outcome(*, amount: Decimal, failing: Decimal) -> RefundOutcome:
+    """The stand-in processor refuses to give back exactly ``failing``: a refund that
+    fails, deterministically, so consumers can test it (PAYMENT_REFUND_FAILING_AMOUNT)."""
+    if amount == failing:
+        return RefundOutcome(Refund.Status.FAILED, Refund.FailureCode.REFUND_DECLINED)
+    return RefundOutcome(Refund.Status.SUCCEEDED, None)
+
+
 # -- idempotency ------------------------------------------------------------------------
 
 KEY_MAX_LENGTH = 255
@@ -38,6 +52,26 @@ def request_fingerprint(*, reference: str, amount: Decimal, currency: str) -> st
     """SHA-256 of the canonical validated body: "10", 10 and "10.00" are the same request."""
     canonical = json.dumps(
         {"amount": format_money(amount), "currency": currency, "reference": reference},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def refund_fingerprint(
+    *, payment_id: object, amount: Decimal | None, currency: str | None, reason: str
+) -> str:
+    """SHA-256 of a refund request: the payment, and the validated body as sent (an amount
+    left out, meaning "all that is left", is another request than that amount given)."""
+    canonical = json.dumps(
+        {
+            "operation": "refund",
+            "payment": str(payment_id),
+            "amount": None if amount is None else format_money(amount),
+            "currency": currency,
+            "reason": reason,
+        },
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=True,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from payments.errors import PaymentNotFound
-from payments.models import Payment
+from payments.errors import PaymentNotFound, RefundNotFound
+from payments.models import Payment, Refund
 from servicekit.ids import parse_uuid
 
 
@@ -26,3 +26,16 @@ def payment_list(*, reference: str | None = None) -> QuerySet[Payment]:
     if reference is not None:
         payments = payments.filter(reference=reference)
     return payments
+
+
+def refund_list(*, payment: Payment) -> QuerySet[Refund]:
+    """The payment's refunds, oldest first."""
+    return payment.refunds.select_related("payment").order_by("created_at", "id")
+
+
+def refund_get(*, payment: Payment, refund_id: str) -> Refund:
+    pk = parse_uuid(refund_id)
+    refund = refund_list(payment=payment).filter(pk=pk).first() if pk else None
+    if refund is None:
+        raise RefundNotFound()
+    return refund

@@ -10,9 +10,9 @@ from rest_framework.renderers import JSONRenderer
 
 from payments.domain import KEY_MAX_LENGTH
 from payments.errors import IdempotencyKeyMissing
-from payments.models import Payment
+from payments.models import Payment, Refund
 from servicekit.drf import FieldsOnceMixin, InputFieldsOnceMixin
-from servicekit.fields import CurrencyField, MoneyField
+from servicekit.fields import CurrencyField, MoneyField, StrictCharField
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Visible ASCII with inner spaces: what HTTP header values carry safely, stored as-is.
@@ -27,10 +27,50 @@ class PaymentCreateIn(InputFieldsOnceMixin, serializers.Serializer):
 
 class PaymentOut(FieldsOnceMixin, serializers.ModelSerializer):
     amount = MoneyField()
+    amount_refunded = MoneyField()
+    refund_status = serializers.ChoiceField(choices=["none", "partial", "full"])
 
     class Meta:
         model = Payment
-        fields = ["id", "reference", "amount", "currency", "status", "decline_code", "created_at"]
+        fields = [
+            "id",
+            "reference",
+            "amount",
+            "currency",
+            "status",
+            "decline_code",
+            "amount_refunded",
+            "refund_status",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RefundCreateIn(serializers.Serializer):
+    # Left out: all that is left of the payment.
+    amount = MoneyField(required=False, min_value=Decimal("0"), exclusive_min=True)
+    # Left out: the payment's; another currency is refused (422), never converted.
+    currency = CurrencyField(required=False)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class RefundOut(serializers.ModelSerializer):
+    payment_id = serializers.UUIDField()
+    amount = MoneyField()
+    currency = serializers.CharField(source="payment.currency")
+
+    class Meta:
+        model = Refund
+        fields = [
+            "id",
+            "payment_id",
+            "amount",
+            "currency",
+            "reason",
+            "status",
+            "failure_code",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -41,6 +81,11 @@ class PaymentListQueryIn(serializers.Serializer):
 def render_payment(payment: Payment) -> bytes:
     """The exact bytes of a payment response: stored once, replayed byte for byte."""
     return JSONRenderer().render(PaymentOut(payment).data)
+
+
+def render_refund(refund: Refund) -> bytes:
+    """The exact bytes of a refund response: stored once, replayed byte for byte."""
+    return JSONRenderer().render(RefundOut(refund).data)
 
 
 def idempotency_key_from(headers) -> str:

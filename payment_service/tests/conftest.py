@@ -16,3 +16,11 @@ def service() -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {settings.PAYMENT_SERVICE_TOKEN}")
     return client
+
+
+@pytest.fixture
+def ledger() -> APIClient:
+    """A client presenting the ledger's token: it reads payments and refunds."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {settings.PAYMENT_LEDGER_TOKEN}")
+    return client

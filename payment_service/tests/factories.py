@@ -29,6 +29,7 @@ class InProgressKeyFactory(factory.django.DjangoModelFactory):
     class Params:
         body = factory.Dict({"reference": "cart:1", "amount": Decimal("10.00"), "currency": "USD"})
 
+    caller = "service"  # the role of PAYMENT_SERVICE_TOKEN
     key = factory.Sequence(lambda n: f"key-{n}")
     fingerprint = factory.LazyAttribute(lambda o: request_fingerprint(**o.body))
     state = IdempotencyKey.State.IN_PROGRESS

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +37,7 @@ from django.views.decorators.http import require_POST
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from servicekit.fields import MoneyField, StrictBooleanField, StrictIntegerField
 from servicekit.views import problem_json
 
 logger = logging.getLogger(__name__)
@@ -144,3 +146,32 @@ def _first_error(errors: Any, name: str = "") -> str:
     if errors and not isinstance(errors[0], str):  # a list of nested serializers' errors
         return _first_error(dict(enumerate(errors)), name)
     return f"Param {name!r}: {errors[0]}" if name else f"Bad params: {errors[0]}"
+
+
+# Fields for state params, which arrive as JSON and are often written as strings by the
+# consumer's test (pact params are free-form): each also takes its value as a string.
+
+
+class StateBooleanField(StrictBooleanField):
+    """true or false, also written as a string ("true", "False")."""
+
+    def to_internal_value(self, data) -> bool:
+        if isinstance(data, str) and data.lower() in ("true", "false"):
+            data = data.lower() == "true"
+        return super().to_internal_value(data)
+
+
+class StateCountField(StrictIntegerField):
+    """A non-negative integer up to ``max_value``, also written as digits ("3")."""
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, str) and data.strip().isdigit():
+            data = int(data)
+        return super().to_internal_value(data)
+
+
+class StateMoneyField(MoneyField):
+    """Also a JSON number with a fraction: the endpoint parses JSON with plain floats."""
+
+    def to_internal_value(self, data) -> Decimal:
+        return super().to_internal_value(Decimal(repr(data)) if isinstance(data, float) else data)

@@ -23,7 +23,9 @@ DEV_TOKENS = {
     "DISCOUNT_ADMIN_TOKEN": "dev-admin-token",
     "DISCOUNT_SERVICE_TOKEN": "dev-discount-service-token",
     "PAYMENT_SERVICE_TOKEN": "dev-payment-service-token",
+    "PAYMENT_LEDGER_TOKEN": "dev-payment-ledger-token",
     "CART_ADMIN_TOKEN": "dev-cart-admin-token",
+    "CATALOG_ADMIN_TOKEN": "dev-catalog-admin-token",
 }
 
 

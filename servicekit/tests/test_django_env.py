@@ -7,7 +7,7 @@ import pytest
 from servicekit.testing import run_manage
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ["discount_service", "payment_service", "cart_service"]
+SERVICES = ["discount_service", "payment_service", "cart_service", "catalog_service"]
 
 
 def manage(service: str, *args: str, **env: str | None):

@@ -1,8 +1,16 @@
+from decimal import Decimal
+
 import pytest
 from rest_framework import serializers
 
 from servicekit.fields import StrictIntegerField
-from servicekit.provider_states import StateError, validated
+from servicekit.provider_states import (
+    StateBooleanField,
+    StateCountField,
+    StateError,
+    StateMoneyField,
+    validated,
+)
 
 
 class LineIn(serializers.Serializer):
@@ -41,3 +49,38 @@ def test_a_bad_param_is_a_state_error_naming_it(params, message):
         validated(OrderIn, params)
 
     assert str(raised.value).startswith(message)
+
+
+class FlagsIn(serializers.Serializer):
+    on = StateBooleanField(default=True)
+    count = StateCountField(min_value=0, max_value=10, default=0)
+    price = StateMoneyField(default=Decimal("1.00"))
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"on": "False", "count": "3", "price": 7.5}, (False, 3, Decimal("7.50"))),
+        ({"on": True, "count": 10, "price": "0.99"}, (True, 10, Decimal("0.99"))),
+    ],
+)
+def test_state_fields_also_take_their_values_written_as_strings_or_floats(params, expected):
+    data = validated(FlagsIn, params)
+
+    assert (data["on"], data["count"], data["price"]) == expected
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"on": "maybe"},
+        {"on": 1},
+        {"count": "11"},
+        {"count": "-1"},
+        {"count": 2.5},
+        {"price": 1.005},
+    ],
+)
+def test_state_fields_still_refuse_what_is_not_their_kind(params):
+    with pytest.raises(StateError, match=f"Param '{next(iter(params))}'"):
+        validated(FlagsIn, params)

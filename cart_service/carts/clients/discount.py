@@ -11,6 +11,7 @@ from carts import errors
 from carts.clients.http import ProviderClient, error_code
 from carts.clients.replies import Money, Reply, Text, Timestamp
 from carts.clients.wiring import shared_client
+from servicekit.codes import is_valid_code
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +34,16 @@ class DiscountClient(ProviderClient):
     provider = "discount_service"
     unavailable = errors.DiscountServiceUnavailable
 
+    def code_url(self, code: str, *more: str) -> str:
+        """The URL of a discount's resource. A code that cannot exist is never put in a URL
+        (".", ".." or "A/B" would name another path): it is simply not found."""
+        if not is_valid_code(code):
+            raise errors.DiscountNotFound(f"No discount has the code {code[:64]!r}.")
+        return self.url("api", "discounts", code, *more)
+
     def get(self, code: str) -> Discount:
         """The discount with this code (any status); DiscountNotFound if none."""
-        response = self.request("GET", self.url("api", "discounts", code), idempotent=True)
+        response = self.request("GET", self.code_url(code), idempotent=True)
         if response.status_code == 200:
             return self.reply(Discount, response)
         self._refuse(response)
@@ -44,7 +52,7 @@ class DiscountClient(ProviderClient):
         """Hold one use of the discount for the cart; idempotent per cart (201, then 200)."""
         response = self.request(
             "POST",
-            self.url("api", "discounts", code, "redemptions"),
+            self.code_url(code, "redemptions"),
             json_body={"cart_id": str(cart_id)},
             idempotent=True,  # by contract: one redemption per cart
         )
@@ -54,9 +62,11 @@ class DiscountClient(ProviderClient):
 
     def release(self, code: str, cart_id: str) -> None:
         """Give the cart's use back; idempotent (204 also when nothing was held)."""
+        if not is_valid_code(code):
+            return  # no such discount can exist, so nothing is held
         response = self.request(
             "DELETE",
-            self.url("api", "discounts", code, "redemptions", str(cart_id)),
+            self.code_url(code, "redemptions", str(cart_id)),
             idempotent=True,
         )
         if response.status_code in (200, 204):

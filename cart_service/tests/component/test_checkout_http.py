@@ -73,7 +73,7 @@ def test_checkout_redeems_charges_and_propagates_the_request_id(anon, cart, mock
         "amount": "13.50",
         "currency": "USD",
     }
-    assert charge_call.request.headers["Idempotency-Key"] == f"cart-{cart.id}-attempt-1"
+    assert charge_call.request.headers["Idempotency-Key"] == cart.attempt_key(1)
     assert charge_call.request.headers["Authorization"] == "Bearer dev-payment-service-token"
     assert {c.request.headers["X-Request-ID"] for c in mocked.calls} == {"checkout-42"}
 
@@ -113,7 +113,7 @@ def test_payment_failure_answers_503_keeps_the_attempt_and_the_retry_charges_onc
     assert response.status_code == 200
     assert response.json()["payment_status"] == "paid"
     charges = [c for c in mocked.calls if c.request.url == PAYMENTS]
-    assert {c.request.headers["Idempotency-Key"] for c in charges} == {f"cart-{cart.id}-attempt-1"}
+    assert {c.request.headers["Idempotency-Key"] for c in charges} == {cart.attempt_key(1)}
     assert {c.request.body for c in charges} == {charges[0].request.body}
 
 

@@ -1,12 +1,13 @@
 """Concurrent checkouts of one cart on PostgreSQL: truly parallel connections."""
 
 import functools
+import time
 from decimal import Decimal
 
 import pytest
 
 from carts import checkout, services
-from carts.models import Cart
+from carts.models import Cart, OwedRelease
 from servicekit.testing import run_together
 from tests.factories import CartFactory, CartItemFactory
 from tests.fakes import FakeDiscountClient, FakePaymentClient
@@ -72,9 +73,7 @@ def test_concurrent_checkouts_of_a_declined_cart_never_reuse_a_key():
     # the provider, under its own key.
     assert set(results) == {"failed"}
     attempts = Cart.objects.get(pk=cart.pk).checkout_attempt
-    assert sorted(set(payments.keys)) == sorted(
-        f"cart-{cart.id}-attempt-{n}" for n in range(1, attempts + 1)
-    )
+    assert sorted(set(payments.keys)) == sorted(cart.attempt_key(n) for n in range(1, attempts + 1))
     assert len(payments.payments) == attempts
 
 
@@ -102,3 +101,49 @@ def test_edits_racing_a_checkout_never_change_the_charged_amount():
     # whatever the interleaving, the charge equals the cart's total at the moment it froze
     assert payments.calls[0]["amount"] == cart.totals().total
     assert set(results) <= {"paid", "edited", "CartNotEditable"}
+
+
+class SlowRedeem(FakeDiscountClient):
+    """A discount_service that takes a moment to answer a redeem: a shopper's other request
+    (here, removing the only item) lands meanwhile on most rounds."""
+
+    def redeem(self, code, cart_id):
+        time.sleep(0.02)
+        return super().redeem(code, cart_id)
+
+
+def test_a_checkout_raced_by_removing_the_only_item_never_leaves_a_use_held():
+    # Issue 23: a checkout and a removal of the cart's only item sent at the same moment.
+    # Whatever the interleaving, discount_service holds a use only for a cart that is paid;
+    # a checkout that ends without a charge gives back the use its redeem took.
+    discounts = SlowRedeem()
+    discounts.add("SAVE10", "percent", "10.00")
+    payments = FakePaymentClient()
+    outcomes = []
+    for _ in range(10):
+        cart = CartFactory(percent_discount=True)
+        item = CartItemFactory(cart=cart, unit_price=Decimal("7.50"), quantity=2)
+
+        def check_out(cart=cart):
+            return checkout.cart_checkout(
+                cart_id=cart.id, discount_client=discounts, payment_client=payments
+            ).payment_status
+
+        def remove(cart=cart, item=item):
+            return services.cart_item_remove(cart_id=cart.id, item_id=item.id).payment_status
+
+        done, removed = run_together([check_out, remove])
+        outcomes.append((_name(done), _name(removed)))
+        cart = Cart.objects.get(pk=cart.pk)
+        held = ("SAVE10", str(cart.id)) in discounts.redemptions
+        assert held == (cart.payment_status == "paid"), (outcomes[-1], cart.redemption_held)
+        assert not cart.releases_owed
+        assert not OwedRelease.objects.filter(cart=cart).exists()
+    # Each outcome is one a shopper can act on: paid (the removal came too late: 409), or
+    # the cart emptied first (422 cart_empty, nothing charged).
+    assert set(outcomes) <= {("paid", "CartNotEditable"), ("CartEmpty", "pending")}
+    assert len(payments.payments) == sum(1 for done, _ in outcomes if done == "paid")
+
+
+def _name(result):
+    return type(result).__name__ if isinstance(result, Exception) else result

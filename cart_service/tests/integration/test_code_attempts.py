@@ -116,3 +116,34 @@ def test_unicode_look_alikes_never_find_an_ascii_code(anon, mocked, code):
 
     assert_problem(response, 422, "discount_not_found")
     assert not any(c.request.url.startswith(f"{DISCOUNTS}/SAVE10/") for c in mocked.calls)
+
+
+def test_a_throttled_cart_is_counted_however_its_id_is_spelled(anon, mocked, limits):
+    # Found from outside: the per-cart count was keyed on the path's spelling of the id.
+    cart = CartFactory()
+    for n in range(3):
+        assert_problem(attempt(anon, cart, f"GUESS{n}"), 422, "discount_not_found")
+
+    spellings = (cart.id.hex, f"{{{cart.id}}}", f"urn:uuid:{cart.id}", str(cart.id).upper())
+    for n, spelling in enumerate(spellings):
+        response = anon.put(
+            f"/api/carts/{spelling}/discount/",
+            {"code": f"OTHER{n}"},
+            format="json",
+            REMOTE_ADDR=f"127.0.1.{n}",
+        )
+        assert_problem(response, 429, "throttled")
+
+
+@pytest.mark.parametrize("code", [".", "..", "A/B", "a b", "%2e%2e", "../../api", "x" * 40])
+def test_a_code_that_cannot_exist_is_not_found_without_asking_and_counted(
+    anon, mocked, limits, code
+):
+    # Found from outside: "." and ".." became dot-segments and "A/B" extra path segments in
+    # the call to discount_service; the shopper got 503 and the attempt was not counted.
+    cart = CartFactory()
+    for _ in range(3):
+        assert_problem(attempt(anon, cart, code), 422, "discount_not_found")
+
+    assert_problem(attempt(anon, cart, "SAVE10"), 429, "throttled")
+    assert len(mocked.calls) == 0  # discount_service was never asked

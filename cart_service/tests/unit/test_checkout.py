@@ -1,12 +1,14 @@
 """Checkout decisions (checkout.cart_checkout) with hand-written fake providers."""
 
+import re
 from decimal import Decimal
 
 import pytest
 
-from carts import services
+from carts import releases, selectors, services
 from carts.checkout import cart_checkout
 from carts.errors import (
+    DISCOUNT_STATUS_REFUSALS,
     CartEmpty,
     CartNotEditable,
     DiscountExpired,
@@ -37,7 +39,7 @@ def test_checkout_charges_the_total_and_marks_the_cart_paid(discounts, payments)
             "reference": f"cart:{cart.id}",
             "amount": Decimal("15.00"),
             "currency": "USD",
-            "idempotency_key": f"cart-{cart.id}-attempt-1",
+            "idempotency_key": cart.attempt_key(1),
         }
     ]
     assert result.last_payment_status == "succeeded"
@@ -131,7 +133,7 @@ def test_failed_cart_can_be_edited_and_checked_out_again_as_a_new_attempt(discou
     result = checkout(cart, discounts, payments)
 
     assert result.payment_status == "paid"
-    assert payments.keys == [f"cart-{cart.id}-attempt-1", f"cart-{cart.id}-attempt-2"]
+    assert payments.keys == [cart.attempt_key(1), cart.attempt_key(2)]
     assert [c["amount"] for c in payments.calls] == [Decimal("25.00"), Decimal("1.00")]
 
 
@@ -159,10 +161,10 @@ def test_next_checkout_finishes_the_same_attempt_with_the_same_key(discounts, pa
     result = checkout(cart, discounts, payments)
 
     assert result.payment_status == "paid"
-    assert payments.keys == [f"cart-{cart.id}-attempt-1"] * 2
+    assert payments.keys == [cart.attempt_key(1)] * 2
     assert [c["amount"] for c in payments.calls] == [Decimal("13.50")] * 2
     assert len(payments.payments) == 1  # charged once
-    assert result.last_payment_id == payments.payments[f"cart-{cart.id}-attempt-1"].id
+    assert result.last_payment_id == payments.payments[cart.attempt_key(1)].id
 
 
 def test_payment_service_down_leaves_the_cart_pending_and_uncharged(discounts, payments):
@@ -303,7 +305,7 @@ def test_a_refused_charge_fails_the_attempt_and_the_cart_can_be_checked_out_agai
     assert "ERROR" in caplog.text
     result = checkout(cart, discounts, payments)
     assert result.payment_status == "paid"
-    assert payments.keys == [f"cart-{cart.id}-attempt-1", f"cart-{cart.id}-attempt-2"]
+    assert payments.keys == [cart.attempt_key(1), cart.attempt_key(2)]
 
 
 def test_a_payment_that_disagrees_with_the_cart_is_not_taken_as_paid(discounts, payments):
@@ -412,14 +414,14 @@ def test_a_use_owed_again_while_its_release_is_in_flight_is_released_again(disco
                     code=code, cart_id=cart_id, created_at=datetime.now(UTC)
                 )
                 with transaction.atomic():
-                    services.owe_release_of(services.lock_cart(cart_id), code)
+                    releases.owe_release_of(selectors.cart_locked(cart_id=cart_id), code)
 
     provider = RedeemLandsAfterTheRelease()
     cart = cart_with("15.00", percent_discount=True)
     Cart.objects.filter(pk=cart.pk).update(discount_code="OTHER", releases_owed=True)
     OwedRelease.objects.create(cart=cart, code="SAVE10")  # owed by the apply of OTHER
 
-    released, still_owed = services.releases_give_back(cart_id=cart.id, discount_client=provider)
+    released, still_owed = releases.releases_give_back(cart_id=cart.id, discount_client=provider)
 
     assert (released, still_owed) == (1, 0)
     assert provider.count("release") == 2
@@ -449,3 +451,107 @@ def test_a_code_replaced_at_every_redeem_ends_409_with_nothing_charged_or_held(p
     assert provider.redemptions == {}  # every use redeemed meanwhile was given back
     assert not OwedRelease.objects.filter(cart=cart).exists()
     assert Cart.objects.get(pk=cart.pk).payment_status == "pending"
+
+
+# -- issue 23: no use of a code is held by a cart that is not being checked out or paid ------
+
+
+class ItemsRemovedWhileRedeeming(FakeDiscountClient):
+    """discount_service answers the redeem after the shopper emptied the cart meanwhile."""
+
+    def redeem(self, code, cart_id):
+        redemption = super().redeem(code, cart_id)
+        for item in list(Cart.objects.get(pk=cart_id).items.all()):
+            services.cart_item_remove(cart_id=cart_id, item_id=item.id)
+        return redemption
+
+
+def test_items_removed_while_the_code_was_redeemed_give_the_use_back(payments):
+    discounts = ItemsRemovedWhileRedeeming()
+    discounts.add("SAVE10", "percent", "10.00")
+    cart = cart_with("15.00", percent_discount=True)
+
+    with pytest.raises(CartEmpty):
+        checkout(cart, discounts, payments)
+
+    # The checkout ended without a charge: the use its redeem took is given back at once,
+    # so an editable cart cannot keep it to spend later.
+    assert discounts.redemptions == {}
+    cart.refresh_from_db()
+    assert not cart.redemption_held
+    assert not cart.releases_owed
+    assert not OwedRelease.objects.exists()
+    assert payments.calls == []
+
+
+def test_items_removed_while_redeeming_with_discount_service_gone_leave_the_use_owed(payments):
+    discounts = ItemsRemovedWhileRedeeming()
+    discounts.add("SAVE10", "percent", "10.00")
+    discounts.release_outages = 1
+    cart = cart_with("15.00", percent_discount=True)
+
+    with pytest.raises(CartEmpty):
+        checkout(cart, discounts, payments)
+
+    cart.refresh_from_db()
+    assert (cart.redemption_held, cart.releases_owed) == (False, True)
+    assert list(OwedRelease.objects.values_list("code", flat=True)) == ["SAVE10"]
+
+
+@pytest.mark.parametrize("status", ["inactive", "expired", "scheduled"])
+def test_a_use_held_from_before_the_code_was_switched_off_is_refused_and_given_back(
+    discounts, payments, status
+):
+    # A checkout stopped at the redeem step (its answer lost): the use is held and the
+    # cart editable. Then the shop switches the code off, ends it or moves its start.
+    discounts.lost_redeems = 1
+    cart = cart_with("15.00", percent_discount=True)
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+    assert ("SAVE10", str(cart.id)) in discounts.redemptions
+    discounts.add("SAVE10", "percent", "10.00", status=status)
+
+    with pytest.raises(DISCOUNT_STATUS_REFUSALS[status]):
+        checkout(cart, discounts, payments)
+
+    assert payments.calls == []
+    assert discounts.redemptions == {}  # given back in the same step
+    cart.refresh_from_db()
+    assert not cart.redemption_held
+    assert not cart.releases_owed
+
+
+def test_a_held_use_of_an_exhausted_code_is_still_the_carts(discounts, payments):
+    discounts.lost_redeems = 1
+    cart = cart_with("15.00", percent_discount=True)
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+    discounts.add("SAVE10", "percent", "10.00", status="exhausted")  # by this very use
+
+    result = checkout(cart, discounts, payments)
+
+    assert result.payment_status == "paid"
+    assert payments.calls[0]["amount"] == Decimal("13.50")
+
+
+def test_payment_keys_are_not_guessable_from_the_carts_id(discounts, payments):
+    # Issue 23: cart-<id>-attempt-<n> let any holder of a payment token take a cart's next
+    # key first; each cart's keys now end with a 128-bit secret of its own.
+    cart, other = cart_with("15.00"), cart_with("15.00")
+
+    checkout(cart, discounts, payments)
+
+    key = payments.keys[0]
+    prefix, secret = key.rsplit("-", 1)
+    assert prefix == f"cart-{cart.id}-attempt-1"
+    assert re.fullmatch(r"[0-9a-f]{32}", secret)
+    assert secret != Cart.objects.get(pk=other.pk).payment_key_secret
+
+
+def test_a_cart_made_before_key_secrets_keeps_the_keys_it_was_charged_under(payments):
+    cart = cart_with("15.00")
+    Cart.objects.filter(pk=cart.pk).update(payment_key_secret="")  # as migration 0007 left it
+
+    checkout(cart, FakeDiscountClient(), payments)
+
+    assert payments.keys == [f"cart-{cart.id}-attempt-1"]

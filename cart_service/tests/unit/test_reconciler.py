@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from carts import services
+from carts import releases, services
 from carts.checkout import cart_checkout
 from carts.errors import DiscountServiceUnavailable, PaymentMismatch, PaymentServiceUnavailable
 from carts.models import Cart, OwedRelease
@@ -43,7 +43,7 @@ def test_a_charge_whose_answer_was_lost_ends_paid_with_its_payment(discounts, pa
     assert paid.payment_status == "paid"
     assert paid.last_payment_id == payments.charged[0].id
     assert len(payments.charged) == 1
-    assert set(payments.keys) == {f"cart-{cart.id}-attempt-1"}
+    assert set(payments.keys) == {cart.attempt_key(1)}
     assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}  # the paid cart keeps it
     assert done["settled_paid"] == 1
 
@@ -127,6 +127,31 @@ def test_a_use_held_by_a_checkout_that_stopped_at_the_redeem_step_is_given_back(
     assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
 
 
+def test_editing_a_cart_stopped_at_the_redeem_step_does_not_move_the_reconcilers_clock(
+    discounts, payments
+):
+    # Found from outside (issue 23): an item added and removed every 20 s kept a staged use
+    # for good, the clock being the cart's last change. The clock is when the redeem was sent.
+    cart = cart_with("15.00", percent_discount=True)
+    discounts.lost_redeems = 1
+    with pytest.raises(DiscountServiceUnavailable):
+        checkout(cart, discounts, payments)
+    sent = Cart.objects.get(pk=cart.pk).redemption_held_at
+    assert sent is not None
+
+    later = sent + timedelta(seconds=61)  # past CART_RECONCILE_AFTER since the redeem
+    added = services.cart_item_add(
+        cart_id=cart.id, sku="X", name="x", unit_price=Decimal("1.00"), quantity=1
+    )
+    services.cart_item_remove(cart_id=cart.id, item_id=added.lines[-1].id)
+    Cart.objects.filter(pk=cart.pk).update(updated_at=later - timedelta(seconds=1))  # just now
+    done = reconcile_pass(discount_client=discounts, payment_client=payments, now=later)
+
+    assert (done["uses_owed"], done["released"]) == (1, 1)
+    assert discounts.redemptions == {}
+    assert Cart.objects.get(pk=cart.pk).redemption_held_at == sent  # edits did not move it
+
+
 def test_a_use_given_back_while_a_returning_checkout_redeemed_is_redeemed_again(
     discounts, payments
 ):
@@ -169,7 +194,7 @@ def test_a_checkout_leaves_a_release_a_reconciler_is_giving_back_to_it(discounts
     discounts.redemptions[("SAVE10", str(cart.id))] = "held"
     with transaction.atomic():
         locked = Cart.objects.select_for_update().get(pk=cart.pk)
-        services.owe_release(locked, "SAVE10")
+        releases.owe_release(locked, "SAVE10")
         locked.save(update_fields=["releases_owed", "redemption_held"])
     # a reconciler's claim, as its pass takes it before calling discount_service
     OwedRelease.objects.update(claimed_until=timezone.now() + timedelta(seconds=30))
@@ -192,11 +217,11 @@ def test_a_release_that_fails_is_left_unclaimed_for_the_next_releaser(discounts,
     cart = cart_with("15.00", percent_discount=True)
     with transaction.atomic():
         locked = Cart.objects.select_for_update().get(pk=cart.pk)
-        services.owe_release(locked, "SAVE10")
+        releases.owe_release(locked, "SAVE10")
         locked.save(update_fields=["releases_owed", "redemption_held"])
     discounts.release_outages = 1
 
-    assert services.releases_give_back(cart_id=cart.pk, discount_client=discounts) == (0, 1)
+    assert releases.releases_give_back(cart_id=cart.pk, discount_client=discounts) == (0, 1)
 
     assert OwedRelease.objects.get().claimed_until is None
     assert a_pass(discounts, payments)["released"] == 1

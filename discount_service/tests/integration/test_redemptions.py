@@ -68,13 +68,30 @@ def test_a_cart_keeps_its_redemption_after_the_discount_is_exhausted(service):
     assert again.json() == first.json()
 
 
-def test_a_cart_keeps_its_redemption_after_the_discount_expired(service):
-    discount = DiscountFactory(code="SAVE10")
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"ends_at": timezone.now() - timedelta(seconds=1)}, "discount_expired"),
+        ({"is_active": False}, "discount_inactive"),
+        (
+            {"starts_at": timezone.now() + timedelta(days=1), "ends_at": None},
+            "discount_not_started",
+        ),
+    ],
+)
+def test_a_held_use_is_not_granted_again_once_the_discount_is_unusable(service, change, code):
+    # A cart that staged a use must not spend it after the shop switched the code off.
+    discount = DiscountFactory(code="SAVE10", starts_at=timezone.now() - timedelta(days=2))
     cart_id = uuid.uuid4()
     redeem(service, "SAVE10", cart_id)
-    Discount.objects.filter(pk=discount.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    Discount.objects.filter(pk=discount.pk).update(**change)
 
-    assert redeem(service, "SAVE10", cart_id).status_code == 200
+    assert_problem(redeem(service, "SAVE10", cart_id), 422, code)
+    # The use stays counted until the cart gives it back (it may belong to a checkout
+    # attempt that began while the code was usable); releasing it works as ever.
+    assert times_redeemed() == 1
+    assert release(service, "SAVE10", cart_id).status_code == 204
+    assert times_redeemed() == 0
 
 
 @pytest.mark.parametrize(

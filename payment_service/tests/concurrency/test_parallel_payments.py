@@ -9,9 +9,9 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from payments.models import IdempotencyKey, Payment
+from payments.models import IdempotencyKey, Payment, Refund
 from servicekit.testing import run_together
-from tests.factories import InProgressKeyFactory
+from tests.factories import InProgressKeyFactory, PaymentFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 20
@@ -101,3 +101,46 @@ def test_abandoned_claim_taken_over_in_parallel_charges_once():
     assert {r.content for r in created} == {created[0].content}
     assert all(r.status_code in (201, 409) for r in responses)
     assert IdempotencyKey.objects.get().state == "completed"
+
+
+def test_refunds_racing_for_the_last_of_a_payment_give_it_back_once():
+    # 10.00 of 15.00 already given back: every thread asks for the last 5.00, each under
+    # its own key. One refund is made; every other answer is the documented 422.
+    payment = PaymentFactory(amount=Decimal("15.00"), amount_refunded=Decimal("10.00"))
+
+    responses = in_parallel(
+        lambda client, i: client.post(
+            f"/api/payments/{payment.id}/refunds/",
+            {"amount": "5.00"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"last-five-{i}",
+        )
+    )
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [422] * (THREADS - 1), statuses
+    assert {r.json()["code"] for r in responses if r.status_code == 422} == {
+        "refund_exceeds_remaining"
+    }
+    assert Payment.objects.get(pk=payment.pk).amount_refunded == Decimal("15.00")
+    assert Refund.objects.filter(payment=payment).count() == 1
+
+
+def test_one_refund_sent_by_every_thread_under_one_key_is_made_once():
+    payment = PaymentFactory(amount=Decimal("15.00"))
+
+    responses = in_parallel(
+        lambda client, i: client.post(
+            f"/api/payments/{payment.id}/refunds/",
+            {"amount": "4.00"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="one-refund",
+        )
+    )
+
+    assert {r.status_code for r in responses} <= {201, 409}
+    created = [r for r in responses if r.status_code == 201]
+    assert created
+    assert {r.content for r in created} == {created[0].content}
+    assert Refund.objects.filter(payment=payment).count() == 1
+    assert Payment.objects.get(pk=payment.pk).amount_refunded == Decimal("4.00")

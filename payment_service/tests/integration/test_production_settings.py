@@ -13,6 +13,7 @@ PRODUCTION = {
     "SECRET_KEY": "p7Yq2x9KfL0s8RvZ3mWc5TnB1dHj6GkQ4aEuXoIyPrSlVwNz-_+=",
     "ALLOWED_HOSTS": "payments.internal",
     "PAYMENT_SERVICE_TOKEN": "a-real-payment-service-token-1234",
+    "PAYMENT_LEDGER_TOKEN": "a-real-payment-ledger-token-56789",
 }
 
 
@@ -37,6 +38,9 @@ def test_production_settings_pass_check_deploy():
         ({"PAYMENT_SERVICE_TOKEN": None}, "PAYMENT_SERVICE_TOKEN must be set in production"),
         ({"PAYMENT_SERVICE_TOKEN": "dev-payment-service-token"}, "is a development token"),
         ({"PAYMENT_SERVICE_TOKEN": "short-token"}, "at least 16 characters"),
+        ({"PAYMENT_LEDGER_TOKEN": None}, "PAYMENT_LEDGER_TOKEN must be set in production"),
+        ({"PAYMENT_LEDGER_TOKEN": "dev-payment-ledger-token"}, "is a development token"),
+        ({"PAYMENT_REFUND_FAILING_AMOUNT": "1.001"}, "PAYMENT_REFUND_FAILING_AMOUNT"),
         ({"PACT_PROVIDER_STATES": "1"}, "PACT_PROVIDER_STATES must not be set in production"),
         ({"PAYMENT_APPROVAL_LIMIT": "20.001"}, "PAYMENT_APPROVAL_LIMIT"),
         ({"PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT": "0"}, "PAYMENT_IDEMPOTENCY_LOCK_TIMEOUT"),

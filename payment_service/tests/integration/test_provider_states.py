@@ -181,3 +181,68 @@ class TestProviderStates:
         )
 
         assert f"Param {name!r}" in body["detail"]
+
+
+@pytest.mark.usefixtures("provider_states_on")
+class TestRefundStates:
+    def test_a_payment_with_a_refund_exists_by_default(self, anon, service):
+        response = state(anon, "a payment with a refund exists")
+
+        assert response.status_code == 200
+        made = response.json()
+        assert (made["id"], made["payment_id"], made["amount"]) == (
+            "44444444-4444-4444-8444-444444444444",
+            "22222222-2222-4222-8222-222222222222",
+            "5.00",
+        )
+        shown = service.get(f"/api/payments/{made['payment_id']}/").json()
+        assert (shown["amount"], shown["amount_refunded"], shown["refund_status"]) == (
+            "15.00",
+            "5.00",
+            "partial",
+        )
+
+    def test_its_key_replays_the_refund(self, anon, service):
+        made = state(
+            anon,
+            "a payment with a refund exists",
+            {"payment_id": PAYMENT_ID, "refund_amount": "15.00", "idempotency_key": "rk"},
+        ).json()
+
+        replay = service.post(
+            f"/api/payments/{PAYMENT_ID}/refunds/",
+            {"amount": "15.00"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="rk",
+        )
+
+        assert replay.status_code == 201
+        assert replay["Idempotent-Replayed"] == "true"
+        assert replay.json() == made
+
+    def test_a_payment_refunded_already_refuses_more(self, anon, service):
+        state(anon, "a payment exists", {"id": PAYMENT_ID, "amount_refunded": "10.00"})
+
+        response = service.post(
+            f"/api/payments/{PAYMENT_ID}/refunds/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+        )
+
+        assert_problem(response, 422, "refund_exceeds_remaining")
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"refund_amount": "20.00"},
+            {"refund_amount": "0.00"},
+            {"payment_id": "nope"},
+            {"colour": "red"},
+        ],
+    )
+    def test_bad_params_are_400(self, anon, params):
+        assert_problem(
+            state(anon, "a payment with a refund exists", params), 400, "invalid_provider_state"
+        )
+
+    def test_amount_refunded_above_the_amount_is_400(self, anon):
+        params = {"amount": "5.00", "amount_refunded": "6.00"}
+        assert_problem(state(anon, "a payment exists", params), 400, "invalid_provider_state")

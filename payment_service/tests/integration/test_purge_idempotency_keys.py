@@ -16,8 +16,10 @@ REQUEST = {"reference": "cart:1", "amount": Decimal("10.00"), "currency": "USD"}
 
 
 def test_keys_older_than_the_retention_are_purged_and_younger_ones_replay(settings):
-    payment_create(idempotency_key="old", **REQUEST, render=render_payment)
-    young = payment_create(idempotency_key="young", **REQUEST, render=render_payment)
+    payment_create(caller="service", idempotency_key="old", **REQUEST, render=render_payment)
+    young = payment_create(
+        caller="service", idempotency_key="young", **REQUEST, render=render_payment
+    )
     IdempotencyKey.objects.filter(key="old").update(
         created_at=timezone.now()
         - timedelta(seconds=settings.PAYMENT_IDEMPOTENCY_KEY_RETENTION + 60)
@@ -27,9 +29,9 @@ def test_keys_older_than_the_retention_are_purged_and_younger_ones_replay(settin
 
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["young"]
     assert Payment.objects.count() == 2
-    assert payment_create(idempotency_key="young", **REQUEST, render=render_payment) == (
-        young.__class__(young.status, young.body, replayed=True)
-    )
+    assert payment_create(
+        caller="service", idempotency_key="young", **REQUEST, render=render_payment
+    ) == (young.__class__(young.status, young.body, replayed=True))
 
 
 def test_a_retention_below_24_hours_is_refused():

@@ -67,3 +67,22 @@ def test_the_claim_is_one_statement_committed_at_once_and_the_charge_one_transac
 
     assert response["Idempotent-Replayed"] == "true"
     assert [atomic for *_, atomic in seen] == [False, False]
+
+
+def test_a_refund_claims_the_key_then_refunds_under_the_payments_lock(
+    service, django_assert_num_queries
+):
+    from tests.factories import PaymentFactory
+
+    payment = PaymentFactory()
+    # claim: INSERT the key; refund, in one transaction: lock the payment, INSERT the refund,
+    # UPDATE what the payment has given back, complete the key. Inside the test's
+    # transaction the claim runs under a savepoint too.
+    with django_assert_num_queries(statements(5, transactions=2)):
+        response = service.post(
+            f"/api/payments/{payment.id}/refunds/",
+            {"amount": "1.00"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="r-new",
+        )
+    assert response.status_code == 201
