@@ -50,6 +50,7 @@ SERVICES = {
     "discount": Service("discount", 8001),
     "cart": Service("cart", 8002),
     "payment": Service("payment", 8003),
+    "catalog": Service("catalog", 8004),
 }
 # Processes that are not web services: their command, and the service whose code,
 # settings and database they use.
@@ -101,7 +102,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     log_dir: Path | None = None
-    only: tuple[str, ...] = ("discount", "payment", "cart")
+    only: tuple[str, ...] = ("catalog", "discount", "payment", "cart")
     reconciler: bool = False
     one_address: bool = True
     # A service run from another folder (a copy), by name; the others run from the repo.
@@ -123,6 +124,7 @@ class Stack:
             "BIND": f"{self.host}:{self.ports[name]}",
             "DISCOUNT_SERVICE_URL": self.url("discount"),
             "PAYMENT_SERVICE_URL": self.url("payment"),
+            "CATALOG_SERVICE_URL": self.url("catalog"),
             **(MANY_SHOPPERS_ONE_ADDRESS if self.one_address and name == "cart" else {}),
             **self.env,
             **self.service_env.get(name, {}),
