@@ -102,7 +102,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     log_dir: Path | None = None
-    only: tuple[str, ...] = ("catalog", "discount", "payment", "cart")
+    only: tuple[str, ...] = ("discount", "payment", "cart")
     reconciler: bool = False
     one_address: bool = True
     # A service run from another folder (a copy), by name; the others run from the repo.
@@ -273,7 +273,7 @@ def _say(*args, file=None) -> None:
 
 
 def run_forever(ports: dict[str, int] | None = None, sqlite_dir: Path | None = None) -> int:
-    stack = Stack(reconciler=True, one_address=False)
+    stack = Stack(reconciler=True, one_address=False, only=tuple(SERVICES))
     stack.ports.update(ports or {})
     if sqlite_dir:
         sqlite_dir.mkdir(parents=True, exist_ok=True)
