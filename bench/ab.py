@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench.drivers import flow_run
 from bench.servers import create_code, services_on
-from harness.stack import SERVICES
+from harness.stack import CHECKOUT_SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ def one_run(tree: Path, *, postgres: bool, clients: int, duration: float) -> dic
             # being timed, and record files of a worktree that is gone afterwards.
             "COVERAGE_PROCESS_START": "",
         },
-        service_dirs={name: tree / f"{name}_service" for name in SERVICES},
+        service_dirs={name: tree / f"{name}_service" for name in CHECKOUT_SERVICES},
     ) as (stack, _, database_pid):
         create_code(stack)
         flow_run(stack, clients, 2.0)  # warm up: connections, prepared statements

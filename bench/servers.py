@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.drivers import CODE
 from harness.pgcluster import Cluster, free_port
-from harness.stack import SERVICES, Stack
+from harness.stack import CHECKOUT_SERVICES, SERVICES, Stack
 from harness.tokens import TOKENS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,15 +96,15 @@ def services_on(kind: str, work: Path, **stack_options) -> Iterator[tuple[Stack,
     Yields the stack, its database URLs, and PostgreSQL's server pid (None for SQLite,
     whose CPU is the services'). ``stack_options``: more of ``Stack``'s fields.
     """
-    cluster = Cluster(databases=tuple(SERVICES)).start() if kind == "postgres" else None
+    cluster = Cluster(databases=CHECKOUT_SERVICES).start() if kind == "postgres" else None
     try:
         if cluster is not None:
-            db_urls = {n: cluster.url(n) for n in SERVICES}
+            db_urls = {n: cluster.url(n) for n in CHECKOUT_SERVICES}
         else:
             (work / kind).mkdir(parents=True, exist_ok=True)
-            db_urls = {n: f"sqlite:///{work / kind / n}.sqlite3" for n in SERVICES}
+            db_urls = {n: f"sqlite:///{work / kind / n}.sqlite3" for n in CHECKOUT_SERVICES}
         stack = Stack(
-            ports={n: free_port() for n in SERVICES},
+            ports={n: free_port() for n in SERVICES},  # every service's URL is known
             database_urls=db_urls,
             log_dir=work / kind / "logs",
             **stack_options,

@@ -26,6 +26,7 @@ TOKENS = {
     "PAYMENT_SERVICE_TOKEN": "dev-payment-service-token",
     "PAYMENT_LEDGER_TOKEN": "dev-payment-ledger-token",
     "CART_ADMIN_TOKEN": "dev-cart-admin-token",
+    "CATALOG_ADMIN_TOKEN": "dev-catalog-admin-token",
 }
 WRONG_TOKEN = "not-a-valid-token"
 
@@ -41,8 +42,14 @@ PACTS = {
         "admin_console-payment_service.json",
     ],
     "cart_service": ["storefront-cart_service.json", "admin_console-cart_service.json"],
+    "catalog_service": ["cart_service-catalog_service.json"],
 }
-SERVICE_OF = {"discount_service": "discount", "payment_service": "payment", "cart_service": "cart"}
+SERVICE_OF = {
+    "discount_service": "discount",
+    "payment_service": "payment",
+    "cart_service": "cart",
+    "catalog_service": "catalog",
+}
 
 MONEY_RE = r"^\d+\.\d{2}$"
 # DRF renders microseconds only when they are non-zero, and UTC as "Z".

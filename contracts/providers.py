@@ -37,6 +37,7 @@ DOWNSTREAM = {
 CART_STUBS = {
     "DISCOUNT_SERVICE_URL": "cart_service-discount_service.json",
     "PAYMENT_SERVICE_URL": "cart_service-payment_service.json",
+    "CATALOG_SERVICE_URL": "cart_service-catalog_service.json",
 }
 
 
@@ -120,7 +121,7 @@ def running_provider(
                 service_env[variable] = stack.enter_context(
                     pact_stub(pacts_dir / pact_name, log_dir / f"stub-{pact_name}.log")
                 )
-        ports = {name: free_port() for name in ("discount", "payment", "cart")}
+        ports = {name: free_port() for name in SERVICE_OF.values()}
         service_dirs = {} if root is None else {service: root / f"{service}_service"}
         running = Stack(
             ports=ports,

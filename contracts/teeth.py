@@ -104,8 +104,8 @@ MUTATIONS = [
             ),
             (
                 "payments/serializers.py",
-                '"status", "decline_code", "created_at"]',
-                '"status", "decline_reason", "created_at"]',
+                '            "decline_code",\n            "amount_refunded",\n',
+                '            "decline_reason",\n            "amount_refunded",\n',
             ),
         ),
     ),
@@ -127,8 +127,8 @@ MUTATIONS = [
         (
             (
                 "payments/services.py",
-                "return StoredResponse(201, body, replayed=False)",
-                "return StoredResponse(200, body, replayed=False)",
+                "return Performed(201, render(payment), payment)",
+                "return Performed(200, render(payment), payment)",
             ),
         ),
     ),
@@ -207,6 +207,56 @@ MUTATIONS = [
         ),
     ),
 ]
+
+
+CATALOG_MUTATIONS = [
+    Mutation(
+        "catalog_service",
+        "money as a number: product 'prices'",
+        (
+            (
+                "products/models.py",
+                "return {p.currency: p.amount for p in sorted(self.prices.all(), key=_currency)}",
+                "return {p.currency: float(p.amount) for p in sorted(self.prices.all(), key=_currency)}",
+            ),
+            (
+                "products/serializers.py",
+                '    prices = PricesField(source="price_map", read_only=True, help_text=PRICES_HELP)',
+                '    prices = serializers.DictField(source="price_map", read_only=True)',
+            ),
+        ),
+    ),
+    Mutation(
+        "catalog_service",
+        "renamed field: product 'active' -> 'is_active'",
+        (
+            (
+                "products/serializers.py",
+                '        fields = ["sku", "name", "active", "prices", "created_at", "updated_at"]',
+                '        fields = ["sku", "name", "is_active", "prices", "created_at", "updated_at"]',
+            ),
+            (
+                "products/serializers.py",
+                "class ProductOut(serializers.ModelSerializer):\n",
+                "class ProductOut(serializers.ModelSerializer):\n"
+                '    is_active = serializers.BooleanField(source="active", read_only=True)\n',
+            ),
+        ),
+    ),
+    Mutation(
+        "catalog_service",
+        "dropped currency: a product's prices without EUR",
+        (
+            (
+                "products/models.py",
+                "return {p.currency: p.amount for p in sorted(self.prices.all(), key=_currency)}",
+                "return {\n            p.currency: p.amount\n            for p in sorted(self.prices.all(), key=_currency)\n"
+                '            if p.currency != "EUR"\n        }',
+            ),
+        ),
+    ),
+]
+MUTATIONS += CATALOG_MUTATIONS
 
 
 class PatchDidNotApply(RuntimeError):

@@ -27,7 +27,7 @@ from harness.api_client import (
     PaymentLedgerClient,
     StorefrontClient,
 )
-from harness.stack import SERVICES
+from harness.stack import CHECKOUT_SERVICES
 from harness.tokens import TOKENS
 
 
@@ -61,12 +61,12 @@ def process_stack(tmp_path_factory):
 @pytest.fixture(scope="session")
 def urls(process_stack, pytestconfig) -> dict[str, str]:
     if COMPOSE_MODE:
-        given = {name: os.environ[f"E2E_{name.upper()}_URL"] for name in SERVICES}
+        given = {name: os.environ[f"E2E_{name.upper()}_URL"] for name in CHECKOUT_SERVICES}
         waited = wait_until_serving(given)
         reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
         reporter.write_line(f"e2e: the compose stack served a checkout after {waited:.1f}s")
         return given
-    return {name: process_stack.url(name) for name in SERVICES}
+    return {name: process_stack.url(name) for name in process_stack.names}
 
 
 def wait_until_serving(urls: dict[str, str], budget: float = 90.0) -> float:
@@ -98,7 +98,7 @@ def stack(process_stack):
     assert process_stack is not None
     yield process_stack
     process_stack.proxy.release_all()
-    for name in SERVICES:
+    for name in process_stack.names:
         if name not in process_stack.stack._procs:
             process_stack.stack.start(name, migrate=False)
 

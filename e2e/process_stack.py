@@ -9,7 +9,7 @@ from pathlib import Path
 
 from harness.pgcluster import Cluster, free_port
 from harness.proxy import DelayingProxy
-from harness.stack import SERVICES, Stack
+from harness.stack import CHECKOUT_SERVICES, SERVICES, Stack
 from harness.tokens import TOKENS
 
 # Small downstream budgets keep the fault journeys quick; the rules are the same.
@@ -38,8 +38,8 @@ class ProcessStack:
         reconcile: dict[str, str] | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
-        self.cluster = Cluster(databases=tuple(SERVICES))
-        ports = {name: free_port() for name in SERVICES}
+        self.cluster = Cluster(databases=CHECKOUT_SERVICES)
+        ports = {name: free_port() for name in SERVICES}  # every service's URL is known
         self.proxy = DelayingProxy(("127.0.0.1", ports["payment"]))
         self.log_dir = tmp / "logs"
         self.stack = Stack(
@@ -58,7 +58,7 @@ class ProcessStack:
 
     def start(self) -> ProcessStack:
         self.cluster.start()
-        self.stack.database_urls = {n: self.cluster.url(n) for n in SERVICES}
+        self.stack.database_urls = {n: self.cluster.url(n) for n in CHECKOUT_SERVICES}
         self.proxy.start()
         self.stack.start()
         return self
@@ -69,6 +69,11 @@ class ProcessStack:
         finally:
             self.proxy.stop()
             self.cluster.stop()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The services it runs."""
+        return self.stack.only
 
     def url(self, name: str) -> str:
         return self.stack.url(name)

@@ -24,7 +24,6 @@ import pytest
 
 from e2e.waiting import until
 from harness.api_client import DiscountAdminClient, StorefrontClient
-from harness.stack import SERVICES
 from harness.tokens import TOKENS
 
 pytestmark = pytest.mark.processes
@@ -204,7 +203,7 @@ def observed(tmp_path_factory, sink):
 @pytest.fixture(scope="module")
 def prometheus(observed, tmp_path_factory):
     server = Prometheus(
-        tmp_path_factory.mktemp("prometheus"), {n: observed.url(n) for n in SERVICES}
+        tmp_path_factory.mktemp("prometheus"), {n: observed.url(n) for n in observed.names}
     )
     yield server
     server.stop()
@@ -261,7 +260,7 @@ def test_prometheus_counts_the_checkouts_and_payments(observed, prometheus):
 
     # Each target is scraped on its own schedule: the checkouts can be counted before
     # discount_service (not on the checkout's metrics path) has had its first scrape.
-    every_service_up = sorted((f"{name}_service", "1") for name in SERVICES)
+    every_service_up = sorted((f"{name}_service", "1") for name in observed.names)
     until(lambda: targets_up() == every_service_up, f"the targets {every_service_up}")
 
 
@@ -283,7 +282,7 @@ def test_prometheus_loads_the_alert_rules(prometheus):
 
 
 def test_metrics_is_refused_without_the_token(observed):
-    for name in SERVICES:
+    for name in observed.names:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{observed.url(name)}/metrics", timeout=5)
         assert refused.value.code == 401
@@ -327,5 +326,5 @@ def test_one_checkout_is_one_trace_across_the_three_services(observed, sink):
         assert (call["service"], call["kind"]) == ("cart_service", "SPAN_KIND_CLIENT")
         assert call["parent_id"] == checkout["span_id"]  # ... which is a child of the checkout
     # Both ids on the log lines of every service (an access line may follow the answer).
-    for name in SERVICES:
+    for name in observed.names:
         until(lambda n=name: f"trace_id={trace_id}" in observed.log(n), f"{name}'s log line")

@@ -53,7 +53,7 @@ from pathlib import Path
 import requests
 
 from harness import invariants
-from harness.stack import SERVICES
+from harness.stack import CHECKOUT_SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -230,10 +230,10 @@ def report(args: argparse.Namespace) -> int:
         "compose-scale: one client on one keep-alive connection:",
         ", ".join(f"{s} {r}: {n}" for (s, r), n in sorted(single.items())),
     )
-    problems += spread(served, tuple(SERVICES), "requests")
+    problems += spread(served, CHECKOUT_SERVICES, "requests")
     problems += spread(single, ("discount", "cart"), "one client's requests")
 
-    password = {s: os.environ[f"{s.upper()}_DB_PASSWORD"] for s in SERVICES}
+    password = {s: os.environ[f"{s.upper()}_DB_PASSWORD"] for s in invariants.DATABASES}
     db_urls = {s: f"postgresql://{s}:{password[s]}@127.0.0.1:{args.db_port}/{s}" for s in password}
     found = invariants.report(db_urls)
     print(

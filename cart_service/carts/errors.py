@@ -98,6 +98,12 @@ DISCOUNT_STATUS_REFUSALS: dict[str, type[DiscountRefused]] = {
 }
 
 
+class CatalogServiceUnavailable(ServiceUnavailable):
+    code = "catalog_service_unavailable"
+    title = "Catalog service unavailable"
+    default_detail = "The catalog service did not answer usefully; nothing was changed."
+
+
 class DiscountServiceUnavailable(ServiceUnavailable):
     code = "discount_service_unavailable"
     title = "Discount service unavailable"

@@ -29,6 +29,8 @@ DISCOUNT_SERVICE_URL = env_url("DISCOUNT_SERVICE_URL", "http://127.0.0.1:8001")
 DISCOUNT_SERVICE_TOKEN = env_token("DISCOUNT_SERVICE_TOKEN")
 PAYMENT_SERVICE_URL = env_url("PAYMENT_SERVICE_URL", "http://127.0.0.1:8003")
 PAYMENT_SERVICE_TOKEN = env_token("PAYMENT_SERVICE_TOKEN")
+# catalog_service, which prices the lines; its reads take no token.
+CATALOG_SERVICE_URL = env_url("CATALOG_SERVICE_URL", "http://127.0.0.1:8004")
 
 # Every downstream call: (connect, read) timeouts in seconds, retries of
 # idempotent requests with exponential backoff, all within a total time budget.

@@ -34,6 +34,7 @@ def _pact_fixture(consumer: str, provider: str, specification: str = "V4"):
 
 discount_pact = _pact_fixture("cart_service", "discount_service")
 payment_pact = _pact_fixture("cart_service", "payment_service")
+catalog_pact = _pact_fixture("cart_service", "catalog_service")
 storefront_pact = _pact_fixture("storefront", "cart_service")
 # The admin console writes V3 pacts on purpose: the providers must verify either spec.
 admin_discount_pact = _pact_fixture("admin_console", "discount_service", "V3")

@@ -15,7 +15,7 @@ def provider(request, tmp_path_factory):
         yield running
 
 
-PROVIDERS = ["discount_service", "payment_service", "cart_service"]
+PROVIDERS = ["discount_service", "payment_service", "cart_service", "catalog_service"]
 
 
 def pytest_generate_tests(metafunc):

@@ -31,17 +31,20 @@ EXISTS = {
         "/api/carts/6a1f0e2d-3c4b-4a59-8e7f-0a1b2c3d4e5f/",
         None,
     ),
+    "catalog_service": ("a product exists", {"sku": "STATES-1"}, "/api/products/STATES-1/", None),
 }
 # Where each "exists" state named without params puts its resource (README defaults).
 DEFAULT_PATHS = {
     "discount_service": "/api/discounts/SAVE10/",
     "payment_service": "/api/payments/22222222-2222-4222-8222-222222222222/",
     "cart_service": "/api/carts/11111111-1111-4111-8111-111111111111/",
+    "catalog_service": "/api/products/MUG-1/",
 }
 BAD_PARAMS = {
     "discount_service": ("a discount exists", {"code": "STATES10", "value": "ten"}),
     "payment_service": ("a payment exists", {"id": "not-a-uuid"}),
     "cart_service": ("a cart exists", {"id": "not-a-uuid"}),
+    "catalog_service": ("a product exists", {"sku": "MUG-1", "prices": {"USD": "-1.00"}}),
 }
 
 

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+# The services whose databases the invariants read (``read``'s db_urls).
+DATABASES = ("cart", "payment", "discount")
 PAID = "paid"
 SUCCEEDED = "succeeded"
 CART_REFERENCE = "cart:"

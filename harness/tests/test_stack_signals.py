@@ -1,7 +1,7 @@
 """`make run`'s launcher (``python -m harness.stack run``) takes everything it started with it.
 
 Closing the terminal (SIGHUP to the launcher's process group) or killing the launcher
-outright (SIGKILL, no handler runs) must free the three ports and leave no gunicorn and
+outright (SIGKILL, no handler runs) must free the services' ports and leave no gunicorn and
 no reconciler behind.
 """
 
@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.stack import SERVICES
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("discount", "cart", "payment")
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -92,9 +93,9 @@ def launcher(tmp_path):
     try:
         up = _wait_for(lambda: proc.poll() is None and all(map(_ready, ports.values())), 90)
         assert up, (tmp_path / "launcher.log").read_text()[-3000:]
-        _wait_for(lambda: len(_children(proc.pid)) == 4, 10)
+        _wait_for(lambda: len(_children(proc.pid)) == len(SERVICES) + 1, 10)
         started = _children(proc.pid)
-        assert len(started) == 4  # three gunicorn masters and the reconciler
+        assert len(started) == len(SERVICES) + 1  # a gunicorn master each, the reconciler
         yield proc, ports, started, tmp_path / "launcher.log"
     finally:
         for pid in [proc.pid, *started]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
@@ -103,11 +103,12 @@ class ProviderClient:
         idempotent: bool,
         json_body: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
     ) -> requests.Response:
-        """Send one logical request; retry it only if ``idempotent``."""
+        """Send one logical request; retry it only if ``idempotent``. Without a token (a
+        provider whose reads are public) no Authorization header is sent."""
         all_headers = {
-            "Authorization": f"Bearer {self.token}",
+            **({"Authorization": f"Bearer {self.token}"} if self.token else {}),
             "Accept": "application/json",
             **outgoing_headers(),
             **(headers or {}),

@@ -99,6 +99,7 @@ PRODUCTION = {
     "DISCOUNT_SERVICE_TOKEN": "prod-discount-service-0123456789",
     "PAYMENT_SERVICE_URL": "http://payments:8003",
     "PAYMENT_SERVICE_TOKEN": "prod-payment-service-0123456789",
+    "CATALOG_SERVICE_URL": "http://catalog:8004",
 }
 
 
