@@ -1,7 +1,7 @@
 """`make run`'s launcher (scripts/stack.py run) takes everything it started with it.
 
 Closing the terminal (SIGHUP to the launcher's process group) or killing the launcher
-outright (SIGKILL, no handler runs) must free the three ports and leave no gunicorn and
+outright (SIGKILL, no handler runs) must free the four ports and leave no gunicorn and
 no reconciler behind.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("discount", "cart", "payment")
+SERVICES = ("discount", "cart", "payment", "catalog")
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -92,9 +92,9 @@ def launcher(tmp_path):
     try:
         up = _wait_for(lambda: proc.poll() is None and all(map(_ready, ports.values())), 90)
         assert up, (tmp_path / "launcher.log").read_text()[-3000:]
-        _wait_for(lambda: len(_children(proc.pid)) == 4, 10)
+        _wait_for(lambda: len(_children(proc.pid)) == len(SERVICES) + 1, 10)
         started = _children(proc.pid)
-        assert len(started) == 4  # three gunicorn masters and the reconciler
+        assert len(started) == len(SERVICES) + 1  # a gunicorn master each, the reconciler
         yield proc, ports, started, tmp_path / "launcher.log"
     finally:
         for pid in [proc.pid, *started]:
