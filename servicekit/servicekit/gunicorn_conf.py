@@ -3,7 +3,9 @@
 Environment: ``BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` worker
 processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds,
 ``GUNICORN_ACCEPT_YIELD_MS`` (gthread: how long a worker holding more connections than a
-sibling leaves a new one to it, default 2; 0: gunicorn's race to accept), ``GUNICORN_CPU_AFFINITY``
+sibling leaves a new one to it, default 2; 0: gunicorn's race to accept),
+``GUNICORN_READ_TIMEOUT`` (gthread: seconds a request has to arrive whole before a thread
+takes it, default 10; 0: gunicorn's own reading), ``GUNICORN_CPU_AFFINITY``
 (``auto``: each worker on one CPU when the workers are at least as many as the CPUs, the
 default when connections are balanced; ``off``), ``SERVICE_NAME`` for the log lines (default: the
 working directory's name),
@@ -30,6 +32,9 @@ if worker_class == "gthread":
     # (servicekit.gunicorn_worker.BalancedThreadWorker); a bad GUNICORN_ACCEPT_YIELD_MS
     # stops gunicorn here, in the master.
     gunicorn_hooks.accept_yield(os.environ.get(gunicorn_hooks.ACCEPT_YIELD_ENV), workers)
+    # Requests read whole in the worker's main loop before a thread takes them
+    # (BalancedThreadWorker); a bad GUNICORN_READ_TIMEOUT stops gunicorn here too.
+    gunicorn_hooks.read_timeout(os.environ.get(gunicorn_hooks.READ_TIMEOUT_ENV))
     worker_class = "servicekit.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or 1000)

@@ -13,7 +13,14 @@ from servicekit.errors import problem
 
 # gunicorn answers a request it cannot parse (a request line or header over its limits,
 # a malformed request line) before Django sees it; these are the codes of those answers.
-_CODES = {400: "malformed_request", 414: "uri_too_long", 431: "headers_too_large"}
+# The worker answers 408 and 413 itself, before gunicorn parses (servicekit.gunicorn_worker).
+_CODES = {
+    400: "malformed_request",
+    408: "request_timeout",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    431: "headers_too_large",
+}
 
 
 class ServiceLogger(glogging.Logger):
@@ -43,6 +50,33 @@ def write_problem_error(sock, status_int: int, reason: str, mesg: str) -> None:
 
 def install() -> None:
     util.write_error = write_problem_error
+
+
+# --- Whole requests before a thread (servicekit.gunicorn_worker) -------------------------
+
+READ_TIMEOUT_ENV = "GUNICORN_READ_TIMEOUT"
+DEFAULT_READ_TIMEOUT = 10.0
+
+
+def read_timeout(value: str | None) -> float:
+    """``GUNICORN_READ_TIMEOUT``: seconds a request has to arrive whole, 10 by default.
+
+    0 turns the guard off (gunicorn's own reading, where a slow client holds a thread).
+    Anything but a number from 0 to 3600 is refused.
+    """
+    return _bounded(value, DEFAULT_READ_TIMEOUT, 3600, READ_TIMEOUT_ENV, "seconds")
+
+
+def _bounded(value: str | None, default: float, most: int, name: str, unit: str) -> float:
+    """A variable's number from 0 to ``most``; unset or blank: ``default``."""
+    text = (value or "").strip()
+    try:
+        number = float(text) if text else default
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= most:
+        raise ValueError(f"{name} must be a number of {unit} from 0 to {most}, not {value!r}.")
+    return number
 
 
 # --- One CPU per worker ----------------------------------------------------------------
@@ -157,15 +191,7 @@ def accept_yield(value: str | None, workers: int) -> float:
     Nothing to yield to with a single worker: 0. Anything but a number from 0 to 10000
     is refused.
     """
-    text = (value or "").strip()
-    try:
-        ms = float(text) if text else DEFAULT_ACCEPT_YIELD_MS
-    except ValueError:
-        ms = -1.0
-    if not 0 <= ms <= 10000:
-        raise ValueError(
-            f"{ACCEPT_YIELD_ENV} must be a number of milliseconds from 0 to 10000, not {value!r}."
-        )
+    ms = _bounded(value, DEFAULT_ACCEPT_YIELD_MS, 10000, ACCEPT_YIELD_ENV, "milliseconds")
     return ms / 1000 if workers > 1 else 0.0
 
 
