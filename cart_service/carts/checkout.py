@@ -31,7 +31,7 @@ from carts.errors import (
 from carts.models import Cart, OwedRelease, PaymentStatus
 from carts.selectors import cart_for_checkout
 from carts.services import lock_cart, owe_release_of, releases_give_back
-from servicekit.db import save_fields, update_where
+from servicekit.perf.db import save_fields, update_where
 
 logger = logging.getLogger(__name__)
 

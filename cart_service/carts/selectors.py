@@ -8,8 +8,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from carts.errors import CartNotFound
 from carts.models import Cart, CartItem
-from servicekit.db import CompiledLookup
 from servicekit.ids import parse_uuid
+from servicekit.perf.db import CompiledLookup
 
 
 def cart_list() -> QuerySet[Cart]:
@@ -31,7 +31,7 @@ def cart_for_checkout(*, cart_id: object) -> Cart:
     return _get(_for_checkout, cart_id)
 
 
-# Read on nearly every request: compiled once (servicekit.db).
+# Read on nearly every request: compiled once (servicekit.perf.db).
 _by_id = CompiledLookup(lambda: Cart.objects.order_by(), "pk")
 # SELECT ... FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction holds the lock.
 _locked = CompiledLookup(lambda: Cart.objects.select_for_update().order_by(), "pk")

@@ -32,9 +32,9 @@ from carts.errors import (
 )
 from carts.models import MAX_QUANTITY, Cart, CartItem, OwedRelease, PaymentStatus
 from carts.selectors import cart_get, cart_locked
-from servicekit.db import create, save_fields, update_where
 from servicekit.ids import parse_uuid
 from servicekit.money import MAX_AMOUNT
+from servicekit.perf.db import create, save_fields, update_where
 
 logger = logging.getLogger(__name__)
 

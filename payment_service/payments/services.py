@@ -34,7 +34,7 @@ from payments.domain import (
 from payments.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from payments.metrics import CONFLICTS, PAYMENTS, REPLAYS
 from payments.models import IdempotencyKey, Payment
-from servicekit.db import create, update_where
+from servicekit.perf.db import create, update_where
 
 logger = logging.getLogger(__name__)
 

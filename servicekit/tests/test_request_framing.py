@@ -1,4 +1,4 @@
-"""servicekit.request_framing says a request is whole exactly where gunicorn's parser ends it.
+"""servicekit.perf.request_framing says a request is whole exactly where gunicorn's parser ends it.
 
 Each case is checked three ways: every prefix shorter than the request is NEED_MORE and
 the whole request is WHOLE (at once and fed a byte at a time), and gunicorn's own parser,
@@ -12,8 +12,8 @@ import pytest
 from gunicorn.config import Config
 from gunicorn.http.parser import RequestParser
 
-from servicekit import request_framing
-from servicekit.request_framing import (
+from servicekit.perf import request_framing
+from servicekit.perf.request_framing import (
     BODY_TOO_LARGE,
     HEAD_TOO_LARGE,
     NEED_MORE,

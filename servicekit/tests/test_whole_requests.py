@@ -271,7 +271,7 @@ def test_gunicorn_refuses_a_read_timeout_that_is_not_seconds(echo):
 
 
 def test_the_read_timeout_is_seconds_and_zero_turns_the_guard_off():
-    from servicekit import gunicorn_hooks
+    from servicekit.perf import gunicorn_hooks
 
     assert gunicorn_hooks.read_timeout(None) == 10.0
     assert gunicorn_hooks.read_timeout(" 2.5 ") == 2.5

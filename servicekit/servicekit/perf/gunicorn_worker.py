@@ -20,15 +20,15 @@ from gunicorn import util
 from gunicorn.http.unreader import Unreader
 from gunicorn.workers.gthread import ThreadWorker
 
-from servicekit import request_framing
-from servicekit.gunicorn_hooks import (
+from servicekit.perf import request_framing
+from servicekit.perf.gunicorn_hooks import (
     CONNECTION_COUNTS,
     READ_TIMEOUT_ENV,
     balanced_accept_yield,
     read_timeout,
     write_problem_error,
 )
-from servicekit.request_framing import RequestFrame, whole_without_body
+from servicekit.perf.request_framing import RequestFrame, whole_without_body
 
 RECV_SIZE = 65536
 # A connection closed after its answer: the worker stops writing, then reads and drops
@@ -192,7 +192,7 @@ class BalancedThreadWorker(ThreadWorker):
     # that thread (gunicorn only gives a new connection that sends nothing back to the
     # poller, after 5 s). A handful of such clients held every thread of a worker, and
     # nothing else was answered. Here the main loop reads each request, without blocking,
-    # until it is whole (``servicekit.request_framing``), and a thread gets it only then,
+    # until it is whole (``servicekit.perf.request_framing``), and a thread gets it only then,
     # with its bytes: the parser reads them, never the socket. A request has
     # ``GUNICORN_READ_TIMEOUT`` seconds to arrive whole, from the connection's accept or its
     # first byte after an answer; past it the worker answers 408 (or closes a connection

@@ -1,6 +1,6 @@
 """Where an HTTP/1.x request ends, read from the bytes received so far.
 
-The services' gunicorn worker (``servicekit.gunicorn_worker``) reads every request in its
+The services' gunicorn worker (``servicekit.perf.gunicorn_worker``) reads every request in its
 main loop, without blocking, and hands it to a pool thread only once it is whole: a
 client that sends a request slowly, or not at all, then holds no thread. This module
 answers the one question that needs: do these bytes hold a whole request yet? It does
@@ -18,11 +18,11 @@ own error, and it reads nothing more. The framing rules are gunicorn's
 - else ``Content-Length: N``: N bytes;
 - else no body.
 
-Written by hand, not with h11: h11 costs about 250,000 instructions a request where
-gunicorn's own parse costs 300,000-340,000 and this check 10,000-12,000 (callgrind, a
-keep-alive GET and a small JSON POST), and h11's chunk grammar is not gunicorn's (it
-refuses ``5 ;ext``, which gunicorn accepts, and accepts a bare LF in trailers, which
-gunicorn refuses), so the two would disagree on where a body ends.
+Written by hand, not with h11: h11 parses the whole head again, nearly doubling what
+gunicorn's own parse costs a request (perf/README.md has the counts), and its chunk
+grammar is not gunicorn's (it refuses ``5 ;ext``, which gunicorn accepts, and accepts a
+bare LF in trailers, which gunicorn refuses), so the two would disagree on where a body
+ends.
 """
 
 from __future__ import annotations
