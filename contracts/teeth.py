@@ -47,8 +47,15 @@ MUTATIONS = [
         (
             (
                 "discounts/serializers.py",
-                '            "status": str(discount.status),\n',
-                '            "state": str(discount.status),\n',
+                "    status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)\n",
+                "    state = serializers.ChoiceField(\n"
+                '        choices=[s.value for s in Status], read_only=True, source="status"\n'
+                "    )\n",
+            ),
+            (
+                "discounts/serializers.py",
+                '            "status",\n            "created_at",\n        ]\n        read_only_fields',
+                '            "state",\n            "created_at",\n        ]\n        read_only_fields',
             ),
         ),
     ),
@@ -58,8 +65,10 @@ MUTATIONS = [
         (
             (
                 "discounts/serializers.py",
-                '            "value": format_money(discount.value),\n',
-                '            "value": float(discount.value),\n',
+                "class DiscountOut(FieldsOnceMixin, serializers.ModelSerializer):\n"
+                "    value = MoneyField()\n",
+                "class DiscountOut(FieldsOnceMixin, serializers.ModelSerializer):\n"
+                "    value = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)\n",
             ),
         ),
     ),
@@ -161,8 +170,13 @@ MUTATIONS = [
         (
             (
                 "carts/serializers.py",
-                '"items_number": totals.items_number,',
-                '"item_count": totals.items_number,',
+                '    items_number = serializers.IntegerField(source="totals.items_number")\n',
+                '    item_count = serializers.IntegerField(source="totals.items_number")\n',
+            ),
+            (
+                "carts/serializers.py",
+                '            "items_number",\n',
+                '            "item_count",\n',
             ),
         ),
     ),
@@ -172,8 +186,10 @@ MUTATIONS = [
         (
             (
                 "carts/serializers.py",
-                '"total": format_money(totals.total),',
-                '"total": float(totals.total),',
+                '    total = MoneyField(source="totals.total")\n',
+                "    total = serializers.DecimalField(\n"
+                '        max_digits=12, decimal_places=2, coerce_to_string=False, source="totals.total"\n'
+                "    )\n",
             ),
         ),
     ),

@@ -34,7 +34,7 @@ from carts.models import Cart, OwedRelease
 from carts.releases import owe_release, owe_release_of, releases_give_back
 from carts.selectors import cart_for_checkout, cart_locked
 from carts.states import PaymentStatus
-from servicekit.db import save_fields, update_where
+from servicekit.perf.db import save_fields, update_where
 
 logger = logging.getLogger(__name__)
 

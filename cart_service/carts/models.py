@@ -10,7 +10,7 @@ from django.db import models
 
 from carts import domain, states
 from carts.states import PaymentStatus
-from servicekit.db import CompiledLookup
+from servicekit.perf.db import CompiledLookup
 
 MAX_QUANTITY = 999
 
@@ -211,5 +211,5 @@ class OwedRelease(models.Model):
         return f"release {self.code} of cart {self.cart_id}"
 
 
-# A cart's items, read on nearly every request: compiled once (servicekit.db).
+# A cart's items, read on nearly every request: compiled once (servicekit.perf.db).
 _lines_of = CompiledLookup(lambda: CartItem.objects.all(), "cart")

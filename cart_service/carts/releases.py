@@ -29,7 +29,7 @@ from django.utils import timezone
 from carts.clients.ports import DiscountProvider
 from carts.errors import DiscountServiceUnavailable
 from carts.models import Cart, OwedRelease
-from servicekit.db import save_fields
+from servicekit.perf.db import save_fields
 
 logger = logging.getLogger(__name__)
 

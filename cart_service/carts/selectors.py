@@ -12,7 +12,7 @@ from django.utils import timezone
 from carts import states
 from carts.errors import CartNotFound
 from carts.models import Cart, CartItem, OwedRelease
-from servicekit.db import CompiledLookup
+from servicekit.perf.db import CompiledLookup
 from servicekit.ids import parse_uuid
 
 
@@ -63,7 +63,7 @@ def reconciler_backlog(now: datetime | None = None) -> dict[str, int]:
     }
 
 
-# Read on nearly every request: compiled once (servicekit.db).
+# Read on nearly every request: compiled once (servicekit.perf.db).
 _by_id = CompiledLookup(lambda: Cart.objects.order_by(), "pk")
 # SELECT ... FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction holds the lock.
 _locked = CompiledLookup(lambda: Cart.objects.select_for_update().order_by(), "pk")

@@ -7,9 +7,8 @@ from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem
 from servicekit.codes import normalise_code
-from servicekit.drf import InputFieldsOnceMixin
 from servicekit.fields import CurrencyField, MoneyField, StrictIntegerField
-from servicekit.money import format_money
+from servicekit.perf.drf import FieldsOnceMixin, InputFieldsOnceMixin
 
 # -- input ------------------------------------------------------------------------------
 
@@ -51,7 +50,7 @@ class DiscountIn(InputFieldsOnceMixin, serializers.Serializer):
 # -- output -----------------------------------------------------------------------------
 
 
-class CartItemOut(serializers.ModelSerializer):
+class CartItemOut(FieldsOnceMixin, serializers.ModelSerializer):
     unit_price = MoneyField()
     line_total = MoneyField()
 
@@ -60,28 +59,60 @@ class CartItemOut(serializers.ModelSerializer):
         fields = ["id", "sku", "name", "unit_price", "quantity", "line_total"]
 
 
-class DiscountOut(serializers.Serializer):
-    code = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["percent", "fixed"])
-    value = MoneyField()
+class DiscountOut(FieldsOnceMixin, serializers.Serializer):
+    """The code applied to the cart, read from the cart's own columns; null without one."""
+
+    code = serializers.CharField(source="discount_code")
+    kind = serializers.ChoiceField(choices=["percent", "fixed"], source="discount_kind")
+    value = MoneyField(source="discount_value")
+
+    def to_representation(self, cart: Cart):
+        return None if cart.discount is None else super().to_representation(cart)
 
 
-class PaymentOut(serializers.Serializer):
-    id = serializers.CharField()
-    status = serializers.CharField()
-    decline_code = serializers.CharField(allow_null=True)
+class BlankAsNullCharField(serializers.CharField):
+    """A text column that stores "" for none, written as null."""
+
+    def to_representation(self, value):
+        return str(value) if value else None
 
 
-class CartOut(serializers.ModelSerializer):
+class PaymentOut(FieldsOnceMixin, serializers.Serializer):
+    """The cart's last payment, read from the cart's own columns; null before any."""
+
+    id = serializers.CharField(source="last_payment_id")
+    status = serializers.CharField(source="last_payment_status")
+    decline_code = BlankAsNullCharField(source="last_payment_decline_code", allow_null=True)
+
+    def to_representation(self, cart: Cart):
+        return super().to_representation(cart) if cart.last_payment_id else None
+
+
+class CartView:
+    """What the cart body reads: the cart, and its totals computed once for the body.
+
+    (``Cart.totals`` is a method: read through four fields' sources it would be computed,
+    and inspected by DRF as a callable, four times.)
+    """
+
+    def __init__(self, cart: Cart) -> None:
+        self.cart = cart
+        self.totals = cart.totals()
+
+    def __getattr__(self, name: str):
+        return getattr(self.cart, name)
+
+
+class CartOut(FieldsOnceMixin, serializers.ModelSerializer):
     """The cart as docs/api.md shows it; totals come from carts.domain on every read."""
 
-    items = CartItemOut(many=True)
-    items_number = serializers.IntegerField()
-    subtotal = MoneyField()
-    discount = DiscountOut(allow_null=True)
-    amount_discounted = MoneyField()
-    total = MoneyField()
-    payment = PaymentOut(allow_null=True)
+    items = CartItemOut(many=True, source="lines")
+    items_number = serializers.IntegerField(source="totals.items_number")
+    subtotal = MoneyField(source="totals.subtotal")
+    discount = DiscountOut(source="*", allow_null=True)
+    amount_discounted = MoneyField(source="totals.amount_discounted")
+    total = MoneyField(source="totals.total")
+    payment = PaymentOut(source="*", allow_null=True)
 
     class Meta:
         model = Cart
@@ -101,45 +132,4 @@ class CartOut(serializers.ModelSerializer):
         ]
 
     def to_representation(self, cart: Cart) -> dict:
-        # Built by hand from the cart and its lines (read once per request): this runs on
-        # every cart response, and DRF's field machinery would cost more than the request.
-        totals = cart.totals()
-        return {
-            "id": str(cart.id),
-            "currency": cart.currency,
-            "items": [
-                {
-                    "id": str(item.id),
-                    "sku": item.sku,
-                    "name": item.name,
-                    "unit_price": format_money(item.unit_price),
-                    "quantity": item.quantity,
-                    "line_total": format_money(item.line_total),
-                }
-                for item in cart.lines
-            ],
-            "items_number": totals.items_number,
-            "subtotal": format_money(totals.subtotal),
-            "discount": {
-                "code": cart.discount_code,
-                "kind": discount.kind,
-                "value": format_money(discount.value),
-            }
-            if (discount := cart.discount)
-            else None,
-            "amount_discounted": format_money(totals.amount_discounted),
-            "total": format_money(totals.total),
-            "payment_status": cart.payment_status,
-            "payment": {
-                "id": cart.last_payment_id,
-                "status": cart.last_payment_status,
-                "decline_code": cart.last_payment_decline_code or None,
-            }
-            if cart.last_payment_id
-            else None,
-            "created_at": _DATETIME.to_representation(cart.created_at),
-            "updated_at": _DATETIME.to_representation(cart.updated_at),
-        }
-
-
-_DATETIME = serializers.DateTimeField()
+        return super().to_representation(CartView(cart))

@@ -22,9 +22,10 @@ from discounts.serializers import (
     RedemptionOut,
 )
 from servicekit.auth import roles_allowed
-from servicekit.drf import LeanGetMixin, PageNumberPagination
+from servicekit.drf import PageNumberPagination
 from servicekit.errors import NotFound
 from servicekit.ids import parse_uuid
+from servicekit.perf.drf import LeanGetMixin
 from servicekit.schema import INVALID_INPUT, NOT_AUTHENTICATED, PERMISSION_DENIED, error_doc
 
 AdminOnly = roles_allowed("admin")

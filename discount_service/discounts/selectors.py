@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from discounts.domain import is_valid_code, normalise_code
 from discounts.errors import DiscountNotFound
 from discounts.models import Discount
-from servicekit.db import CompiledLookup
+from servicekit.perf.db import CompiledLookup
 
 
 def discount_list(*, is_active: bool | None = None, search: str = "") -> QuerySet[Discount]:

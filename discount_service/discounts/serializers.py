@@ -9,7 +9,6 @@ from rest_framework import serializers
 
 from discounts.domain import CODE_RULE, Status, Terms, is_valid_code, normalise_code, terms_errors
 from discounts.models import Discount, Redemption
-from servicekit.drf import FieldsOnceMixin, InputFieldsOnceMixin
 from servicekit.fields import (
     CurrencyField,
     MoneyField,
@@ -18,7 +17,7 @@ from servicekit.fields import (
     StrictIntegerField,
     StrictUUIDField,
 )
-from servicekit.money import format_money
+from servicekit.perf.drf import FieldsOnceMixin, InputFieldsOnceMixin
 
 MAX_INT = 2_147_483_647
 # Fields of a discount that PATCH refuses to change (the rest of the representation).
@@ -50,7 +49,7 @@ class CodeField(StrictCharField):
         return code
 
 
-class DiscountOut(serializers.ModelSerializer):
+class DiscountOut(FieldsOnceMixin, serializers.ModelSerializer):
     value = MoneyField()
     status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)
 
@@ -71,34 +70,6 @@ class DiscountOut(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-    def to_representation(self, discount: Discount) -> dict:
-        # Built by hand: this is the hot read (every cart's apply asks for it), and DRF's
-        # field machinery costs about a sixth of that request's CPU. A test holds it equal
-        # to what the declared fields give, which is also what the schema documents.
-        return {
-            "code": discount.code,
-            "description": discount.description,
-            "kind": discount.kind,
-            "value": format_money(discount.value),
-            "currency": discount.currency,
-            "starts_at": _datetime(discount.starts_at),
-            "ends_at": _datetime(discount.ends_at),
-            "max_redemptions": discount.max_redemptions,
-            "times_redeemed": discount.times_redeemed,
-            "is_active": discount.is_active,
-            "status": str(discount.status),
-            "created_at": _datetime(discount.created_at),
-        }
-
-
-def _datetime(value):
-    """What DRF's ``DateTimeField`` gives (ISO 8601 in the current time zone, UTC as
-    ``Z``), without its field machinery: a fifth of the time, for two or three per read."""
-    if value is None:
-        return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class DiscountCreateIn(serializers.Serializer):

@@ -27,7 +27,7 @@ from discounts.errors import REFUSALS, DiscountCodeTaken, DiscountNotFound, Inva
 from discounts.metrics import REDEMPTIONS, RELEASES
 from discounts.models import Discount, Redemption
 from discounts.selectors import discount_locked
-from servicekit.db import CompiledLookup, create, update_where
+from servicekit.perf.db import CompiledLookup, create, update_where
 
 UPDATABLE_FIELDS = ("description", "ends_at", "max_redemptions", "is_active")
 

@@ -31,7 +31,7 @@ from payments.domain import Decision, KeyRecord, idempotency_decide
 from payments.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from payments.metrics import CONFLICTS, REPLAYS
 from payments.models import IdempotencyKey, Payment
-from servicekit.db import create, update_where
+from servicekit.perf.db import create, update_where
 
 logger = logging.getLogger(__name__)
 

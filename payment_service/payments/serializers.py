@@ -11,8 +11,8 @@ from rest_framework.renderers import JSONRenderer
 from payments.domain import KEY_MAX_LENGTH
 from payments.errors import IdempotencyKeyMissing
 from payments.models import Payment, Refund
-from servicekit.drf import FieldsOnceMixin, InputFieldsOnceMixin
 from servicekit.fields import CurrencyField, MoneyField, StrictCharField
+from servicekit.perf.drf import FieldsOnceMixin, InputFieldsOnceMixin
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Visible ASCII with inner spaces: what HTTP header values carry safely, stored as-is.

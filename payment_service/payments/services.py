@@ -25,7 +25,7 @@ from payments.errors import (
 from payments.idempotency import Performed, StoredResponse, once
 from payments.metrics import PAYMENTS, REFUNDED, REFUNDS
 from payments.models import Payment, Refund
-from servicekit.db import create
+from servicekit.perf.db import create
 
 logger = logging.getLogger(__name__)
 

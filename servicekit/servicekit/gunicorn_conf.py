@@ -3,7 +3,9 @@
 Environment: ``BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` worker
 processes, ``GUNICORN_THREADS`` threads per worker, ``GUNICORN_TIMEOUT`` seconds,
 ``GUNICORN_ACCEPT_YIELD_MS`` (gthread: how long a worker holding more connections than a
-sibling leaves a new one to it, default 2; 0: gunicorn's race to accept), ``GUNICORN_CPU_AFFINITY``
+sibling leaves a new one to it, default 2; 0: gunicorn's race to accept),
+``GUNICORN_READ_TIMEOUT`` (gthread: seconds a request has to arrive whole before a thread
+takes it, default 10; 0: gunicorn's own reading), ``GUNICORN_CPU_AFFINITY``
 (``auto``: each worker on one CPU when the workers are at least as many as the CPUs, the
 default when connections are balanced; ``off``), ``SERVICE_NAME`` for the log lines (default: the
 working directory's name),
@@ -19,7 +21,7 @@ from servicekit.observability import gunicorn as metrics_dir
 metrics_dir.prepare_multiproc_dir(os.environ.get("SERVICE_NAME") or Path.cwd().name)
 on_exit = metrics_dir.on_exit
 
-from servicekit import gunicorn_hooks  # noqa: E402
+from servicekit.perf import gunicorn_hooks  # noqa: E402
 from servicekit.settings import logging_config  # noqa: E402
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -27,14 +29,17 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 if worker_class == "gthread":
     # gthread, with new connections going to the worker holding the fewest first
-    # (servicekit.gunicorn_worker.BalancedThreadWorker); a bad GUNICORN_ACCEPT_YIELD_MS
+    # (servicekit.perf.gunicorn_worker.BalancedThreadWorker); a bad GUNICORN_ACCEPT_YIELD_MS
     # stops gunicorn here, in the master.
     gunicorn_hooks.accept_yield(os.environ.get(gunicorn_hooks.ACCEPT_YIELD_ENV), workers)
-    worker_class = "servicekit.gunicorn_worker.BalancedThreadWorker"
+    # Requests read whole in the worker's main loop before a thread takes them
+    # (BalancedThreadWorker); a bad GUNICORN_READ_TIMEOUT stops gunicorn here too.
+    gunicorn_hooks.read_timeout(os.environ.get(gunicorn_hooks.READ_TIMEOUT_ENV))
+    worker_class = "servicekit.perf.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or 1000)
 # One CPU per worker when the workers fill the CPUs and accept balanced, unless turned
-# off (servicekit.gunicorn_hooks). A bad value stops gunicorn here; the default is
+# off (servicekit.perf.gunicorn_hooks). A bad value stops gunicorn here; the default is
 # settled in pre_fork, from the settings gunicorn finally runs with (GUNICORN_CMD_ARGS
 # and the command line included).
 _cpu_affinity = os.environ.get(gunicorn_hooks.CPU_AFFINITY_ENV)
@@ -74,7 +79,7 @@ graceful_timeout = 10
 control_socket_disable = True
 # The access line is written by servicekit's middleware, with the request id.
 accesslog = None
-logger_class = "servicekit.gunicorn_hooks.ServiceLogger"
+logger_class = "servicekit.perf.gunicorn_hooks.ServiceLogger"
 # Requests gunicorn cannot parse are answered problem+json too, never an HTML page.
 gunicorn_hooks.install()
 # Each worker touches a heartbeat file on every request: keep it in memory, not on disk.

@@ -291,7 +291,7 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
                 "rest_framework.renderers.JSONRenderer",
                 "servicekit.drf.ProblemJSONRenderer",
             ],
-            "DEFAULT_CONTENT_NEGOTIATION_CLASS": "servicekit.drf.JSONFirstNegotiation",
+            "DEFAULT_CONTENT_NEGOTIATION_CLASS": "servicekit.perf.drf.JSONFirstNegotiation",
             "DEFAULT_PAGINATION_CLASS": "servicekit.drf.PageNumberPagination",
             "PAGE_SIZE": 20,
             "EXCEPTION_HANDLER": "servicekit.drf.exception_handler",

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from gunicorn import util
 
-from servicekit import gunicorn_hooks
+from servicekit.perf import gunicorn_hooks
 
 KIT = Path(__file__).resolve().parents[1]
 
@@ -250,7 +250,7 @@ def test_gunicorn_refuses_an_unknown_cpu_affinity(tmp_path):
     assert b"GUNICORN_CPU_AFFINITY must be auto or off, not 'sometimes'" in out
 
 
-# --- Connections spread over the workers (servicekit.gunicorn_worker) --------------------
+# --- Connections spread over the workers (servicekit.perf.gunicorn_worker) --------------------
 
 
 def test_the_accept_yield_is_milliseconds_and_nothing_with_one_worker():

@@ -1,4 +1,4 @@
-"""servicekit.drf.InputFieldsOnceMixin: fields built once per class, validation as DRF's."""
+"""servicekit.perf.drf.InputFieldsOnceMixin: fields built once per class, validation as DRF's."""
 
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from rest_framework import serializers
 
-from servicekit.drf import InputFieldsOnceMixin
 from servicekit.fields import MoneyField
+from servicekit.perf.drf import InputFieldsOnceMixin
 
 
 def _classes(*bases):

@@ -7,7 +7,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from servicekit.drf import JSONFirstNegotiation, ProblemJSONRenderer
+from servicekit.drf import ProblemJSONRenderer
+from servicekit.perf.drf import JSONFirstNegotiation
 
 
 class HTMLRenderer(renderers.TemplateHTMLRenderer):

@@ -28,10 +28,10 @@ from tenacity import (
     wait_exponential,
 )
 
-from carts.clients.deadline import DeadlineAdapter, deadline
 from carts.clients.replies import Reply
 from servicekit.errors import ProblemError
 from servicekit.observability.downstream import observe_call
+from servicekit.perf.deadline import DeadlineAdapter, deadline
 from servicekit.request_id import outgoing_headers
 
 logger = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ class ProviderClient:
         """Send through the session's adapter, body read; no redirects, cookies or hooks.
 
         ``Session.request`` would merge settings, run hooks and parse cookies on every
-        call (about a fifth of the client's CPU here), none of which these calls use; a
+        call (a measurable part of the client's CPU), none of which these calls use; a
         redirect from a provider is an unexpected answer, not something to follow with
         our token.
         """

@@ -1,4 +1,4 @@
-"""The compiled hot-path reads (servicekit.db.CompiledLookup) read what the ORM reads."""
+"""The compiled hot-path reads (servicekit.perf.db.CompiledLookup) read what the ORM reads."""
 
 import uuid
 from decimal import Decimal
@@ -11,7 +11,7 @@ from django.forms.models import model_to_dict
 from carts import selectors
 from carts.errors import CartNotFound
 from carts.models import Cart, CartItem
-from servicekit.db import CompiledLookup
+from servicekit.perf.db import CompiledLookup
 from servicekit.testing import locked_elsewhere
 from tests.factories import CartFactory, CartItemFactory
 

@@ -1,4 +1,4 @@
-"""The compiled hot-path writes (servicekit.db.update_where, save_fields, create) write what the ORM
+"""The compiled hot-path writes (servicekit.perf.db.update_where, save_fields, create) write what the ORM
 writes, on the database the suite runs on (SQLite, and PostgreSQL in make test-postgres)."""
 
 import uuid
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from carts.models import Cart, OwedRelease
 from carts.states import PaymentStatus
-from servicekit.db import create, save_fields, update_where
+from servicekit.perf.db import create, save_fields, update_where
 from tests.factories import CartFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +153,24 @@ def test_a_create_that_breaks_a_constraint_raises_as_the_orm_does():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         create(Cart, id=cart.pk, currency="USD")
+
+
+def test_saving_fields_of_a_model_with_save_receivers_is_save_and_they_fire():
+    cart = create(Cart, currency="USD")
+    seen = []
+
+    def receiver(sender, instance, created, update_fields, **kwargs):
+        seen.append((instance.pk, created, set(update_fields)))
+
+    post_save.connect(receiver, sender=Cart)
+    try:
+        cart.payment_status = PaymentStatus.PAID
+        save_fields(cart, ["payment_status", "updated_at"])
+    finally:
+        post_save.disconnect(receiver, sender=Cart)
+
+    assert seen == [(cart.pk, False, {"payment_status", "updated_at"})]
+    assert Cart.objects.get(pk=cart.pk).payment_status == PaymentStatus.PAID
 
 
 def test_a_model_with_a_save_receiver_is_saved_by_save():

@@ -1,4 +1,4 @@
-"""The compiled hot read (servicekit.db.CompiledLookup) reads what the ORM reads."""
+"""The compiled hot read (servicekit.perf.db.CompiledLookup) reads what the ORM reads."""
 
 import uuid
 
@@ -8,7 +8,7 @@ from django.db import transaction
 from discounts import selectors, services
 from discounts.errors import DiscountNotFound
 from discounts.models import Discount, Redemption
-from servicekit.db import CompiledLookup
+from servicekit.perf.db import CompiledLookup
 from servicekit.testing import locked_elsewhere
 from tests.factories import DiscountFactory
 

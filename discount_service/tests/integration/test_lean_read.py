@@ -1,4 +1,4 @@
-"""The hot read's lean path (servicekit.drf.LeanGetMixin) answers exactly as DRF does.
+"""The hot read's lean path (servicekit.perf.drf.LeanGetMixin) answers exactly as DRF does.
 
 Every request here is sent twice, once as shipped and once with the lean path switched
 off (``lean_roles = ()``, so DRF answers everything), and the two answers must match:
@@ -125,7 +125,7 @@ def test_a_lean_read_that_fails_is_answered_by_drf(monkeypatch, discounts, drf_r
 
 
 def test_a_view_with_lean_roles_must_say_how_it_reads():
-    from servicekit.drf import LeanGetMixin
+    from servicekit.perf.drf import LeanGetMixin
 
     with pytest.raises(TypeError, match="no lean_get"):
         type("Forgetful", (LeanGetMixin, APIView), {"lean_roles": ("service",)})
@@ -140,7 +140,7 @@ def test_a_view_with_lean_roles_must_say_how_it_reads():
     ],
 )
 def test_a_view_whose_get_needs_more_than_a_token_cannot_be_lean(attrs, refused):
-    from servicekit.drf import LeanGetMixin
+    from servicekit.perf.drf import LeanGetMixin
 
     attrs = {"lean_roles": ("service",), "lean_get": lambda self: {}, **attrs}
     with pytest.raises(TypeError, match=refused):

@@ -142,8 +142,9 @@ def test_invalid_query_params_are_400(admin, params, field):
     ids=["percent", "fixed-limited", "open-ended-inactive", "scheduled"],
 )
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
-def test_the_hand_built_body_is_what_the_declared_fields_give(overrides, zone):
-    """DiscountOut builds its body by hand (the hot read); DRF's fields are the truth."""
+def test_the_body_built_once_is_what_drfs_fields_give(overrides, zone):
+    """DiscountOut renders with its fields built once (the hot read); DRF's rendering of
+    the same fields is the truth."""
     discount = DiscountFactory(**overrides)
     discount.refresh_from_db()
     serializer = DiscountOut(discount)

@@ -1,10 +1,10 @@
-"""servicekit.db.create on payment_service's models: the rows the ORM would write."""
+"""servicekit.perf.db.create on payment_service's models: the rows the ORM would write."""
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from payments.models import IdempotencyKey
-from servicekit import db
+from servicekit.perf import db
 from tests.factories import PaymentFactory
 
 pytestmark = pytest.mark.django_db

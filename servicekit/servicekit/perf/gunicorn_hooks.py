@@ -13,7 +13,14 @@ from servicekit.errors import problem
 
 # gunicorn answers a request it cannot parse (a request line or header over its limits,
 # a malformed request line) before Django sees it; these are the codes of those answers.
-_CODES = {400: "malformed_request", 414: "uri_too_long", 431: "headers_too_large"}
+# The worker answers 408 and 413 itself, before gunicorn parses (servicekit.perf.gunicorn_worker).
+_CODES = {
+    400: "malformed_request",
+    408: "request_timeout",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    431: "headers_too_large",
+}
 
 
 class ServiceLogger(glogging.Logger):
@@ -45,11 +52,38 @@ def install() -> None:
     util.write_error = write_problem_error
 
 
+# --- Whole requests before a thread (servicekit.perf.gunicorn_worker) -------------------------
+
+READ_TIMEOUT_ENV = "GUNICORN_READ_TIMEOUT"
+DEFAULT_READ_TIMEOUT = 10.0
+
+
+def read_timeout(value: str | None) -> float:
+    """``GUNICORN_READ_TIMEOUT``: seconds a request has to arrive whole, 10 by default.
+
+    0 turns the guard off (gunicorn's own reading, where a slow client holds a thread).
+    Anything but a number from 0 to 3600 is refused.
+    """
+    return _bounded(value, DEFAULT_READ_TIMEOUT, 3600, READ_TIMEOUT_ENV, "seconds")
+
+
+def _bounded(value: str | None, default: float, most: int, name: str, unit: str) -> float:
+    """A variable's number from 0 to ``most``; unset or blank: ``default``."""
+    text = (value or "").strip()
+    try:
+        number = float(text) if text else default
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= most:
+        raise ValueError(f"{name} must be a number of {unit} from 0 to {most}, not {value!r}.")
+    return number
+
+
 # --- One CPU per worker ----------------------------------------------------------------
 # A gthread worker hands every request from its listening thread to a pool thread and
 # back. When the kernel runs those threads on different CPUs, each hand-off is a
 # cross-CPU wake-up; on a virtual machine that costs an inter-processor interrupt and a
-# VM exit (measured here: 78 µs a round trip across CPUs, 11 µs on one). Keeping each
+# VM exit (measured: perf/README.md). Keeping each
 # worker on one CPU makes the hand-offs local; the workers still spread over the CPUs.
 # nginx's ``worker_cpu_affinity auto`` does the same for its workers.
 
@@ -65,9 +99,7 @@ def cpu_affinity_policy(value: str | None, balanced: bool) -> str:
     gunicorn finally runs them: ``accepts_balanced``), ``off`` otherwise. A
     pinned worker cannot move off a busy CPU, so where workers race to accept, a burst of
     keep-alive connections can all land on the worker on the waker's CPU and leave a core
-    idle: measured here, with the race, 3 of 7 bench sequences had one cart worker take
-    every connection (75-86 flows/s, 1.3-1.4 cores busy); balanced, none did, and flows
-    were about 16 % faster than unpinned.
+    idle (measured: perf/README.md).
     """
     if value is None or not value.strip():
         return "auto" if balanced else "off"
@@ -103,9 +135,8 @@ def freeze_preloaded() -> None:
     """gunicorn's ``pre_fork`` (in the master): what it holds goes to the GC's permanent
     generation, so the worker about to fork shares it instead of copying it.
 
-    The preloaded app (Django, DRF, every view) is some 90,000 objects. Without this, a
-    worker's first full collection walks all of them, 55-116 ms of one request's time,
-    and writes to each one's GC header, which copies every page they sit on into the
+    The preloaded app (Django, DRF, every view) is many thousands of objects. Without this, a
+    worker's first full collection walks all of them, in some request's time, and writes to each one's GC header, which copies every page they sit on into the
     worker. The master's garbage is collected first, so none of it is frozen; the worker
     collects what it creates as before. What it never collects: a preloaded object that
     later becomes cyclic garbage, which the warm-up (imports, no connections) leaves
@@ -143,9 +174,7 @@ def pin_to_cpu(server, worker) -> None:
 # gthread workers all wait on the one listening socket, and a new connection wakes them
 # all: the first to call accept() takes it. The worker already running on a CPU usually
 # wins, so a burst of keep-alive connections can all land on one worker while the other
-# idles; its threads then contend for one GIL (measured here: a quarter of the hot-read
-# rounds had every connection on one worker, at a third of the throughput and twice the
-# CPU per request).
+# idles; its threads then contend for one GIL (measured: perf/README.md).
 
 ACCEPT_YIELD_ENV = "GUNICORN_ACCEPT_YIELD_MS"
 DEFAULT_ACCEPT_YIELD_MS = 2.0
@@ -157,15 +186,7 @@ def accept_yield(value: str | None, workers: int) -> float:
     Nothing to yield to with a single worker: 0. Anything but a number from 0 to 10000
     is refused.
     """
-    text = (value or "").strip()
-    try:
-        ms = float(text) if text else DEFAULT_ACCEPT_YIELD_MS
-    except ValueError:
-        ms = -1.0
-    if not 0 <= ms <= 10000:
-        raise ValueError(
-            f"{ACCEPT_YIELD_ENV} must be a number of milliseconds from 0 to 10000, not {value!r}."
-        )
+    ms = _bounded(value, DEFAULT_ACCEPT_YIELD_MS, 10000, ACCEPT_YIELD_ENV, "milliseconds")
     return ms / 1000 if workers > 1 else 0.0
 
 

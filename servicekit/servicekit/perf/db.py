@@ -186,11 +186,16 @@ def update_where(model: type[Model], where: dict[str, Any], values: dict[str, An
 
 
 def save_fields(instance: Model, fields: list[str]) -> None:
-    """``instance.save(update_fields=fields)`` through :func:`update_where` (no save signals).
+    """``instance.save(update_fields=fields)`` through :func:`update_where`.
 
     ``auto_now`` fields among ``fields`` are set to now first, as ``save`` does; a row that
-    is gone raises DatabaseError, as ``save`` does.
+    is gone raises DatabaseError, as ``save`` does. A model with save signal receivers is
+    saved by ``save()`` itself, so they fire, as :func:`create` does.
     """
+    model = type(instance)
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        instance.save(update_fields=fields)
+        return
     values = {}
     for name in fields:
         field = _column(type(instance), name)

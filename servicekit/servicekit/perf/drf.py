@@ -1,0 +1,188 @@
+"""The performance layer's DRF pieces (servicekit/servicekit/perf/README.md).
+
+``JSONFirstNegotiation`` (negotiation without parsing ``Accept``), ``LeanGetMixin`` (a hot
+GET without DRF's request machinery), ``FieldsOnceMixin`` and ``InputFieldsOnceMixin``
+(serializer fields built once per class). Each is held equal to DRF's own behaviour by
+tests; ``servicekit/tests/test_perf_internals.py`` fails, naming the piece, when a DRF
+internal one relies on is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from django.http import HttpResponse
+from rest_framework import negotiation, renderers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
+
+from servicekit.auth import BearerTokenAuthentication, bearer_token, token_role
+
+if TYPE_CHECKING:  # rest_framework.views reads the settings, which name this module
+    from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
+
+
+class JSONFirstNegotiation(negotiation.DefaultContentNegotiation):
+    """DRF's negotiation, with the answer to nearly every request decided without parsing.
+
+    No ``Accept`` header, ``*/*`` and ``application/json`` (what clients send, when they
+    send anything) pick what DRF would pick: the view's first renderer, or with
+    ``application/json`` the first renderer if it is JSON. Parsing the header and
+    matching it against each renderer is a measurable part of a hot read's CPU. Anything
+    else, and a ``?format=``, goes through DRF's own negotiation, 406 included.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if renderers and not format_suffix and "format" not in request.query_params:
+            first = renderers[0]
+            if _picks_first_renderer(request.META, first):
+                return first, first.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+def _picks_first_renderer(meta, first: type[renderers.BaseRenderer]) -> bool:
+    """Whether the request's ``Accept`` picks a view's first renderer without negotiating."""
+    accept = meta.get("HTTP_ACCEPT", "*/*").strip()  # "" is DRF's 406
+    return accept == "*/*" or (accept == "application/json" and first.media_type == accept)
+
+
+class LeanGetMixin:
+    """For an ``APIView`` whose GET is a hot read: plain GETs skip DRF's per-request work.
+
+    A GET with no query string, an ``Accept`` that picks the view's first renderer
+    without negotiating (none, ``*/*``, ``application/json`` for a JSON renderer) and a
+    bearer token of one of ``lean_roles`` is answered from ``lean_get(**kwargs)``: the
+    data DRF would render, or None to let the view answer as usual (not found, say). The
+    answer is DRF's own: the same renderer, Content-Type, ``Allow`` and ``Vary``.
+    Everything else, every error included, goes through DRF, and so does a lean read
+    that raises: the view runs it again and answers, or reports, as it always does.
+
+    DRF's request wrapper, authentication and permission classes, negotiation and
+    response finalising are a measurable part of the hot read's CPU (perf/README.md).
+    ``lean_roles`` must be roles the view's own permissions admit for GET; the tests
+    compare both paths, role by role, to hold the answers equal.
+    """
+
+    lean_roles: tuple[str, ...] = ()
+    lean_get: Callable[..., object | None]  # the view's URL kwargs -> the data, or None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.lean_roles:
+            return
+        if not callable(getattr(cls, "lean_get", None)):
+            raise TypeError(f"{cls.__name__} has lean_roles but no lean_get()")
+        # What the lean path does not do, the view must not need: it authenticates by
+        # bearer token alone and neither throttles nor versions.
+        if list(getattr(cls, "authentication_classes", [])) != [BearerTokenAuthentication]:
+            raise TypeError(f"{cls.__name__}: a lean GET authenticates by bearer token only")
+        if getattr(cls, "throttle_classes", None) or getattr(cls, "versioning_class", None):
+            raise TypeError(f"{cls.__name__}: a lean GET neither throttles nor versions")
+
+    def dispatch(self, request, *args, **kwargs):
+        view = cast("APIView", self)
+        if request.method == "GET" and self.lean_roles and not request.META.get("QUERY_STRING"):
+            first = view.renderer_classes[0]
+            token = bearer_token(request.META.get("HTTP_AUTHORIZATION", ""))
+            if (
+                token is not None
+                and _picks_first_renderer(request.META, first)
+                and token_role(token) in self.lean_roles
+            ):
+                try:
+                    data = self.lean_get(**kwargs)
+                except Exception:
+                    # DRF runs it again, and answers or reports the error; a lean read
+                    # that keeps failing must show, not only cost twice the CPU.
+                    logger.warning(
+                        "%s.lean_get failed; answered through DRF",
+                        type(self).__name__,
+                        exc_info=True,
+                    )
+                    data = None
+                if data is not None:
+                    response = HttpResponse(first().render(data), content_type=first.media_type)
+                    for name, value in view.default_response_headers.items():
+                        response[name] = value
+                    return response
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+# An output serializer whose fields are built once per class, not once per response.
+#
+# DRF deep-copies (and, for a ModelSerializer, rebuilds from the model) every
+# field each time a serializer is instantiated; on a small hot response that
+# is most of the CPU. The fields of an output serializer hold no per-request
+# state, so the first instance's bound fields serve every later one. The
+# output is DRF's own ``Serializer.to_representation``, field for field; only
+# for serializers without context-dependent fields (no hyperlinks, no
+# ``SerializerMethodField`` reading ``self.context``).
+#
+# (A comment, not a docstring: drf-spectacular would publish a mixin's docstring as the
+# description of every serializer that has none of its own.)
+class FieldsOnceMixin:
+    _plan: tuple | None = None
+
+    def to_representation(self, instance):
+        cls = type(self)
+        plan = cls.__dict__.get("_plan")
+        if plan is None:
+            plan = tuple(
+                (f.field_name, f.get_attribute, f.to_representation)
+                for f in self._readable_fields  # type: ignore[attr-defined] # a Serializer's
+            )
+            cls._plan = plan
+        ret = {}
+        for name, get_attribute, represent in plan:
+            try:
+                attribute = get_attribute(instance)
+            except SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            ret[name] = None if check is None else represent(attribute)
+        return ret
+
+
+# An input serializer whose fields are built and bound once per class, not per request.
+#
+# DRF deep-copies every declared field each time a serializer is instantiated and binds
+# the copies to the new instance; validating a small body, that is most of the
+# validation's CPU. Validating reads nothing per request from the fields: the data is
+# passed along and errors are raised. So one set of bound fields validates for every
+# instance (and every thread: nothing is written to them but their lazily built
+# validators, the same each time).
+#
+# Those fields are bound to a blank instance of the class, built for them (no data, so no
+# request's body is kept alive by them), which stays their ``root``: its ``partial`` and
+# ``context`` are what they read. So only instances that are roots themselves and are
+# validated without ``context``, ``partial`` or an ``instance`` share them; any other
+# (nested in another serializer, partial, with context, bound to an instance) builds its
+# own once, as DRF does. Only for serializers whose fields and validators read nothing
+# else from their root or parent.
+#
+# (A comment, not a docstring: drf-spectacular would publish a mixin's docstring as the
+# description of every serializer that has none of its own.)
+class InputFieldsOnceMixin:
+    @property
+    def fields(self):
+        own = self.__dict__.get("fields")  # DRF's cached_property stores it there
+        if own is not None:
+            return own
+        shared = (
+            self.parent is None  # type: ignore[attr-defined] # a Serializer's
+            and self.instance is None  # type: ignore[attr-defined]
+            and not self.partial  # type: ignore[attr-defined]
+            and not self._context  # type: ignore[attr-defined]
+        )
+        if not shared:
+            return super().fields  # type: ignore[misc] # DRF's cached_property
+        cls = type(self)
+        fields = cls.__dict__.get("_shared_fields")
+        if fields is None:
+            fields = super(InputFieldsOnceMixin, cls()).fields  # type: ignore[misc]
+            cls._shared_fields = fields  # type: ignore[attr-defined]
+        return fields
