@@ -12,8 +12,8 @@ from django.utils import timezone
 from carts import states
 from carts.errors import CartNotFound
 from carts.models import Cart, CartItem, OwedRelease
-from servicekit.perf.db import CompiledLookup
 from servicekit.ids import parse_uuid
+from servicekit.perf.db import CompiledLookup
 
 
 def cart_list() -> QuerySet[Cart]:

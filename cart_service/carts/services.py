@@ -30,9 +30,9 @@ from carts.models import MAX_QUANTITY, Cart, CartItem
 from carts.releases import owe_release, releases_give_back
 from carts.selectors import cart_get, cart_locked
 from servicekit.codes import is_valid_code
-from servicekit.perf.db import create, save_fields, update_where
 from servicekit.ids import parse_uuid
 from servicekit.money import MAX_AMOUNT
+from servicekit.perf.db import create, save_fields, update_where
 
 # What each write changes, so that its UPDATE names only those columns.
 DISCOUNT_FIELDS = [
