@@ -127,9 +127,12 @@ class Stack:
             **os.environ,
             "PYTHONUNBUFFERED": "1",
             "BIND": f"{self.host}:{self.ports[name]}",
-            "DISCOUNT_SERVICE_URL": self.url("discount"),
-            "PAYMENT_SERVICE_URL": self.url("payment"),
-            "CATALOG_SERVICE_URL": self.url("catalog"),
+            # The providers' URLs, of those this stack has a port for.
+            **{
+                f"{provider.upper()}_SERVICE_URL": self.url(provider)
+                for provider in ("discount", "payment", "catalog")
+                if provider in self.ports
+            },
             **(MANY_SHOPPERS_ONE_ADDRESS if self.one_address and name == "cart" else {}),
             **self.env,
             **self.service_env.get(name, {}),
