@@ -222,20 +222,20 @@ def fill(cells: list[Cell], versions: dict[str, Version], verify: Verify) -> Non
     for pv in (BASE, HEAD):
         for provider in sorted({c.provider for c in open_cells if c.provider_version == pv}):
             group = [c for c in open_cells if c.provider == provider and c.provider_version == pv]
-            first: dict[str, Cell] = {}  # pact content -> the cell that verifies it
+            first: dict[tuple[str, str], Cell] = {}  # (pact, content) -> the cell verifying it
             for cell in group:
-                digest = versions[cell.consumer_version].pacts[cell.pact]
-                if digest in first:
-                    cell.same_pact_as = first[digest].consumer_version
+                content = (cell.pact, versions[cell.consumer_version].pacts[cell.pact])
+                if content in first:
+                    cell.same_pact_as = first[content].consumer_version
                 else:
-                    first[digest] = cell
+                    first[content] = cell
             files = {
-                c.consumer_version: versions[c.consumer_version].pact_path(c.pact)
+                (c.pact, c.consumer_version): versions[c.consumer_version].pact_path(c.pact)
                 for c in first.values()
             }
             outcomes = verify(provider, versions[pv], list(files.values()))
             for cell in group:
-                outcome = outcomes[files[cell.same_pact_as or cell.consumer_version]]
+                outcome = outcomes[files[cell.pact, cell.same_pact_as or cell.consumer_version]]
                 cell.result = PASS if outcome.passed else FAIL
                 cell.failures = outcome.failures
                 cell.seconds = None if cell.same_pact_as else round(outcome.seconds, 2)

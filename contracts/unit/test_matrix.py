@@ -124,6 +124,24 @@ def test_one_start_per_provider_version_and_an_unchanged_pact_is_verified_once(p
     assert all(c.result in (PASS, NA) for c in cells)
 
 
+def test_each_consumer_of_a_provider_gets_its_own_verification(prices, tmp_path):
+    admin = "admin_console-cart_service.json"
+    for label in (BASE, HEAD):
+        prices[label].pacts[admin] = "admin"
+    verifier = FakeVerifier(failing={(HEAD, BASE, admin)})
+
+    cells = matrix.plan(prices)
+    matrix.fill(cells, prices, verifier)
+
+    assert (
+        "cart_service",
+        HEAD,
+        [f"base/{admin}", f"base/{STOREFRONT}", f"head/{STOREFRONT}"],
+    ) in (verifier.calls)
+    assert [c.result for c in cells if c.pact == admin] == [PASS, FAIL, PASS, FAIL]
+    assert [c.result for c in cells if c.pact == STOREFRONT] == [PASS] * 4
+
+
 def test_the_price_change_must_ship_catalog_then_cart_then_storefront(prices, tmp_path):
     # The old cart requires name and unit_price, which the new storefront no longer sends.
     verifier = FakeVerifier(failing={(BASE, HEAD, STOREFRONT)})
