@@ -86,6 +86,7 @@ class Cell:
     failures: list[dict[str, str]] = field(default_factory=list)  # interaction, why
     same_pact_as: str | None = None  # the consumer version whose identical pact was verified
     seconds: float | None = None
+    interactions: int | None = None  # in the pact verified
 
     @property
     def pact(self) -> str:
@@ -102,6 +103,7 @@ class Outcome:
     passed: bool
     failures: list[dict[str, str]]
     seconds: float
+    interactions: int | None = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,7 @@ def fill(cells: list[Cell], versions: dict[str, Version], verify: Verify) -> Non
                 outcome = outcomes[files[cell.pact, cell.same_pact_as or cell.consumer_version]]
                 cell.result = PASS if outcome.passed else FAIL
                 cell.failures = outcome.failures
+                cell.interactions = outcome.interactions
                 cell.seconds = None if cell.same_pact_as else round(outcome.seconds, 2)
                 if cell.same_pact_as:
                     cell.reason = f"the same pact as at {cell.same_pact_as}: verified once"
@@ -257,14 +260,17 @@ def _interaction(failure: dict[str, str]) -> str:
     return re.sub(r"^Verifying a pact between \S+ and \S+ ", "", failure["interaction"])
 
 
+def _failed(cell: Cell) -> str:
+    of = f" of {cell.interactions}" if cell.interactions else ""
+    return f"{len(cell.failures)}{of} interaction(s) failed"
+
+
 def _summary(cell: Cell) -> str:
     if cell.result == PASS:
         return "its pact verifies"
     if cell.missing:
         return cell.reason
-    return f"{len(cell.failures)} interaction(s) fail: " + "; ".join(
-        _interaction(f) for f in cell.failures[:3]
-    )
+    return f"{_failed(cell)}: " + "; ".join(_interaction(f) for f in cell.failures[:3])
 
 
 def checks(cells: list[Cell], versions: dict[str, Version]) -> list[Check]:
@@ -429,20 +435,21 @@ def cli_verifier(envs: dict[str, dict[str, str]], workdir: Path) -> Verify:
 
 def _verify_one(running, path: Path, where: Path) -> Outcome:
     report = where / f"{path.parent.parent.name}-{path.stem}.verification.json"
+    interactions = len(json.loads(path.read_text()).get("interactions", []))
     started = time.perf_counter()
     result = subprocess.run(
         verifier_command(running, files=[path], report=report), capture_output=True, text=True
     )
     seconds = time.perf_counter() - started
     if result.returncode == 0:
-        return Outcome(True, [], seconds)
+        return Outcome(True, [], seconds, interactions)
     failures = [{"interaction": i, "why": why} for _, i, why in failures_in(report)]
     if not failures or failures[0]["interaction"] == "?":
         tail = (result.stdout + result.stderr)[-800:]
         failures = [
             {"interaction": "?", "why": f"pact verifier exited {result.returncode}: {tail}"}
         ]
-    return Outcome(False, failures, seconds)
+    return Outcome(False, failures, seconds, interactions)
 
 
 # -- the report --------------------------------------------------------------------------
@@ -474,7 +481,7 @@ def render(cells: list[Cell], versions: dict[str, Version], found: list[Check]) 
         text = {PASS: "verified", FAIL: "FAILED", NA: "n/a"}[c.result]
         lines.append(f"{number}. {c.pact} {text}{seconds}{': ' + c.reason if c.reason else ''}")
         if c.result == FAIL and not c.missing:
-            lines.append(f"   {len(c.failures)} interaction(s) failed:")
+            lines.append(f"   {_failed(c)}:")
             for failure in c.failures:
                 why = " ".join(failure["why"].split())
                 lines.append(f"   - {_interaction(failure)}: {why[:300]}")

@@ -63,7 +63,7 @@ class FakeVerifier:
             failures = [
                 {"interaction": "Verifying a pact between a and b a request", "why": "boom"}
             ]
-            outcomes[path] = Outcome(not failed, failures if failed else [], 0.5)
+            outcomes[path] = Outcome(not failed, failures if failed else [], 0.5, interactions=3)
         return outcomes
 
 
@@ -170,7 +170,7 @@ def test_the_printed_matrix_reads_like_the_brokers_and_answers_each_side(prices,
     assert ("storefront", "hhhhhhh (head)", "cart_service", "hhhhhhh (head)", "true (must)") in {
         row[:5] for row in table
     }
-    assert "   - a request: boom" in out  # the failed interaction, without the verifier's prefix
+    assert "   1 of 3 interaction(s) failed:\n   - a request: boom\n" in out  # no verifier prefix
     assert "cart_service (provider) can be deployed before storefront (consumer): yes" in out
     assert "storefront (consumer) can be deployed before cart_service (provider): NO" in out
     assert "deploy order: catalog_service -> cart_service -> storefront" in out
