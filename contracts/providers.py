@@ -6,7 +6,10 @@ stand-ins are ``pact stub`` servers serving cart_service's own consumer pacts, s
 what the stand-ins answer is exactly what those providers are verified to answer
 (see README, "Stand-ins").
 
-``root`` lets the teeth check start a mutated copy of a service folder.
+``root`` lets the teeth check start a mutated copy of a service folder, and the
+can-i-deploy matrix a service of another revision (its ``git worktree``, with ``env``
+putting that revision's servicekit first on ``PYTHONPATH`` and ``stubs`` naming that
+revision's own pacts as the stand-ins).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ class RunningProvider:
         return f"{self.url}/_pact/provider-states"
 
     def log(self) -> str:
-        path = self.log_dir / f"{SERVICE_OF[self.name]}_service.log"
+        path = self.log_dir / f"{service_of(self.name)}_service.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
 
@@ -95,6 +98,11 @@ def pact_stub(pact_file: Path, log: Path) -> Iterator[str]:
                 proc.wait()
 
 
+def service_of(provider: str) -> str:
+    """harness.stack's name of a provider (``cart`` for cart_service), known to this tree or not."""
+    return SERVICE_OF.get(provider, provider.removesuffix("_service"))
+
+
 @contextmanager
 def running_provider(
     provider: str,
@@ -102,9 +110,21 @@ def running_provider(
     root: Path | None = None,
     pacts_dir: Path = PACTS_DIR,
     workdir: Path | None = None,
+    stubs: dict[str, Path] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[RunningProvider]:
-    """The provider, started for real on a free loopback port with an empty SQLite database."""
-    service = SERVICE_OF[provider]
+    """The provider, started for real on a free loopback port with an empty SQLite database.
+
+    ``stubs`` maps a downstream URL variable to the pact its ``pact stub`` serves; by
+    default cart_service gets ``CART_STUBS`` from ``pacts_dir`` and the others none.
+    """
+    service = service_of(provider)
+    if stubs is None:
+        stubs = (
+            {variable: pacts_dir / name for variable, name in CART_STUBS.items()}
+            if service == "cart"
+            else {}
+        )
     with ExitStack() as stack:
         if workdir is None:
             workdir = Path(
@@ -115,13 +135,13 @@ def running_provider(
         db = workdir / f"{service}.sqlite3"
         db.unlink(missing_ok=True)  # the verification database starts empty
         service_env: dict[str, str] = {}
-        if service == "cart":
+        if stubs:
             service_env.update(DOWNSTREAM)
-            for variable, pact_name in CART_STUBS.items():
-                service_env[variable] = stack.enter_context(
-                    pact_stub(pacts_dir / pact_name, log_dir / f"stub-{pact_name}.log")
-                )
-        ports = {name: free_port() for name in SERVICE_OF.values()}
+        for variable, pact_file in stubs.items():
+            service_env[variable] = stack.enter_context(
+                pact_stub(pact_file, log_dir / f"stub-{pact_file.name}.log")
+            )
+        ports = {name: free_port() for name in {*SERVICE_OF.values(), service}}
         service_dirs = {} if root is None else {service: root / f"{service}_service"}
         running = Stack(
             ports=ports,
@@ -133,6 +153,7 @@ def running_provider(
                 "WEB_CONCURRENCY": "1",
                 "GUNICORN_THREADS": "4",
                 "LOG_LEVEL": "WARNING",
+                **(env or {}),
             },
             service_env={service: service_env},
             log_dir=log_dir,
@@ -155,4 +176,4 @@ def copy_service(provider: str, dest: Path) -> Path:
     return dest
 
 
-__all__ = ["RunningProvider", "copy_service", "pact_stub", "running_provider"]
+__all__ = ["RunningProvider", "copy_service", "pact_stub", "running_provider", "service_of"]
