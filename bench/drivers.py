@@ -169,7 +169,7 @@ def flow_run(stack: Stack, clients: int, seconds: float, database_pid: int | Non
 
 def sql_counts(stack: Stack) -> dict:
     counts: dict[str, int] = {}
-    for name in ("discount", "cart", "payment"):
+    for name in ("discount", "cart", "payment", "catalog"):
         env = stack.environment(name)
         # The service's own modules (config, its app) first: the script is not in its folder.
         env["PYTHONPATH"] = os.pathsep.join(

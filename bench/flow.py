@@ -31,6 +31,9 @@ from collections.abc import Generator
 from urllib.parse import urlsplit
 
 STEPS = ("create", "apply", "checkout")
+SKU_PREFIX, DECLINED_SKU = "BENCH-", "BENCH-DECLINED"
+# What the flow's carts hold, at the catalog's prices (bench.servers.create_products).
+PRODUCTS = {**{f"{SKU_PREFIX}{n}": "12.00" for n in range(7)}, DECLINED_SKU: "25.00"}
 TIMEOUT = 30.0  # seconds a request may go unanswered (or take to send): then an error
 # A request: (step, method, path, body); the shopper gets back (status, body).
 Request = tuple[str, str, str, bytes]
@@ -45,8 +48,10 @@ def shopper(code: str, deadline: float, offset: int) -> Generator[Request, tuple
     n = offset
     while time.perf_counter() < deadline:
         n += 1
-        price = "25.00" if n % 5 == 0 else "12.00"
-        item = {"sku": f"SKU-{n % 7}", "name": "Mug", "unit_price": price, "quantity": 1}
+        # Every fifth cart's one item costs 25.00 (over the approval limit: declined); the
+        # others one of seven products at 12.00. The catalog prices them (bench.servers).
+        sku = DECLINED_SKU if n % 5 == 0 else f"{SKU_PREFIX}{n % 7}"
+        item = {"sku": sku, "quantity": 1}
         body = json.dumps({"currency": "USD", "items": [item]}).encode()
         status, answer = yield ("create", "POST", "/api/carts/", body)
         if not 200 <= status < 300:

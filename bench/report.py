@@ -82,12 +82,18 @@ def markdown(report: dict) -> str:
                 _read_row(f"bare Django, the same read ({db['database']})", db["floor_read"], floor)
             )
         lines.append(_read_row(f"discount_service ({db['database']})", db["hot_read"], floor))
+        if "catalog_read" in db:  # `GET /api/products/?sku=BENCH-1&sku=BENCH-2`: cart's read
+            lines.append(
+                _read_row(
+                    f"catalog_service batch read ({db['database']})", db["catalog_read"], floor
+                )
+            )
     lines += [
         "",
         "## Checkout flow: create a cart with an item, apply a code, check out",
         "",
         "| db | clients | flows/s | errors | create p50/p95/p99 ms | apply p50/p95/p99 ms "
-        "| checkout p50/p95/p99 ms | CPU ms/flow (cart+discount+payment) "
+        "| checkout p50/p95/p99 ms | CPU ms/flow (cart+discount+payment+catalog) "
         "| database server CPU ms/flow | client CPU | busy cores | busiest worker | invariants |",
         "| --- | ---: | ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
@@ -107,7 +113,8 @@ def markdown(report: dict) -> str:
             lines.append(
                 f"| {db['database']} | {run['clients']} | {_flows(run)} | {run['errors']} "
                 f"| {cells[0]} | {cells[1]} | {cells[2]} "
-                f"| {sum(cpu.values()):.1f} ({cpu['cart']:.1f}+{cpu['discount']:.1f}+{cpu['payment']:.1f}) "
+                f"| {sum(cpu.values()):.1f} ({cpu['cart']:.1f}+{cpu['discount']:.1f}"
+                f"+{cpu['payment']:.1f}+{cpu.get('catalog', 0.0):.1f}) "
                 f"| {_database_cpu(run.get('database_cpu_ms_per_flow'))} "
                 f"| {run['client_cpu_share']:.0%} | {_busy(run.get('machine_busy_cores'))} "
                 f"| {_busiest(run.get('busiest_worker_share'))} | {verdict} |"

@@ -56,7 +56,7 @@ SERVICE_TOKEN = f"Bearer {TOKENS['DISCOUNT_SERVICE_TOKEN']}"
 
 def bench_database(kind: str, args, work: Path) -> dict:
     result: dict = {"database": kind}
-    print(f"[{kind}] starting the three services", flush=True)
+    print(f"[{kind}] starting the four services", flush=True)
     with services_on(kind, work, env=args.observability_env) as (stack, db_urls, database_pid):
         create_code(stack)
         print(f"[{kind}] hot read, {args.duration}s", flush=True)
@@ -75,6 +75,13 @@ def bench_database(kind: str, args, work: Path) -> dict:
                 args.duration,
                 database_pid=database_pid,
             )
+        print(f"[{kind}] the catalog's batch read (cart's), {args.duration}s", flush=True)
+        result["catalog_read"] = hot_read(
+            f"{stack.url('catalog')}/api/products/?sku=BENCH-1&sku=BENCH-2",
+            [stack._procs["catalog"].pid],
+            args.duration,
+            database_pid=database_pid,
+        )
         result["sql_per_request"] = sql_counts(stack)
         result["flows"] = []
         for clients in args.clients:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.drivers import CODE
+from bench.flow import PRODUCTS
 from harness.pgcluster import Cluster, free_port
 from harness.stack import CHECKOUT_SERVICES, SERVICES, Stack
 from harness.tokens import TOKENS
@@ -22,6 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 ADMIN = {
     "Authorization": f"Bearer {TOKENS['DISCOUNT_ADMIN_TOKEN']}",
+    "Content-Type": "application/json",
+}
+CATALOG_ADMIN = {
+    "Authorization": f"Bearer {TOKENS['CATALOG_ADMIN_TOKEN']}",
     "Content-Type": "application/json",
 }
 
@@ -80,9 +85,20 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
 
 
 def create_code(stack: Stack) -> None:
-    body = json.dumps({"code": CODE, "kind": "percent", "value": "10.00"}).encode()
+    """The flow's discount code, and the products its carts hold, on sale in the catalog."""
+    _created(
+        f"{stack.url('discount')}/api/discounts/",
+        ADMIN,
+        {"code": CODE, "kind": "percent", "value": "10.00"},
+    )
+    for sku, price in PRODUCTS.items():
+        body = {"sku": sku, "name": "Bench mug", "prices": {"USD": price}}
+        _created(f"{stack.url('catalog')}/api/products/", CATALOG_ADMIN, body)
+
+
+def _created(url: str, headers: dict, body: dict) -> None:
     req = urllib.request.Request(  # noqa: S310
-        f"{stack.url('discount')}/api/discounts/", data=body, headers=ADMIN, method="POST"
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
     )
     with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
         assert resp.status == 201

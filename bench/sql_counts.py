@@ -19,7 +19,7 @@ import sys
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("service", choices=["cart", "discount", "payment"])
+    parser.add_argument("service", choices=["cart", "discount", "payment", "catalog"])
     parser.add_argument("--code", required=True)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -45,7 +45,7 @@ def main() -> int:
         return response.json() if response.content else {}
 
     if args.service == "cart":
-        item = {"sku": "SQL-1", "name": "Mug", "unit_price": "12.00", "quantity": 1}
+        item = {"sku": "BENCH-1", "quantity": 1}  # on sale (bench.servers.create_products)
         cart = run("POST /api/carts/", "post", "/api/carts/", {"currency": "USD", "items": [item]})
         cid = cart["id"]
         run(
@@ -56,6 +56,9 @@ def main() -> int:
         )
         run("POST /api/carts/{id}/checkout/", "post", f"/api/carts/{cid}/checkout/")
         run("GET /api/carts/{id}/", "get", f"/api/carts/{cid}/")
+    elif args.service == "catalog":
+        # cart_service's batch read of a cart's skus: the catalog's hot read
+        run("GET /api/products/?sku=", "get", "/api/products/?sku=BENCH-1&sku=BENCH-2")
     elif args.service == "discount":
         auth = {"authorization": "Bearer dev-discount-service-token"}
         run("GET /api/discounts/{code}/", "get", f"/api/discounts/{args.code}/", **auth)

@@ -42,7 +42,10 @@ PACTS = {
         "admin_console-payment_service.json",
     ],
     "cart_service": ["storefront-cart_service.json", "admin_console-cart_service.json"],
-    "catalog_service": ["cart_service-catalog_service.json"],
+    "catalog_service": [
+        "cart_service-catalog_service.json",
+        "admin_console-catalog_service.json",
+    ],
 }
 SERVICE_OF = {
     "discount_service": "discount",

@@ -199,10 +199,21 @@ MUTATIONS = [
         (
             (
                 "carts/apis.py",
-                'cart = services.cart_create(currency=data["currency"], items=data.get("items"))\n'
+                "            catalog_client=catalog.from_settings(),\n        )\n"
                 "        return Response(CartOut(cart).data, status=status.HTTP_201_CREATED)",
-                'cart = services.cart_create(currency=data["currency"], items=data.get("items"))\n'
+                "            catalog_client=catalog.from_settings(),\n        )\n"
                 "        return Response(CartOut(cart).data, status=status.HTTP_200_OK)",
+            ),
+        ),
+    ),
+    Mutation(
+        "cart_service",
+        "the shopper's price used again: a unit_price sent is no longer checked",
+        (
+            (
+                "carts/pricing.py",
+                "    if seen is not None and seen != line.unit_price:",
+                "    if False:",
             ),
         ),
     ),

@@ -1,11 +1,13 @@
-"""``make chaos``: shoppers check out while the providers freeze and cart workers die.
+"""``make chaos``: shoppers check out while the providers freeze, cart workers die and prices move.
 
-A process stack (throwaway PostgreSQL, the three services, the reconciler as a process
-with CART_RECONCILE_AFTER=6 s and a pass every second) on loopback. For ``--duration``
-seconds, ``--shoppers`` threads create carts, apply codes, check out (some declined, some
-retried, some abandoned, some edited and checked out again), while a fault thread freezes
-payment_service or discount_service (SIGSTOP for up to 4 s, then SIGCONT) or SIGKILLs
-cart_service's workers. Then the faults stop, the reconciler finishes (cart_service's /metrics
+A process stack (throwaway PostgreSQL, the four services, the reconciler as a process
+with CART_RECONCILE_AFTER=6 s and a pass every second, carts' prices confirmed for
+CART_PRICE_MAX_AGE=2 s) on loopback. For ``--duration`` seconds, ``--shoppers`` threads
+create carts, apply codes, check out (some declined, some retried, some abandoned, some
+edited and checked out again; a 409 prices_changed is confirmed by checking out again),
+while a fault thread freezes payment_service, discount_service or catalog_service (SIGSTOP
+for up to 4 s, then SIGCONT) or SIGKILLs cart_service's workers, and a pricing thread moves
+the products' prices every second or two. Then the faults stop, the reconciler finishes (cart_service's /metrics
 counts nothing left for it: no unresolved attempt, unneeded use or owed release), and
 every cart, payment and code is read from the services' databases and held to the
 invariants (``harness.invariants``, which bench and compose-scale check too):
@@ -13,7 +15,8 @@ invariants (``harness.invariants``, which bench and compose-scale check too):
 - no cart was charged twice (at most one succeeded payment per cart);
 - every succeeded payment's cart exists, is ``paid`` and shows that payment's id, and
   every paid cart has its succeeded payment;
-- each code's ``times_redeemed`` equals the paid carts that hold it.
+- each code's ``times_redeemed`` equals the paid carts that hold it;
+- every paid cart was charged exactly its total, every line at a price the catalog had.
 
 Prints the counts; exits 1 if any check fails.
 """
@@ -29,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import requests
@@ -36,11 +40,16 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from e2e.process_stack import ProcessStack
 from harness import invariants
-from harness.api_client import ApiError, DiscountAdminClient, StorefrontClient
+from harness.api_client import ApiError, CatalogAdminClient, DiscountAdminClient, StorefrontClient
 from harness.tokens import TOKENS
 
 AFTER, INTERVAL = 6, 1
+PRICE_MAX_AGE = 2
 CODES = ("CHAOS-A", "CHAOS-B", "CHAOS-C")
+# The products the shoppers buy and what they cost at first; 24.00 (21.60 with 10 %) declines.
+PRODUCTS = {"CHAOS-4": "4.00", "CHAOS-7": "7.50", "CHAOS-12": "12.00", "CHAOS-24": "24.00"}
+CHEAPER = "CHAOS-T"  # what a declined shopper swaps their item for
+PRODUCTS[CHEAPER] = "3.00"
 GIVE_UP = (ApiError, requests.RequestException)
 
 
@@ -61,19 +70,21 @@ class Shopper(threading.Thread):
 
     def shop(self) -> None:
         rnd = self.random
-        price = rnd.choice(["4.00", "7.50", "12.00", "24.00"])  # 24.00 (21.60 with 10 %) declines
-        cart = self.client.create_cart(
-            "USD", items=[{"sku": "S", "name": "S", "unit_price": price, "quantity": 1}]
-        )
+        sku = rnd.choice([sku for sku in PRODUCTS if sku != CHEAPER])
+        cart = self.client.create_cart("USD", items=[{"sku": sku, "quantity": 1}])
         self.carts.append(cart["id"])
         if rnd.random() < 0.7:
             self.client.apply_discount(cart["id"], rnd.choice(CODES))
+        if rnd.random() < 0.2:  # dawdles: the cart's prices must be asked for again
+            time.sleep(PRICE_MAX_AGE + rnd.uniform(0.2, 1.0))
         for _ in range(rnd.choice([1, 1, 2, 3])):  # some give up after a 503, some retry
             try:
                 result = self.client.checkout(cart["id"])
             except GIVE_UP as exc:
                 self.answers[_name(exc)] += 1
-                time.sleep(rnd.uniform(0.1, 1.0))
+                # A 409 prices_changed: the shopper saw the new total and checks out again.
+                if not (isinstance(exc, ApiError) and exc.code == "prices_changed"):
+                    time.sleep(rnd.uniform(0.1, 1.0))
                 continue
             self.answers[result["payment_status"]] += 1
             if result["payment_status"] != "failed":
@@ -82,7 +93,7 @@ class Shopper(threading.Thread):
                 self.client.remove_discount(cart["id"])
             if rnd.random() < 0.5:  # a cheaper cart, checked out again
                 item = result["items"][0]["id"]
-                self.client.add_item(cart["id"], sku="T", name="T", unit_price="3.00", quantity=1)
+                self.client.add_item(cart["id"], sku=CHEAPER, quantity=1)
                 self.client.remove_item(cart["id"], item)
         return
 
@@ -94,7 +105,9 @@ def _name(exc: Exception) -> str:
 def inject_faults(stack: ProcessStack, stop: threading.Event, rnd: random.Random) -> Counter:
     faults: Counter = Counter()
     while not stop.wait(rnd.uniform(0.5, 3.0)):
-        kind = rnd.choice(["freeze payment", "freeze discount", "kill cart workers"])
+        kind = rnd.choice(
+            ["freeze payment", "freeze discount", "freeze catalog", "kill cart workers"]
+        )
         if kind == "kill cart workers":
             if stack.stack.kill_workers("cart"):
                 faults[kind] += 1
@@ -107,6 +120,28 @@ def inject_faults(stack: ProcessStack, stop: threading.Event, rnd: random.Random
         finally:
             stack.stack.thaw(name)
     return faults
+
+
+def move_prices(
+    catalog: CatalogAdminClient, stop: threading.Event, rnd: random.Random, seen: set
+) -> Counter:
+    """Every second or two, a product's price moves by up to 1.00 (never under 1.00); each
+    price set is recorded, for the check that every line was priced at one the catalog had.
+    A change the frozen catalog never answered may have been made: recorded first."""
+    moved: Counter = Counter()
+    prices = {sku: Decimal(price) for sku, price in PRODUCTS.items()}
+    while not stop.wait(rnd.uniform(0.5, 2.0)):
+        sku = rnd.choice(list(PRODUCTS))
+        price = max(Decimal("1.00"), prices[sku] + rnd.choice([-1, 1]) * Decimal("0.50"))
+        seen.add(invariants.Price(sku, "USD", price))
+        try:
+            catalog.update(sku, prices={"USD": price})
+        except GIVE_UP:
+            moved["failed"] += 1
+            continue
+        prices[sku] = price
+        moved["moved"] += 1
+    return moved
 
 
 def reconciler_backlog(stack: ProcessStack) -> dict[str, float]:
@@ -147,9 +182,9 @@ def wait_until_quiet(stack: ProcessStack, budget: float) -> tuple[float, dict[st
     return time.monotonic() - started, backlog
 
 
-def check(stack: ProcessStack) -> tuple[Counter, list[str]]:
+def check(stack: ProcessStack, prices_seen: set) -> tuple[Counter, list[str]]:
     """Every cart, payment and code in the services' databases, held to the invariants."""
-    rows = invariants.read(stack.stack.database_urls)
+    rows = invariants.read(stack.stack.database_urls, prices_seen=prices_seen)
     counts: Counter = Counter(f"carts {cart.payment_status}" for cart in rows.carts)
     for payment in rows.payments:
         counts[
@@ -174,6 +209,7 @@ def main(argv: list[str]) -> int:
             reconcile={
                 "CART_RECONCILE_AFTER": str(AFTER),
                 "CART_RECONCILE_INTERVAL": str(INTERVAL),
+                "CART_PRICE_MAX_AGE": str(PRICE_MAX_AGE),
             },
         )
         try:
@@ -181,6 +217,13 @@ def main(argv: list[str]) -> int:
             admin = DiscountAdminClient(stack.url("discount"), token=TOKENS["DISCOUNT_ADMIN_TOKEN"])
             for code in CODES:
                 admin.create(code=code, kind="percent", value="10.00", max_redemptions=10000)
+            catalog = CatalogAdminClient(
+                stack.url("catalog"), token=TOKENS["CATALOG_ADMIN_TOKEN"], timeout=(2.0, 20.0)
+            )
+            prices_seen: set = set()
+            for sku, price in PRODUCTS.items():
+                catalog.create(sku, "Chaos product", {"USD": price})
+                prices_seen.add(invariants.Price(sku, "USD", Decimal(price)))
             stop, carts = threading.Event(), []
             shoppers = [
                 Shopper(n, stack.url("cart"), stop, carts, args.seed) for n in range(args.shoppers)
@@ -191,14 +234,21 @@ def main(argv: list[str]) -> int:
             faulter = threading.Thread(
                 target=lambda: fault_result.update(faults=inject_faults(stack, stop, rnd))
             )
+            pricer = threading.Thread(
+                target=lambda: fault_result.update(
+                    prices=move_prices(catalog, stop, random.Random(args.seed + 1), prices_seen)
+                )
+            )
             faulter.start()
+            pricer.start()
             time.sleep(args.duration)
             stop.set()
             faulter.join()
+            pricer.join()
             for shopper in shoppers:
                 shopper.join(timeout=60)
             quiet, backlog = wait_until_quiet(stack, budget=120)
-            counts, problems = check(stack)
+            counts, problems = check(stack, prices_seen)
             log = stack.log("reconciler")
         finally:
             stack.stop()
@@ -216,6 +266,7 @@ def main(argv: list[str]) -> int:
     )
     for title, counter in [
         ("faults injected", fault_result.get("faults", Counter())),
+        ("price changes", fault_result.get("prices", Counter())),
         ("shoppers' answers", answers),
         ("reconciler actions", actions),
         ("carts, payments and codes", counts),
@@ -234,7 +285,8 @@ def main(argv: list[str]) -> int:
         return 1
     print(
         "OK: no cart charged twice; every succeeded payment's cart paid with it, and every "
-        "paid cart's payment succeeded; times_redeemed equals the paid carts holding each code"
+        "paid cart's payment succeeded; times_redeemed equals the paid carts holding each code; "
+        "every paid cart charged exactly its total, each line at a price the catalog had"
     )
     return 0
 

@@ -14,6 +14,7 @@ and are deselected there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -23,6 +24,7 @@ import pytest
 from e2e.env import COMPOSE_MODE
 from harness.api_client import (
     ApiError,
+    CatalogAdminClient,
     DiscountAdminClient,
     PaymentLedgerClient,
     StorefrontClient,
@@ -78,12 +80,15 @@ def wait_until_serving(urls: dict[str, str], budget: float = 90.0) -> float:
     deadline = time.monotonic() + budget
     started, last = time.monotonic(), None
     storefront = StorefrontClient(urls["cart"], timeout=(2.0, 5.0))
+    catalog = CatalogAdminClient(
+        urls["catalog"], token=TOKENS["CATALOG_ADMIN_TOKEN"], timeout=(2.0, 5.0)
+    )
+    warm_up = f"WARMUP-{uuid.uuid4().hex[:8].upper()}"
     while time.monotonic() < deadline:
         try:
-            cart = storefront.create_cart(
-                "USD",
-                items=[{"sku": "WARMUP", "name": "Warm-up", "unit_price": "1.00", "quantity": 1}],
-            )
+            with contextlib.suppress(ApiError):  # made by an earlier try
+                catalog.create(warm_up, "Warm-up", {"USD": "1.00"})
+            cart = storefront.create_cart("USD", items=[{"sku": warm_up, "quantity": 1}])
             if storefront.checkout(cart["id"])["payment_status"] == "paid":
                 return time.monotonic() - started
         except (ApiError, OSError) as exc:  # requests' errors are OSErrors
@@ -116,6 +121,27 @@ def discounts(urls) -> DiscountAdminClient:
 @pytest.fixture
 def payments(urls) -> PaymentLedgerClient:
     return PaymentLedgerClient(urls["payment"], token=TOKENS["PAYMENT_LEDGER_TOKEN"])
+
+
+@pytest.fixture
+def catalog(urls) -> CatalogAdminClient:
+    return CatalogAdminClient(urls["catalog"], token=TOKENS["CATALOG_ADMIN_TOKEN"])
+
+
+@pytest.fixture
+def product(catalog):
+    """Put a product on sale; the item a storefront sends for it: ``{"sku", "quantity"}``.
+
+    ``product("5.00")`` is a new product at 5.00 in USD and EUR (the stack is shared by the
+    whole session: every product is its own); ``prices={...}`` for others.
+    """
+
+    def put_on_sale(price=None, *, quantity=1, prices=None, name="E2E product", prefix="E2E"):
+        sku = f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
+        catalog.create(sku, name, prices or {"USD": price, "EUR": price})
+        return {"sku": sku, "quantity": quantity}
+
+    return put_on_sale
 
 
 @pytest.fixture

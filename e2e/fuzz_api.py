@@ -33,6 +33,7 @@ CALLERS = [
     ("discount", "DISCOUNT_SERVICE_TOKEN"),
     ("payment", "PAYMENT_SERVICE_TOKEN"),
     ("cart", "CART_ADMIN_TOKEN"),
+    ("catalog", "CATALOG_ADMIN_TOKEN"),
 ]
 
 

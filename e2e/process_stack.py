@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from e2e.env import PRICE_MAX_AGE
 from harness.pgcluster import Cluster, free_port
 from harness.proxy import DelayingProxy
 from harness.stack import CHECKOUT_SERVICES, SERVICES, Stack
@@ -50,6 +51,7 @@ class ProcessStack:
                 "cart": {
                     **(DOWNSTREAM if downstream is None else downstream),
                     "PAYMENT_SERVICE_URL": f"http://127.0.0.1:{self.proxy.port}",
+                    "CART_PRICE_MAX_AGE": str(PRICE_MAX_AGE),
                     **(reconcile or {}),
                 },
             },

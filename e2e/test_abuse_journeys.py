@@ -14,11 +14,11 @@ from harness.api_client import ApiError
 @pytest.mark.processes
 @pytest.mark.skipif(COMPOSE_MODE, reason="freezes discount_service: needs the process stack")
 def test_a_staged_use_cannot_be_spent_after_the_shop_switched_the_code_off(
-    stack, storefront, discounts, payments, new_code
+    stack, storefront, discounts, payments, new_code, product
 ):
     code = new_code("STAGE")
     discounts.create(code=code, kind="percent", value="50.00", max_redemptions=2)
-    item = {"sku": "MUG-1", "name": "Mug", "unit_price": "15.00", "quantity": 1}
+    item = product("15.00")
     staged = storefront.create_cart("USD", items=[item])
     storefront.apply_discount(staged["id"], code)
 

@@ -22,10 +22,8 @@ def _run_together(n: int, fn):
         return list(pool.map(call, range(n)))
 
 
-def test_checking_out_twice_charges_once(storefront, payments):
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
-    )
+def test_checking_out_twice_charges_once(storefront, payments, product):
+    cart = storefront.create_cart("USD", items=[product("5.00")])
 
     first = storefront.checkout(cart["id"])
     second = storefront.checkout(cart["id"])
@@ -35,10 +33,8 @@ def test_checking_out_twice_charges_once(storefront, payments):
     assert len(payments.payments_for(f"cart:{cart['id']}")) == 1
 
 
-def test_concurrent_checkouts_charge_once(storefront, urls, payments):
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
-    )
+def test_concurrent_checkouts_charge_once(storefront, urls, payments, product):
+    cart = storefront.create_cart("USD", items=[product("5.00")])
 
     results = _run_together(10, lambda i: StorefrontClient(urls["cart"]).checkout(cart["id"]))
 
@@ -48,15 +44,13 @@ def test_concurrent_checkouts_charge_once(storefront, urls, payments):
 
 
 def test_a_limited_discount_is_used_by_exactly_n_carts(
-    storefront, urls, discounts, new_code, payments
+    storefront, urls, discounts, new_code, payments, product
 ):
     code = new_code("FIVE")
     discounts.create(code=code, kind="percent", value="10.00", max_redemptions=3)
     carts = []
     for _ in range(8):
-        cart = storefront.create_cart(
-            "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
-        )
+        cart = storefront.create_cart("USD", items=[product("5.00")])
         carts.append(storefront.apply_discount(cart["id"], code))
 
     results = _run_together(8, lambda i: StorefrontClient(urls["cart"]).checkout(carts[i]["id"]))
@@ -72,30 +66,24 @@ def test_a_limited_discount_is_used_by_exactly_n_carts(
         assert len(payments.payments_for(f"cart:{cart['id']}")) == expected
 
 
-def test_a_declined_checkout_gives_its_redemption_back(storefront, discounts, new_code):
+def test_a_declined_checkout_gives_its_redemption_back(storefront, discounts, new_code, product):
     code = new_code("ONE")
     discounts.create(code=code, kind="fixed", value="1.00", currency="USD", max_redemptions=1)
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "TV", "name": "TV", "unit_price": "500.00", "quantity": 1}]
-    )
+    cart = storefront.create_cart("USD", items=[product("500.00")])
     storefront.apply_discount(cart["id"], code)
 
     failed = storefront.checkout(cart["id"])
 
     assert failed["payment_status"] == "failed"
     assert discounts.get(code)["times_redeemed"] == 0
-    other = storefront.create_cart(
-        "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
-    )
+    other = storefront.create_cart("USD", items=[product("5.00")])
     storefront.apply_discount(other["id"], code)
     assert storefront.checkout(other["id"])["payment_status"] == "paid"
     assert discounts.get(code)["status"] == "exhausted"
 
 
-def test_a_declined_cart_reduced_below_the_limit_is_paid(storefront, payments):
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "A", "name": "A", "unit_price": "8.00", "quantity": 3}]
-    )
+def test_a_declined_cart_reduced_below_the_limit_is_paid(storefront, payments, product):
+    cart = storefront.create_cart("USD", items=[product("8.00", quantity=3)])
     failed = storefront.checkout(cart["id"])
     assert failed["payment_status"] == "failed"
 

@@ -13,7 +13,6 @@ from harness.api_client import ApiError, StorefrontClient
 from harness.loopback import session_from
 
 pytestmark = pytest.mark.processes
-MUG = {"sku": "MUG-1", "name": "Mug", "unit_price": "7.50", "quantity": 2}
 PER_CART, PER_ADDRESS = 10, 30
 
 
@@ -28,15 +27,20 @@ def refused(storefront: StorefrontClient, cart_id: str, code: str) -> ApiError:
 
 
 @pytest.fixture
+def mug(product):
+    return product("7.50", quantity=2)
+
+
+@pytest.fixture
 def real_code(discounts, new_code):
     code = new_code("GUESS")
     discounts.create(code=code, kind="percent", value="10.00")
     return code
 
 
-def test_a_cart_is_closed_to_codes_after_ten_wrong_ones(urls, new_code, real_code):
+def test_a_cart_is_closed_to_codes_after_ten_wrong_ones(urls, new_code, real_code, mug):
     guesser, other = shopper(urls, "127.0.0.2"), shopper(urls, "127.0.0.3")
-    cart = guesser.create_cart("USD", items=[MUG])
+    cart = guesser.create_cart("USD", items=[mug])
 
     answers = [refused(guesser, cart["id"], new_code("WRONG")).code for _ in range(PER_CART)]
     throttled = refused(guesser, cart["id"], real_code)
@@ -45,18 +49,18 @@ def test_a_cart_is_closed_to_codes_after_ten_wrong_ones(urls, new_code, real_cod
     assert (throttled.status, throttled.code) == (429, "throttled")
     assert 0 < int(throttled.retry_after) <= 3600
     # another shopper's cart, from another address, is not affected
-    mine = other.create_cart("USD", items=[MUG])
+    mine = other.create_cart("USD", items=[mug])
     assert other.apply_discount(mine["id"], real_code)["discount"]["code"] == real_code
 
 
-def test_an_address_is_closed_to_codes_after_thirty_wrong_ones(urls, new_code, real_code):
+def test_an_address_is_closed_to_codes_after_thirty_wrong_ones(urls, new_code, real_code, mug):
     guesser, other = shopper(urls, "127.0.0.4"), shopper(urls, "127.0.0.5")
     for _ in range(PER_ADDRESS // 6):  # six wrong codes on each of five carts: no cart limit
-        cart = guesser.create_cart("USD", items=[MUG])
+        cart = guesser.create_cart("USD", items=[mug])
         for _ in range(6):
             assert refused(guesser, cart["id"], new_code("WRONG")).code == "discount_not_found"
 
-    fresh = guesser.create_cart("USD", items=[MUG])
+    fresh = guesser.create_cart("USD", items=[mug])
     throttled = refused(guesser, fresh["id"], real_code)
 
     assert (throttled.status, throttled.code) == (429, "throttled")

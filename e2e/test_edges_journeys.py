@@ -71,13 +71,11 @@ def test_provider_states_are_absent_without_the_switch(urls, service):
 
 @pytest.mark.processes
 def test_one_request_id_appears_in_the_logs_of_all_three_services(
-    stack, storefront, discounts, new_code
+    stack, storefront, discounts, new_code, product
 ):
     code = new_code()
     discounts.create(code=code, kind="percent", value="10.00")
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
-    )
+    cart = storefront.create_cart("USD", items=[product("5.00")])
     storefront.apply_discount(cart["id"], code)
     request_id = f"e2e-{uuid.uuid4()}"
 
@@ -89,10 +87,10 @@ def test_one_request_id_appears_in_the_logs_of_all_three_services(
 
 
 @pytest.mark.processes
-def test_checkout_with_payment_service_down_answers_503_then_completes(stack, storefront, payments):
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
-    )
+def test_checkout_with_payment_service_down_answers_503_then_completes(
+    stack, storefront, payments, product
+):
+    cart = storefront.create_cart("USD", items=[product("5.00")])
     stack.stack.stop("payment")
 
     with pytest.raises(ApiError) as unavailable:
@@ -113,11 +111,9 @@ def test_checkout_with_payment_service_down_answers_503_then_completes(stack, st
 
 @pytest.mark.processes
 def test_checkout_with_a_slow_payment_service_answers_503_then_charges_once(
-    stack, storefront, payments
+    stack, storefront, payments, product
 ):
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "A", "name": "A", "unit_price": "6.00", "quantity": 1}]
-    )
+    cart = storefront.create_cart("USD", items=[product("6.00")])
 
     # payment_service's answers to this cart's charge are held back for as long as it takes
     # cart_service to answer: slower than any read timeout. The shopper is answered by
@@ -139,13 +135,11 @@ def test_checkout_with_a_slow_payment_service_answers_503_then_charges_once(
 
 @pytest.mark.processes
 def test_applying_a_code_with_discount_service_down_answers_503_and_changes_nothing(
-    stack, storefront, discounts, new_code
+    stack, storefront, discounts, new_code, product
 ):
     code = new_code()
     discounts.create(code=code, kind="percent", value="10.00")
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "A", "name": "A", "unit_price": "5.00", "quantity": 1}]
-    )
+    cart = storefront.create_cart("USD", items=[product("5.00")])
     before = storefront.get_cart(cart["id"])
     stack.stack.stop("discount")
 

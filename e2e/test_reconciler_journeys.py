@@ -15,7 +15,13 @@ import pytest
 
 from e2e.env import COMPOSE_MODE
 from e2e.waiting import InBackground, until
-from harness.api_client import ApiError, DiscountAdminClient, PaymentLedgerClient, StorefrontClient
+from harness.api_client import (
+    ApiError,
+    CatalogAdminClient,
+    DiscountAdminClient,
+    PaymentLedgerClient,
+    StorefrontClient,
+)
 from harness.tokens import TOKENS
 
 AFTER, INTERVAL = 3.0, 1.0  # CART_RECONCILE_*
@@ -44,6 +50,12 @@ def reconciling(tmp_path_factory):
 
 
 @pytest.fixture
+def catalog(reconciling):
+    """This module's stack's own catalog (the product fixture puts products on sale in it)."""
+    return CatalogAdminClient(reconciling.url("catalog"), token=TOKENS["CATALOG_ADMIN_TOKEN"])
+
+
+@pytest.fixture
 def shop(reconciling):
     yield (
         StorefrontClient(reconciling.url("cart")),
@@ -62,11 +74,11 @@ def paid_with_its_payments(storefront, payments, cart_id):
     return cart, payments.payments_for(f"cart:{cart_id}")
 
 
-def test_a_charge_whose_answer_was_lost_is_settled_without_the_shopper(reconciling, shop, new_code):
+def test_a_charge_whose_answer_was_lost_is_settled_without_the_shopper(
+    reconciling, shop, new_code, product
+):
     storefront, _, payments = shop
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "A", "name": "A", "unit_price": "6.00", "quantity": 1}]
-    )
+    cart = storefront.create_cart("USD", items=[product("6.00")])
     reconciling.stack.freeze("payment")  # the charge waits in its queue, unanswered
     started = time.monotonic()
     try:
@@ -90,13 +102,13 @@ def test_a_charge_whose_answer_was_lost_is_settled_without_the_shopper(reconcili
     print(f"\nlost answer settled by the reconciler {elapsed:.1f}s after the checkout began")
 
 
-def test_a_use_owed_while_discount_service_was_frozen_is_given_back(reconciling, shop, new_code):
+def test_a_use_owed_while_discount_service_was_frozen_is_given_back(
+    reconciling, shop, new_code, product
+):
     storefront, discounts, _ = shop
     code = new_code("OWED")
     discounts.create(code=code, kind="percent", value="10.00", max_redemptions=5)
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "B", "name": "B", "unit_price": "25.00", "quantity": 1}]
-    )
+    cart = storefront.create_cart("USD", items=[product("25.00")])
     storefront.apply_discount(cart["id"], code)
 
     # The charge's answer (a decline) is held back until discount_service is frozen: by
@@ -121,11 +133,9 @@ def test_a_use_owed_while_discount_service_was_frozen_is_given_back(reconciling,
     assert discounts.get(code)["times_redeemed"] == 0
 
 
-def test_a_checkout_whose_worker_was_killed_is_settled_with_one_charge(reconciling, shop):
+def test_a_checkout_whose_worker_was_killed_is_settled_with_one_charge(reconciling, shop, product):
     storefront, _, payments = shop
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "C", "name": "C", "unit_price": "7.00", "quantity": 1}]
-    )
+    cart = storefront.create_cart("USD", items=[product("7.00")])
     reference = f"cart:{cart['id']}"
 
     # The worker waits for the charge's answer, held back: payment_service has taken the

@@ -28,10 +28,8 @@ def test_discounts_are_created_listed_and_retrieved(discounts, new_code):
     assert fetched["value"] == "10.00"
 
 
-def test_a_cart_is_created_and_retrieved(storefront):
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "MUG-1", "name": "Mug", "unit_price": "7.50", "quantity": 2}]
-    )
+def test_a_cart_is_created_and_retrieved(storefront, product):
+    cart = storefront.create_cart("USD", items=[product("7.50", quantity=2)])
 
     again = storefront.get_cart(cart["id"])
 
@@ -40,12 +38,10 @@ def test_a_cart_is_created_and_retrieved(storefront):
     assert again["payment_status"] == "pending"
 
 
-def test_a_valid_code_updates_the_totals(storefront, discounts, new_code):
+def test_a_valid_code_updates_the_totals(storefront, discounts, new_code, product):
     code = new_code()
     discounts.create(code=code, kind="percent", value="10.00")
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "MUG-1", "name": "Mug", "unit_price": "7.50", "quantity": 2}]
-    )
+    cart = storefront.create_cart("USD", items=[product("7.50", quantity=2)])
 
     cart = storefront.apply_discount(cart["id"], code)
 
@@ -54,7 +50,7 @@ def test_a_valid_code_updates_the_totals(storefront, discounts, new_code):
     assert cart["total"] == "13.50"
 
 
-def test_an_expired_code_is_refused(storefront, discounts, new_code):
+def test_an_expired_code_is_refused(storefront, discounts, new_code, product):
     code = new_code("OLD")
     now = datetime.now(UTC)
     discounts.create(
@@ -64,9 +60,7 @@ def test_an_expired_code_is_refused(storefront, discounts, new_code):
         starts_at=iso(now - timedelta(days=10)),
         ends_at=iso(now - timedelta(days=1)),
     )
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "MUG-1", "name": "Mug", "unit_price": "7.50", "quantity": 1}]
-    )
+    cart = storefront.create_cart("USD", items=[product("7.50")])
 
     with pytest.raises(ApiError) as refused:
         storefront.apply_discount(cart["id"], code)
@@ -84,10 +78,8 @@ def test_an_unknown_code_is_refused(storefront, new_code):
     assert (refused.value.status, refused.value.code) == (422, "discount_not_found")
 
 
-def test_a_cart_under_the_approval_limit_is_paid(storefront, payments):
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "PEN", "name": "Pen", "unit_price": "19.99", "quantity": 1}]
-    )
+def test_a_cart_under_the_approval_limit_is_paid(storefront, payments, product):
+    cart = storefront.create_cart("USD", items=[product("19.99")])
 
     paid = storefront.checkout(cart["id"])
 
@@ -97,10 +89,8 @@ def test_a_cart_under_the_approval_limit_is_paid(storefront, payments):
     assert payment["amount"] == "19.99"
 
 
-def test_a_cart_at_the_approval_limit_fails(storefront, payments):
-    cart = storefront.create_cart(
-        "USD", items=[{"sku": "BAG", "name": "Bag", "unit_price": "20.00", "quantity": 1}]
-    )
+def test_a_cart_at_the_approval_limit_fails(storefront, payments, product):
+    cart = storefront.create_cart("USD", items=[product("20.00")])
 
     failed = storefront.checkout(cart["id"])
 

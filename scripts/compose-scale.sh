@@ -44,7 +44,9 @@ phase "the end-to-end suite through lb"
 phase "the load run through lb (${COMPOSE_SCALE_LOAD:-30s}, ${COMPOSE_SCALE_USERS:-10} users)"
 lb_cart=http://$("${compose[@]}" port lb 8002)
 lb_discount=http://$("${compose[@]}" port lb 8001)
+lb_catalog=http://$("${compose[@]}" port lb 8004)
 "$PY" -m e2e.load.run --name compose-scale-load --cart-url "$lb_cart" --discount-url "$lb_discount" \
+  --catalog-url "$lb_catalog" \
   --users "${COMPOSE_SCALE_USERS:-10}" --spawn-rate 5 --duration "${COMPOSE_SCALE_LOAD:-30s}" || rc=1
 
 phase "through lb: the client's request id, cart's own problem+json, one client's requests spread"
@@ -53,6 +55,7 @@ phase "through lb: the client's request id, cart's own problem+json, one client'
 phase "checkouts while payment's replicas are paused, then settled by the reconcilers"
 # shellcheck disable=SC2046
 "$PY" scripts/compose_scale_check.py stuck --lb-cart-url "$lb_cart" --lb-discount-url "$lb_discount" \
+  --lb-catalog-url "$lb_catalog" \
   --pause $("${compose[@]}" ps -q payment) || rc=1
 
 phase "requests per replica, the invariants from the databases"

@@ -3,6 +3,7 @@
 
     python scripts/compose_scale_check.py probe --lb-cart-url URL --lb-discount-url URL
     python scripts/compose_scale_check.py stuck --lb-cart-url URL --lb-discount-url URL \
+        --lb-catalog-url URL \
         --pause CONTAINER...
     python scripts/compose_scale_check.py report --lb-log FILE --replicas FILE --db-port PORT
     python scripts/compose_scale_check.py lb-down --url URL
@@ -157,7 +158,12 @@ def stuck(args: argparse.Namespace) -> int:
     import threading
     import time
 
-    from harness.api_client import ApiError, DiscountAdminClient, StorefrontClient
+    from harness.api_client import (
+        ApiError,
+        CatalogAdminClient,
+        DiscountAdminClient,
+        StorefrontClient,
+    )
     from harness.tokens import TOKENS
 
     storefront = StorefrontClient(args.lb_cart_url, timeout=(5.0, 40.0))
@@ -165,9 +171,14 @@ def stuck(args: argparse.Namespace) -> int:
     DiscountAdminClient(args.lb_discount_url, token=TOKENS["DISCOUNT_ADMIN_TOKEN"]).create(
         code=code, kind="percent", value="10.00"
     )
+    CatalogAdminClient(args.lb_catalog_url, token=TOKENS["CATALOG_ADMIN_TOKEN"]).create(
+        code,
+        "Stuck",
+        {"USD": "4.00"},  # a product of this run's own
+    )
     carts = []
     for _ in range(args.carts):
-        item = {"sku": "STUCK", "name": "Stuck", "unit_price": "4.00", "quantity": 1}
+        item = {"sku": code, "quantity": 1}
         cart = storefront.create_cart("USD", items=[item])
         storefront.apply_discount(cart["id"], code)
         carts.append(cart["id"])
@@ -233,7 +244,8 @@ def report(args: argparse.Namespace) -> int:
     problems += spread(served, CHECKOUT_SERVICES, "requests")
     problems += spread(single, ("discount", "cart"), "one client's requests")
 
-    password = {s: os.environ[f"{s.upper()}_DB_PASSWORD"] for s in invariants.DATABASES}
+    databases = (*invariants.DATABASES, "catalog")  # the catalog's prices: every line's checked
+    password = {s: os.environ[f"{s.upper()}_DB_PASSWORD"] for s in databases}
     db_urls = {s: f"postgresql://{s}:{password[s]}@127.0.0.1:{args.db_port}/{s}" for s in password}
     found = invariants.report(db_urls)
     print(
@@ -284,6 +296,7 @@ def main() -> int:
     stk = sub.add_parser("stuck")
     stk.add_argument("--lb-cart-url", required=True)
     stk.add_argument("--lb-discount-url", required=True)
+    stk.add_argument("--lb-catalog-url", required=True)
     stk.add_argument("--pause", nargs="+", required=True, help="payment's containers")
     stk.add_argument("--carts", type=int, default=6)
     stk.add_argument("--budget", type=float, default=90.0, help="seconds to settle")

@@ -52,7 +52,7 @@ def test_a_revision_against_itself_runs_both_from_their_trees_and_reports():
         [run] = report["runs"][name]
         assert run["flows_per_s"] > 0
         assert run["errors"] == 0
-        assert set(run["cpu_ms_per_flow"]) == {"discount", "cart", "payment"}
+        assert set(run["cpu_ms_per_flow"]) == {"catalog", "discount", "cart", "payment"}
     assert "pair 1 base" in done.stdout
     assert "pair 1 head" in done.stdout
     # The worktrees are gone again.

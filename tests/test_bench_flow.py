@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.flow import ConnectionLost, Response
+from bench.flow import DECLINED_SKU, ConnectionLost, Response
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,8 +121,8 @@ class _Cart(BaseHTTPRequestHandler):
         n = self._count()
         if self.path == "/api/carts/":
             item = self._body()["items"][0]
-            # The declined flows' price (every fifth): refused here, to be counted.
-            if item["unit_price"] == "25.00":
+            # The declined flows' product (every fifth): refused here, to be counted.
+            if item["sku"] == DECLINED_SKU:
                 self._answer(503, {"code": "payment_service_unavailable"})
                 return
             self._answer(201, {"id": str(uuid.uuid4())}, close=n % 10 == 0)

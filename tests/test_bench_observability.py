@@ -112,7 +112,7 @@ def test_the_report_shows_the_database_servers_own_cpu_and_the_busy_cores():
     lite_flow = next(line for line in lines if line.startswith("| sqlite | 8 |"))
     pg_read = next(line for line in lines if line.startswith("| discount_service (postgres)"))
 
-    assert "| 18.0 (10.0+5.0+3.0) | 4.30 | 8% |" in pg_flow
+    assert "| 18.0 (10.0+5.0+3.0+0.0) | 4.30 | 8% |" in pg_flow
     assert "| in the services |" in lite_flow
     assert "| 0.21 |" in pg_read
     assert f"1.84 of {os.cpu_count()}" in pg_flow

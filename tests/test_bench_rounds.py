@@ -124,7 +124,7 @@ def test_only_the_targets_client_count_is_run_several_times(monkeypatch, tmp_pat
         return {**_run(90.0 + len(calls)), "clients": clients}
 
     class FakeStack:
-        _procs = {"discount": type("Proc", (), {"pid": 1})()}
+        _procs = {name: type("Proc", (), {"pid": 1})() for name in ("discount", "catalog")}
 
         def url(self, name):
             return f"http://127.0.0.1:1/{name}"

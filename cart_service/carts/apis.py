@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from carts import checkout, examples, selectors, services
-from carts.clients import discount, payment
-from carts.errors import PaymentRefused
+from carts.clients import catalog, discount, payment
+from carts.errors import PaymentRefused, PricesChanged
 from carts.metrics import checkout_counted
 from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, QuantityIn
 from carts.throttle import (
@@ -33,6 +33,15 @@ def _cart(description: str) -> OpenApiResponse:
     return OpenApiResponse(CartOut, description=description)
 
 
+PRICE_CHANGED = error_doc(
+    "price_changed: the catalog's price of an item is not the unit_price sent (the problem "
+    "names sku and the current unit_price); nothing created"
+)
+PRODUCT_REFUSED = error_doc(
+    "product_not_found, product_inactive, product_not_sold_in_currency: the catalog cannot "
+    "sell the item in the cart's currency (the problem names its sku); nothing changed"
+)
+CATALOG_UNAVAILABLE = error_doc("catalog_service_unavailable: nothing changed")
 DISCOUNT_REFUSED = error_doc(
     "discount_not_found (also for a code that has not started), discount_expired, "
     "discount_inactive, discount_exhausted, discount_currency_mismatch"
@@ -88,14 +97,21 @@ class CartListCreateApi(GenericAPIView):
         request=CartCreateIn,
         examples=examples.CREATE,
         responses={
-            201: _cart("The new cart, pending."),
+            201: _cart("The new cart, pending, every line priced by catalog_service."),
             400: INVALID,
+            409: PRICE_CHANGED,
+            422: PRODUCT_REFUSED,
+            503: CATALOG_UNAVAILABLE,
             429: error_doc("throttled: too many carts created from this address"),
         },
     )
     def post(self, request):
         data = _valid(CartCreateIn, request)
-        cart = services.cart_create(currency=data["currency"], items=data.get("items"))
+        cart = services.cart_create(
+            currency=data["currency"],
+            items=data.get("items"),
+            catalog_client=catalog.from_settings(),
+        )
         return Response(CartOut(cart).data, status=status.HTTP_201_CREATED)
 
 
@@ -114,7 +130,10 @@ class CartDetailApi(PublicApi):
 class CartItemsApi(PublicApi):
     @extend_schema(
         operation_id="carts_items_add",
-        summary="Add an item (same sku and unit price: adds to its quantity)",
+        summary="Add an item, priced by the catalog (same sku: adds to its quantity)",
+        description="The line's name and unit price are catalog_service's for the cart's "
+        "currency; a `unit_price` sent is only the price the shopper saw (another one now: "
+        "409 `price_changed` with the current `unit_price`, nothing added).",
         auth=[],
         request=ItemIn,
         examples=examples.ADD_ITEM,
@@ -122,12 +141,20 @@ class CartItemsApi(PublicApi):
             201: _cart("The cart with the item."),
             400: INVALID,
             404: NOT_FOUND,
-            409: NOT_EDITABLE,
+            409: error_doc(
+                "cart_not_editable (paid, or a checkout is being settled); price_changed: the "
+                "catalog's price is not the unit_price sent (the problem names sku and the "
+                "current unit_price); nothing added"
+            ),
+            422: PRODUCT_REFUSED,
+            503: CATALOG_UNAVAILABLE,
         },
     )
     def post(self, request, cart_id: str):
         data = _valid(ItemIn, request, cart_id=cart_id)
-        cart = services.cart_item_add(cart_id=cart_id, **data)
+        cart = services.cart_item_add(
+            cart_id=cart_id, **data, catalog_client=catalog.from_settings()
+        )
         return Response(CartOut(cart).data, status=status.HTTP_201_CREATED)
 
 
@@ -228,9 +255,16 @@ class CartCheckoutApi(PublicApi):
             409: error_doc(
                 "payment_mismatch: payment_service recorded a payment of another amount or "
                 "currency; the cart is held for an operator. cart_not_editable: the cart's "
-                "discount kept changing during the checkout; nothing was charged, try again"
+                "discount kept changing during the checkout; nothing was charged, try again. "
+                "prices_changed: the cart was priced longer than CART_PRICE_MAX_AGE ago and "
+                "the catalog's prices moved; the cart was re-priced (the problem's `cart`, "
+                "its `skus`) and nothing was charged: check out again to pay the new total"
             ),
-            422: error_doc("cart_empty, or a discount code above when the redemption is refused"),
+            422: error_doc(
+                "cart_empty; a discount code above when the redemption is refused; "
+                "product_not_found, product_inactive, product_not_sold_in_currency (a line "
+                "the catalog no longer sells, named by `sku`); nothing charged"
+            ),
             429: error_doc(
                 "throttled: too many checkouts that charged nothing (declined or refused) from "
                 "this address or for this cart"
@@ -241,7 +275,8 @@ class CartCheckoutApi(PublicApi):
             ),
             503: error_doc(
                 "discount_service_unavailable, payment_service_unavailable; "
-                "checkout again to finish the same attempt"
+                "checkout again to finish the same attempt. catalog_service_unavailable: the "
+                "prices could not be confirmed; nothing was charged"
             ),
         },
     )
@@ -253,8 +288,12 @@ class CartCheckoutApi(PublicApi):
                         cart_id=cart_id,
                         discount_client=discount.from_settings(),
                         payment_client=payment.from_settings(),
+                        catalog_client=catalog.from_settings(),
                     )
                 )
+        except PricesChanged as changed:
+            changed.extra["cart"] = CartOut(changed.cart).data  # what the shopper confirms
+            raise
         except PaymentRefused:
             checkout_charged_nothing(request, cart_id)
             raise

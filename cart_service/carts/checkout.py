@@ -17,9 +17,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from carts import states
+from carts import pricing, states
 from carts.clients.payment import Payment
-from carts.clients.ports import DiscountProvider, PaymentProvider
+from carts.clients.ports import CatalogProvider, DiscountProvider, PaymentProvider
 from carts.errors import (
     CartEmpty,
     CartNotEditable,
@@ -29,8 +29,9 @@ from carts.errors import (
     PaymentMismatch,
     PaymentRefused,
     PaymentServiceUnavailable,
+    PricesChanged,
 )
-from carts.models import Cart, OwedRelease
+from carts.models import Cart, CartItem, OwedRelease
 from carts.releases import owe_release, owe_release_of, releases_give_back
 from carts.selectors import cart_for_checkout, cart_locked
 from carts.states import PaymentStatus
@@ -100,12 +101,18 @@ def _ensure_no_problem(cart: Cart) -> None:
 
 
 def cart_checkout(
-    *, cart_id: object, discount_client: DiscountProvider, payment_client: PaymentProvider
+    *,
+    cart_id: object,
+    discount_client: DiscountProvider,
+    payment_client: PaymentProvider,
+    catalog_client: CatalogProvider,
 ) -> Cart:
     """Redeem the discount, charge the total, record the outcome. See README "Checkout".
 
     Short writes around the provider calls, no transaction open during a call:
 
+    0. prices: a cart priced longer than CART_PRICE_MAX_AGE ago asks the catalog again;
+       if any price moved, the cart is re-priced and nothing is charged (carts.pricing);
     1. give back first any use of the cart's code that is owed back (else that late
        release would take the new attempt's use); record "a use may be held" before
        redeeming, so a crash during the call leaves a trace the reconciler follows;
@@ -129,6 +136,8 @@ def cart_checkout(
         _ensure_no_problem(cart)
         if not cart.has_items:  # type: ignore[attr-defined] # annotated by cart_for_checkout()
             raise CartEmpty()
+        if not cart.attempt_unresolved and pricing.is_stale(cart.prices_checked_at):
+            _confirm_prices(cart, catalog_client)  # the amount of an attempt never moves
         code = cart.discount_code
         if code and cart.releases_owed and not cart.attempt_unresolved:
             _, owed = releases_give_back(
@@ -162,6 +171,39 @@ def cart_checkout(
         if redeemed:
             releases_give_back(cart_id=cart.id, discount_client=discount_client, code=code)
     raise CartNotEditable("The cart kept changing during checkout; try again.")
+
+
+def _confirm_prices(cart: Cart, catalog_client: CatalogProvider) -> None:
+    """Ask the catalog for every line's price; re-price the lines that moved.
+
+    Raises a ProductRefused (a line's product is gone, inactive or not sold in the cart's
+    currency: nothing changed) or PricesChanged (lines re-priced, nothing charged: the
+    shopper sees the new total before paying it). Otherwise the cart's prices are recorded
+    as confirmed when the catalog was asked, and the checkout goes on.
+    """
+    asked = timezone.now()
+    products = catalog_client.products(line.sku for line in cart.lines)
+    current = {line.sku: pricing.priced(products, line.sku, cart.currency) for line in cart.lines}
+    with transaction.atomic():
+        locked = cart_locked(cart_id=cart.pk)
+        if not states.is_editable(locked):
+            return  # paid or being settled meanwhile: the checkout's own steps decide
+        moved, renamed = [], []
+        for line in locked.lines:
+            now = current.get(line.sku)
+            if now is None:
+                continue  # added since we asked: priced when it was added, after that
+            if line.unit_price != now.unit_price:
+                moved.append(line)
+            elif line.name != now.name:
+                renamed.append(line)
+            line.unit_price, line.name = now.unit_price, now.name
+        if moved or renamed:
+            CartItem.objects.bulk_update([*moved, *renamed], ["unit_price", "name"])
+        locked.prices_checked_at = asked
+        save_fields(locked, ["prices_checked_at", "updated_at"])
+    if moved:
+        raise PricesChanged(locked, sorted({line.sku for line in moved}))
 
 
 def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> bool:

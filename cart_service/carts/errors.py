@@ -98,6 +98,67 @@ DISCOUNT_STATUS_REFUSALS: dict[str, type[DiscountRefused]] = {
 }
 
 
+# Products and their prices: every line is priced by catalog_service.
+class ProductRefused(Unprocessable):
+    """A line the catalog cannot price for this cart; the problem names its ``sku``."""
+
+    code = "product_refused"
+    title = "Product refused"
+
+    def __init__(self, sku: str, detail: str | None = None) -> None:
+        super().__init__(detail, sku=sku)
+
+
+class ProductNotFound(ProductRefused):
+    code = "product_not_found"
+    title = "Product not found"
+    default_detail = "The catalog has no product with this sku."
+
+
+class ProductInactive(ProductRefused):
+    code = "product_inactive"
+    title = "Product not sold any more"
+    default_detail = "The product is no longer sold."
+
+
+class ProductNotSoldInCurrency(ProductRefused):
+    code = "product_not_sold_in_currency"
+    title = "Product not sold in the cart's currency"
+    default_detail = "The product has no price in the cart's currency."
+
+
+class PriceChanged(Conflict):
+    """The shopper said which price they saw, and the catalog's is another: nothing added.
+    The problem names the ``sku`` and its current ``unit_price``."""
+
+    code = "price_changed"
+    title = "Price changed"
+    default_detail = "The product's price is not the one sent; nothing was added."
+
+    def __init__(self, sku: str, unit_price: str) -> None:
+        super().__init__(
+            f"The price of {sku!r} is {unit_price} now; nothing was added.",
+            sku=sku,
+            unit_price=unit_price,
+        )
+
+
+class PricesChanged(Conflict):
+    """At checkout, the catalog's prices of some lines moved since they were last checked:
+    the lines were re-priced, nothing was charged. The view adds the re-priced ``cart``."""
+
+    code = "prices_changed"
+    title = "Prices changed"
+    default_detail = (
+        "Some prices changed since the cart was last priced; the cart was re-priced and "
+        "nothing was charged. Check the new total and check out again."
+    )
+
+    def __init__(self, cart: object, skus: list[str]) -> None:
+        super().__init__(skus=skus)
+        self.cart = cart
+
+
 class CatalogServiceUnavailable(ServiceUnavailable):
     code = "catalog_service_unavailable"
     title = "Catalog service unavailable"

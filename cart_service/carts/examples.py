@@ -82,7 +82,7 @@ CREATE = [
         "A cart with its first item",
         {
             "currency": "USD",
-            "items": [{"sku": "MUG-1", "name": "Mug", "unit_price": "7.50", "quantity": 2}],
+            "items": [{"sku": "MUG-1", "quantity": 2}],
         },
     ),
     response("An empty cart", EMPTY, "201"),
@@ -90,7 +90,11 @@ CREATE = [
 A_CART = response("A cart with a discount", DISCOUNTED)
 LISTED = response("A pending cart", WITH_ITEM)
 ADD_ITEM = [
-    request("Two mugs", {"sku": "MUG-1", "name": "Mug", "unit_price": "7.50", "quantity": 2}),
+    request("Two mugs", {"sku": "MUG-1", "quantity": 2}),
+    request(
+        "Two mugs, at the price the shopper saw",
+        {"sku": "MUG-1", "quantity": 2, "unit_price": "7.50"},
+    ),
     response("The cart with the item", WITH_ITEM, "201"),
 ]
 UPDATE_ITEM = [

@@ -71,6 +71,12 @@ class Cart(models.Model):
     # Ends every payment Idempotency-Key of the cart: a holder of a payment token who knows a
     # cart's id must not be able to take its next key first (issue 23, finding 6).
     payment_key_secret = models.CharField(max_length=32, blank=True, default=new_key_secret)
+    prices_checked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the catalog last confirmed the lines' prices (none earlier; null: "
+        "never, as for carts made before it priced them): see carts.pricing.",
+    )
     last_payment_id = models.CharField(max_length=64, blank=True, default="")
     last_payment_status = models.CharField(max_length=16, blank=True, default="")
     last_payment_decline_code = models.CharField(max_length=64, blank=True, default="")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem
@@ -11,6 +12,7 @@ from carts.states import PaymentStatus
 from servicekit.fields import (
     CurrencyField,
     MoneyField,
+    StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
     StrictUUIDField,
@@ -45,6 +47,9 @@ class CartIdStateIn(serializers.Serializer):
 class CartStateIn(CartIdStateIn):
     currency = CurrencyField(default="USD", trim_whitespace=False)
     items = CartItemStateIn(many=True)
+    # true (the default): the items' prices were confirmed by the catalog just now; false:
+    # longer ago than CART_PRICE_MAX_AGE, so a checkout asks the catalog again.
+    priced = StrictBooleanField(default=True)
 
 
 def _cart_params(params: Params) -> dict:
@@ -52,9 +57,16 @@ def _cart_params(params: Params) -> dict:
     return validated(CartStateIn, {**params, "items": params.get("items") or []})
 
 
-def _fresh_cart(cart_id: uuid.UUID, currency: str, items: list[dict], **fields) -> Cart:
+def _fresh_cart(
+    cart_id: uuid.UUID, currency: str, items: list[dict], *, priced: bool = True, **fields
+) -> Cart:
     Cart.objects.filter(pk=cart_id).delete()
-    cart = Cart.objects.create(id=cart_id, currency=currency, **fields)
+    cart = Cart.objects.create(
+        id=cart_id,
+        currency=currency,
+        prices_checked_at=timezone.now() if priced else None,
+        **fields,
+    )
     CartItem.objects.bulk_create(CartItem(cart=cart, **item) for item in items)
     return cart
 
@@ -62,7 +74,9 @@ def _fresh_cart(cart_id: uuid.UUID, currency: str, items: list[dict], **fields) 
 @states.setup("a cart exists")
 def a_cart_exists(params: Params) -> dict:
     data = _cart_params(params)
-    cart = _fresh_cart(data["id"] or DEFAULT_CART_ID, data["currency"], data["items"])
+    cart = _fresh_cart(
+        data["id"] or DEFAULT_CART_ID, data["currency"], data["items"], priced=data["priced"]
+    )
     # The first item's id (by sku) lets a consumer address an item the state created.
     first = cart.items.order_by("sku").first()
     return {"id": str(cart.id), **({"item_id": str(first.id)} if first else {})}

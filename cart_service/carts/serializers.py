@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from carts.models import MAX_QUANTITY, Cart, CartItem
 from servicekit.codes import normalise_code
-from servicekit.fields import CurrencyField, MoneyField, StrictIntegerField
+from servicekit.fields import CurrencyField, MoneyField, StrictCharField, StrictIntegerField
 from servicekit.perf.drf import FieldsOnceMixin, InputFieldsOnceMixin
+from servicekit.skus import SKU_MAX_LENGTH, SKU_RULE, is_valid_sku, normalise_sku
 
 # -- input ------------------------------------------------------------------------------
 
@@ -19,9 +20,17 @@ class QuantityIn(InputFieldsOnceMixin, serializers.Serializer):
 
 
 class ItemIn(QuantityIn):
-    sku = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=200)
-    unit_price = MoneyField()
+    # Normalised as the catalog keeps skus; one that cannot exist is 400.
+    sku = StrictCharField(max_length=SKU_MAX_LENGTH + 16, trim_whitespace=False)
+    # Optional: the price the shopper saw. The line's price is the catalog's; another one
+    # now is 409 price_changed. (A "name" is ignored, as any unknown field: the catalog's.)
+    unit_price = MoneyField(required=False)
+
+    def validate_sku(self, value: str) -> str:
+        sku = normalise_sku(value)
+        if not is_valid_sku(sku):
+            raise serializers.ValidationError(f"A sku is {SKU_RULE}")
+        return sku
 
 
 class CartCreateIn(InputFieldsOnceMixin, serializers.Serializer):

@@ -17,8 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from carts import domain, states
-from carts.clients.ports import DiscountProvider
+from carts import domain, pricing, states
+from carts.clients.ports import CatalogProvider, DiscountProvider
 from carts.errors import (
     DISCOUNT_STATUS_REFUSALS,
     CartInvalid,
@@ -91,54 +91,100 @@ def _merged_quantity(item: CartItem, quantity: int) -> int:
     return merged
 
 
-def _same_line(lines: list[CartItem], sku: str, unit_price: Decimal) -> CartItem | None:
-    """An item with this sku at this unit price: adding it adds to that line's quantity."""
-    return next((i for i in lines if i.sku == sku and i.unit_price == unit_price), None)
+def _same_line(lines: list[CartItem], sku: str) -> CartItem | None:
+    """The line of this sku: adding it again adds to that line's quantity."""
+    return next((i for i in lines if i.sku == sku), None)
 
 
-def _touch(cart: Cart) -> None:
-    cart.save(update_fields=["updated_at"])
+def _touch(cart: Cart, *fields: str) -> None:
+    cart.save(update_fields=["updated_at", *fields])
 
 
 # -- carts and items ----------------------------------------------------------------
+#
+# Every line is priced by catalog_service (carts.pricing): the catalog is asked before the
+# transaction that writes the line, so no lock is held while it answers.
 
 
-@transaction.atomic
-def cart_create(*, currency: str, items: list[dict] | None = None) -> Cart:
+def cart_create(
+    *, currency: str, items: list[dict] | None = None, catalog_client: CatalogProvider
+) -> Cart:
+    """A cart, with its items priced by the catalog in one batch read.
+
+    Each item is ``{sku, quantity, unit_price?}``: a ``unit_price`` sent is the price the
+    shopper saw (another one now: 409 price_changed); items of one sku are one line.
+    """
+    items = items or []
+    asked = timezone.now()
+    products = catalog_client.products(item["sku"] for item in items) if items else {}
     lines: list[CartItem] = []
-    for item in items or []:
-        line = _same_line(lines, item["sku"], item["unit_price"])
-        if line is None:
-            lines.append(CartItem(**item))
+    for item in items:
+        line = pricing.priced(products, item["sku"], currency)
+        pricing.check_seen(line, item.get("unit_price"))
+        same = _same_line(lines, line.sku)
+        if same is None:
+            lines.append(
+                CartItem(
+                    sku=line.sku,
+                    name=line.name,
+                    unit_price=line.unit_price,
+                    quantity=item["quantity"],
+                )
+            )
         else:
-            line.quantity = _merged_quantity(line, item["quantity"])
+            same.quantity = _merged_quantity(same, item["quantity"])
     _check_line_count(len(lines))
     _check_subtotal(lines, "items")
-    cart = create(Cart, currency=currency)
-    for line in lines:
-        line.cart = cart
-    cart.set_lines(CartItem.objects.bulk_create(lines))
+    with transaction.atomic():
+        cart = create(Cart, currency=currency, prices_checked_at=asked)
+        for each in lines:
+            each.cart = cart
+        cart.set_lines(CartItem.objects.bulk_create(lines))
     return cart
 
 
 def cart_item_add(
-    *, cart_id: object, sku: str, name: str, unit_price: Decimal, quantity: int
+    *,
+    cart_id: object,
+    sku: str,
+    quantity: int,
+    unit_price: Decimal | None = None,
+    catalog_client: CatalogProvider,
 ) -> Cart:
+    """Add ``quantity`` of ``sku`` at the catalog's price (``unit_price``: the price the
+    shopper saw, checked). A sku the cart holds adds to its line, re-priced to the
+    catalog's price now."""
+    before = cart_get(cart_id=cart_id)
+    _ensure_editable(before)  # refuse early, before asking the provider
+    asked = timezone.now()
+    priced = pricing.priced(catalog_client.products([sku]), sku, before.currency)
+    pricing.check_seen(priced, unit_price)
     with transaction.atomic():
         cart = _lock_editable(cart_id)
         lines = cart.lines
-        line = _same_line(lines, sku, unit_price)
+        line = _same_line(lines, priced.sku)
+        fields = []
+        if not lines:  # the cart's prices are this line's: as old as this answer
+            cart.prices_checked_at = asked
+            fields.append("prices_checked_at")
         if line is None:
             _check_line_count(len(lines) + 1)
-            line = CartItem(cart=cart, sku=sku, name=name, unit_price=unit_price, quantity=quantity)
+            line = CartItem(
+                cart=cart,
+                sku=priced.sku,
+                name=priced.name,
+                unit_price=priced.unit_price,
+                quantity=quantity,
+            )
             _check_subtotal([*lines, line], "quantity")
             line.save(force_insert=True)
             cart.set_lines([*lines, line])
         else:
             line.quantity = _merged_quantity(line, quantity)
+            line.name, line.unit_price = priced.name, priced.unit_price
             _check_subtotal(lines, "quantity")
-            line.save(update_fields=["quantity"])
-        _touch(cart)
+            line.save(update_fields=["quantity", "name", "unit_price"])
+        _touch(cart, *fields)
     return cart
 
 

@@ -29,8 +29,14 @@ DISCOUNT_SERVICE_URL = env_url("DISCOUNT_SERVICE_URL", "http://127.0.0.1:8001")
 DISCOUNT_SERVICE_TOKEN = env_token("DISCOUNT_SERVICE_TOKEN")
 PAYMENT_SERVICE_URL = env_url("PAYMENT_SERVICE_URL", "http://127.0.0.1:8003")
 PAYMENT_SERVICE_TOKEN = env_token("PAYMENT_SERVICE_TOKEN")
-# catalog_service, which prices the lines; its reads take no token.
+# catalog_service prices every line; its reads take no token.
 CATALOG_SERVICE_URL = env_url("CATALOG_SERVICE_URL", "http://127.0.0.1:8004")
+# A line's price is the catalog's, confirmed no longer ago than this (seconds) when the cart
+# is charged: a checkout of a cart priced longer ago asks the catalog again, and if any price
+# moved, re-prices the cart and charges nothing (409 prices_changed).
+CART_PRICE_MAX_AGE = env_float("CART_PRICE_MAX_AGE", 300.0)
+if not 0 < CART_PRICE_MAX_AGE <= 86400:
+    raise ImproperlyConfigured("CART_PRICE_MAX_AGE must be a number of seconds in (0, 86400].")
 
 # Every downstream call: (connect, read) timeouts in seconds, retries of
 # idempotent requests with exponential backoff, all within a total time budget.

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from carts.models import Cart, CartItem
 from carts.states import PaymentStatus
@@ -12,6 +13,8 @@ class CartFactory(factory.django.DjangoModelFactory):
 
     currency = "USD"
     payment_status = PaymentStatus.PENDING
+    # Priced by the catalog just now (carts.pricing): a checkout does not ask again.
+    prices_checked_at = factory.LazyFunction(timezone.now)
 
     class Params:
         percent_discount = factory.Trait(

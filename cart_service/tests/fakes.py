@@ -15,9 +15,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from carts import errors
+from carts.clients.catalog import Product
 from carts.clients.discount import Discount, Redemption
 from carts.clients.payment import Payment
-from carts.clients.ports import DiscountProvider, PaymentProvider
+from carts.clients.ports import CatalogProvider, DiscountProvider, PaymentProvider
 
 APPROVAL_LIMIT = Decimal("20.00")
 
@@ -72,6 +73,33 @@ class FakeDiscountClient:
 
     def count(self, method: str) -> int:
         return sum(1 for call in self.calls if call[0] == method)
+
+
+@dataclass
+class FakeCatalogClient:
+    """The catalog's products by sku; ``outages``: the next N reads fail as unavailable."""
+
+    catalog: dict[str, Product] = field(default_factory=dict)
+    outages: int = 0
+    calls: list[list[str]] = field(default_factory=list)
+
+    def add(self, sku="MUG-1", name="Mug", prices=None, active=True) -> Product:
+        prices = {"USD": "7.50", "EUR": "6.90"} if prices is None else prices
+        self.catalog[sku] = Product(
+            sku=sku,
+            name=name,
+            active=active,
+            prices={currency: Decimal(amount) for currency, amount in prices.items()},
+        )
+        return self.catalog[sku]
+
+    def products(self, skus) -> dict[str, Product]:
+        wanted = list(skus)
+        self.calls.append(wanted)
+        if self.outages:
+            self.outages -= 1
+            raise errors.CatalogServiceUnavailable()
+        return {sku: self.catalog[sku] for sku in wanted if sku in self.catalog}
 
 
 @dataclass
@@ -149,3 +177,4 @@ class FakePaymentClient:
 if TYPE_CHECKING:  # mypy (make lint) holds the fakes to the ports checkout is typed against
     _discounts: DiscountProvider = FakeDiscountClient()
     _payments: PaymentProvider = FakePaymentClient()
+    _catalog: CatalogProvider = FakeCatalogClient()

@@ -1,4 +1,4 @@
-"""The admin console's HTTP client: one small class over the three public APIs."""
+"""The admin console's HTTP client: one small class over the four public APIs."""
 
 from __future__ import annotations
 
@@ -47,6 +47,14 @@ class CartRow:
 
 
 @dataclass(frozen=True)
+class ProductRow:
+    sku: str
+    name: str
+    active: bool
+    prices: dict[str, Decimal]
+
+
+@dataclass(frozen=True)
 class PaymentRow:
     id: str
     reference: str
@@ -61,8 +69,14 @@ class AdminConsole:
         discounts: Service | None = None,
         carts: Service | None = None,
         payments: Service | None = None,
+        products: Service | None = None,
     ) -> None:
-        self._services = {"discounts": discounts, "carts": carts, "payments": payments}
+        self._services = {
+            "discounts": discounts,
+            "carts": carts,
+            "payments": payments,
+            "products": products,
+        }
         self._session = requests.Session()
 
     def list_discounts(self, *, active: bool | None = None, search: str = "") -> list[DiscountRow]:
@@ -96,6 +110,23 @@ class AdminConsole:
         rows = [CartRow(c["id"], Decimal(c["total"]), c["payment_status"]) for c in page["results"]]
         return page["count"], rows
 
+    def put_on_sale(self, *, sku: str, name: str, prices: dict[str, Decimal]) -> ProductRow:
+        body = {"sku": sku, "name": name, "prices": {c: f"{a:.2f}" for c, a in prices.items()}}
+        return _product(self._call("products", "POST", "/api/products/", json=body))
+
+    def reprice(self, sku: str, prices: dict[str, Decimal]) -> ProductRow:
+        body = {"prices": {c: f"{a:.2f}" for c, a in prices.items()}}
+        return _product(self._call("products", "PATCH", f"/api/products/{sku}/", json=body))
+
+    def withdraw(self, sku: str) -> ProductRow:
+        body = {"active": False}
+        return _product(self._call("products", "PATCH", f"/api/products/{sku}/", json=body))
+
+    def list_products(self, *, search: str = "") -> tuple[int, list[ProductRow]]:
+        params = {"search": search} if search else {}
+        page = self._call("products", "GET", "/api/products/", params=params)
+        return page["count"], [_product(p) for p in page["results"]]
+
     def find_payment(self, payment_id: str) -> PaymentRow | None:
         try:
             p = self._call("payments", "GET", f"/api/payments/{payment_id}/")
@@ -128,3 +159,8 @@ class AdminConsole:
 
 def _discount(d: dict) -> DiscountRow:
     return DiscountRow(d["code"], d["kind"], Decimal(d["value"]), d["status"], d["times_redeemed"])
+
+
+def _product(p: dict) -> ProductRow:
+    prices = {currency: Decimal(amount) for currency, amount in p["prices"].items()}
+    return ProductRow(p["sku"], p["name"], p["active"], prices)

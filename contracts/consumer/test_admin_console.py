@@ -1,4 +1,4 @@
-"""admin_console → the three services, driven through contracts/admin_console's client.
+"""admin_console → the four services, driven through contracts/admin_console's client.
 
 Spec V3. Written from docs/api.md alone, so the states are named as a stranger would:
 often without params (the providers' documented defaults), several on one
@@ -211,3 +211,116 @@ def test_an_unknown_payment_is_not_found(admin_payment_pact):
     )
     with admin_payment_pact.serve() as srv:
         assert console(srv, "payments", PAYMENTS).find_payment(missing) is None
+
+
+CATALOG = TOKENS["CATALOG_ADMIN_TOKEN"]
+
+
+def product_body(sku: str, name: str, prices: dict[str, str], *, active: bool = True) -> dict:
+    return {
+        "sku": match.regex(sku, regex=r"^[A-Z0-9_-]{1,64}$"),
+        "name": match.str(name),
+        "active": active,
+        "prices": {currency: money(amount) for currency, amount in prices.items()},
+        "created_at": timestamp(),
+        "updated_at": timestamp(),
+    }
+
+
+def test_puts_a_product_on_sale(admin_catalog_pact):
+    (
+        admin_catalog_pact.upon_receiving("an admin puts a product on sale in two currencies")
+        .given("no product exists")
+        .with_request("POST", "/api/products/")
+        .with_header("Authorization", bearer(CATALOG))
+        .with_body(
+            {"sku": "LAMP-1", "name": "Desk lamp", "prices": {"USD": "24.00", "EUR": "22.00"}},
+            content_type="application/json",
+        )
+        .will_respond_with(201)
+        .with_body(
+            product_body("LAMP-1", "Desk lamp", {"EUR": "22.00", "USD": "24.00"}),
+            content_type="application/json",
+        )
+    )
+    with admin_catalog_pact.serve() as srv:
+        made = console(srv, "products", CATALOG).put_on_sale(
+            sku="LAMP-1", name="Desk lamp", prices={"USD": Decimal("24"), "EUR": Decimal("22")}
+        )
+    assert made.prices["USD"] == Decimal("24.00")
+
+
+def test_reprices_the_default_product_and_drops_a_currency(admin_catalog_pact):
+    (
+        admin_catalog_pact.upon_receiving("an admin reprices a product, in dollars only")
+        .given("a product exists")  # defaults: MUG-1, Mug, 7.50 USD and 6.90 EUR
+        .with_request("PATCH", "/api/products/MUG-1/")
+        .with_header("Authorization", bearer(CATALOG))
+        .with_body({"prices": {"USD": "8.00"}}, content_type="application/json")
+        .will_respond_with(200)
+        .with_body(product_body("MUG-1", "Mug", {"USD": "8.00"}), content_type="application/json")
+    )
+    with admin_catalog_pact.serve() as srv:
+        repriced = console(srv, "products", CATALOG).reprice("MUG-1", {"USD": Decimal("8")})
+    assert repriced.prices == {"USD": Decimal("8.00")}
+
+
+def test_withdraws_a_product(admin_catalog_pact):
+    (
+        admin_catalog_pact.upon_receiving("an admin withdraws a product from sale")
+        .given("a product exists", sku="OLD-1", name="Old mug")
+        .with_request("PATCH", "/api/products/OLD-1/")
+        .with_header("Authorization", bearer(CATALOG))
+        .with_body({"active": False}, content_type="application/json")
+        .will_respond_with(200)
+        .with_body(
+            product_body("OLD-1", "Old mug", {"EUR": "6.90", "USD": "7.50"}, active=False),
+            content_type="application/json",
+        )
+    )
+    with admin_catalog_pact.serve() as srv:
+        assert console(srv, "products", CATALOG).withdraw("OLD-1").active is False
+
+
+def test_lists_products_by_sku_prefix(admin_catalog_pact):
+    (
+        admin_catalog_pact.upon_receiving("an admin lists the products starting MUG")
+        .given("products exist", count=2, prefix="MUG-")
+        .with_request("GET", "/api/products/")
+        .with_query_parameter("search", "MUG")
+        .with_header("Authorization", bearer(CATALOG))
+        .will_respond_with(200)
+        .with_body(
+            {
+                "count": match.int(2),
+                "next": None,
+                "previous": None,
+                "results": match.each_like(
+                    product_body("MUG-1", "Mug 1", {"EUR": "6.90", "USD": "7.50"}), min=2
+                ),
+            },
+            content_type="application/json",
+        )
+    )
+    with admin_catalog_pact.serve() as srv:
+        count, rows = console(srv, "products", CATALOG).list_products(search="MUG")
+    assert count == 2
+    assert all(row.sku.startswith("MUG") for row in rows)
+
+
+def test_a_product_without_the_admin_token_is_not_created(admin_catalog_pact):
+    (
+        admin_catalog_pact.upon_receiving("an admin's request without a token")
+        .with_request("POST", "/api/products/")
+        .with_body(
+            {"sku": "LAMP-1", "name": "Desk lamp", "prices": {"USD": "24.00"}},
+            content_type="application/json",
+        )
+        .will_respond_with(401)
+        .with_body(problem(401, "not_authenticated"), content_type=PROBLEM_JSON)
+    )
+    with admin_catalog_pact.serve() as srv, pytest.raises(ConsoleError) as refused:
+        console(srv, "products", None).put_on_sale(
+            sku="LAMP-1", name="Desk lamp", prices={"USD": Decimal("24")}
+        )
+    assert refused.value.code == "not_authenticated"

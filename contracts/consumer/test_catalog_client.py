@@ -49,18 +49,18 @@ def test_the_products_of_a_cart_are_read_in_one_batch(catalog_pact):
             "a product exists",
             sku="MUG-1",
             name="Mug",
-            prices={"USD": "7.50", "EUR": "6.90"},
+            prices={"USD": "6.75", "EUR": "6.20"},
         )
         .will_respond_with(200)
         .with_body(
-            batch(product("MUG-1", "Mug", {"EUR": "6.90", "USD": "7.50"})),
+            batch(product("MUG-1", "Mug", {"EUR": "6.20", "USD": "6.75"})),
             content_type="application/json",
         )
     )
     with catalog_pact.serve() as srv:
         found = client(srv).products(["MUG-1"])
     assert found["MUG-1"].name == "Mug"
-    assert found["MUG-1"].prices == {"EUR": Decimal("6.90"), "USD": Decimal("7.50")}
+    assert found["MUG-1"].prices == {"EUR": Decimal("6.20"), "USD": Decimal("6.75")}
     assert found["MUG-1"].active
 
 

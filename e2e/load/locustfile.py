@@ -4,8 +4,8 @@
         --host http://127.0.0.1:8002 --csv reports/load --html reports/load.html
 
 cart_service is the host; discount_service is ``DISCOUNT_URL`` (default
-http://127.0.0.1:8001). The discount codes used are created at start with the
-admin token. Every non-2xx answer counts as a failure, so a run with any error
+http://127.0.0.1:8001), catalog_service ``CATALOG_URL`` (default http://127.0.0.1:8004). The
+discount codes and the products used are created at start with the admin tokens. Every non-2xx answer counts as a failure, so a run with any error
 fails (``--exit-code-on-error`` defaults to 1).
 """
 
@@ -19,18 +19,32 @@ import requests
 from locust import HttpUser, between, events, task
 
 DISCOUNT_URL = os.environ.get("DISCOUNT_URL", "http://127.0.0.1:8001")
+CATALOG_URL = os.environ.get("CATALOG_URL", "http://127.0.0.1:8004")
 ADMIN = {"Authorization": f"Bearer {os.environ.get('DISCOUNT_ADMIN_TOKEN', 'dev-admin-token')}"}
+CATALOG_ADMIN = {
+    "Authorization": "Bearer " + os.environ.get("CATALOG_ADMIN_TOKEN", "dev-catalog-admin-token")
+}
 SERVICE = {
     "Authorization": "Bearer "
     + os.environ.get("DISCOUNT_SERVICE_TOKEN", "dev-discount-service-token")
 }
 CODES: list[str] = []
-PRODUCTS = [("MUG-1", "Mug", "7.50"), ("PEN-2", "Pen", "1.25"), ("CAP-3", "Cap", "4.99")]
+SKUS: list[str] = []
+PRODUCTS = [("MUG", "Mug", "7.50"), ("PEN", "Pen", "1.25"), ("CAP", "Cap", "4.99")]
 
 
 @events.test_start.add_listener
-def create_codes(environment, **_):
+def create_codes_and_products(environment, **_):
     run = uuid.uuid4().hex[:6].upper()
+    for sku, name, price in PRODUCTS:
+        response = requests.post(
+            f"{CATALOG_URL}/api/products/",
+            headers=CATALOG_ADMIN,
+            timeout=10,
+            json={"sku": f"LOAD-{run}-{sku}", "name": name, "prices": {"USD": price}},
+        )
+        response.raise_for_status()
+        SKUS.append(response.json()["sku"])
     for i, value in enumerate(("5.00", "10.00", "15.00")):
         code = f"LOAD-{run}-{i}"
         response = requests.post(
@@ -53,11 +67,9 @@ class Shopper(HttpUser):
     def shop(self) -> None:
         cart = self.client.post("/api/carts/", json={"currency": "USD"}, name="create cart").json()
         cart_id = cart["id"]
-        for sku, name, price in random.sample(PRODUCTS, k=2):
+        for sku in random.sample(SKUS, k=2):  # priced by the catalog
             self.client.post(
-                f"/api/carts/{cart_id}/items/",
-                name="add item",
-                json={"sku": sku, "name": name, "unit_price": price, "quantity": 1},
+                f"/api/carts/{cart_id}/items/", name="add item", json={"sku": sku, "quantity": 1}
             )
         self.client.put(
             f"/api/carts/{cart_id}/discount/",

@@ -1,10 +1,10 @@
 """A bounded headless Locust run against the process stack, on loopback only.
 
     python -m e2e.load.run [--users 10] [--spawn-rate 5] [--duration 30s]
-                           [--cart-url URL --discount-url URL]
+                           [--cart-url URL --discount-url URL --catalog-url URL]
 
-Starts the stack (throwaway PostgreSQL, the three services under gunicorn), or,
-given ``--cart-url`` and ``--discount-url``, uses a running one (the compose
+Starts the stack (throwaway PostgreSQL, the four services under gunicorn), or,
+given ``--cart-url``, ``--discount-url`` and ``--catalog-url``, uses a running one (the compose
 stack behind its load balancer, scripts/compose-scale.sh), and
 runs ``locustfile.py`` for a fixed number of users and a fixed time, writes the
 CSV and HTML report to ``reports/``, prints requests/s and p50/p95/p99 per
@@ -37,9 +37,10 @@ def main() -> int:
     )
     parser.add_argument("--cart-url", help="a running stack's cart_service (no stack is started)")
     parser.add_argument("--discount-url", help="with --cart-url: its discount_service")
+    parser.add_argument("--catalog-url", help="with --cart-url: its catalog_service")
     args = parser.parse_args()
-    if bool(args.cart_url) != bool(args.discount_url):
-        parser.error("--cart-url and --discount-url go together")
+    if not (bool(args.cart_url) == bool(args.discount_url) == bool(args.catalog_url)):
+        parser.error("--cart-url, --discount-url and --catalog-url go together")
     args.reports.mkdir(parents=True, exist_ok=True)
     prefix = args.reports / args.name
 
@@ -54,6 +55,7 @@ def main() -> int:
             stack.start()
         cart_url = args.cart_url or stack.url("cart")
         discount_url = args.discount_url or stack.url("discount")
+        catalog_url = args.catalog_url or stack.url("catalog")
         result = subprocess.run(
             [
                 sys.executable,
@@ -80,7 +82,7 @@ def main() -> int:
                 "--exit-code-on-error",
                 "1",
             ],
-            env={**os.environ, "DISCOUNT_URL": discount_url},
+            env={**os.environ, "DISCOUNT_URL": discount_url, "CATALOG_URL": catalog_url},
             check=False,
         )
     finally:

@@ -93,6 +93,8 @@ class StorefrontClient(_Client):
     """The storefront's calls to cart_service; every method returns the cart as JSON."""
 
     def create_cart(self, currency: str, items: list[dict] | None = None, **kw) -> dict:
+        """A cart; each item ``{sku, quantity, unit_price?}``: the catalog prices it, a
+        ``unit_price`` is only the price the shopper saw (409 price_changed if it moved)."""
         body: dict[str, Any] = {"currency": currency}
         if items is not None:
             body["items"] = [_item(**item) for item in items]
@@ -101,13 +103,11 @@ class StorefrontClient(_Client):
     def get_cart(self, cart_id: str, **kw) -> dict:
         return self._call("GET", f"/api/carts/{cart_id}/", **kw)
 
-    def add_item(
-        self, cart_id: str, *, sku: str, name: str, unit_price, quantity: int, **kw
-    ) -> dict:
+    def add_item(self, cart_id: str, *, sku: str, quantity: int, unit_price=None, **kw) -> dict:
         return self._call(
             "POST",
             f"/api/carts/{cart_id}/items/",
-            json=_item(sku=sku, name=name, unit_price=unit_price, quantity=quantity),
+            json=_item(sku=sku, quantity=quantity, unit_price=unit_price),
             **kw,
         )
 
@@ -129,8 +129,12 @@ class StorefrontClient(_Client):
         return self._call("POST", f"/api/carts/{cart_id}/checkout/", **kw)
 
 
-def _item(*, sku: str, name: str, unit_price, quantity: int) -> dict:
-    return {"sku": sku, "name": name, "unit_price": money(unit_price), "quantity": quantity}
+def _item(*, sku: str, quantity: int, unit_price=None) -> dict:
+    """What the storefront sends of an item: never a price to charge, at most the one shown."""
+    item: dict[str, Any] = {"sku": sku, "quantity": quantity}
+    if unit_price is not None:
+        item["unit_price"] = money(unit_price)
+    return item
 
 
 class DiscountAdminClient(_Client):
@@ -145,6 +149,26 @@ class DiscountAdminClient(_Client):
 
     def update(self, code: str, **fields) -> dict:
         return self._call("PATCH", f"/api/discounts/{code}/", json=fields)
+
+
+class CatalogAdminClient(_Client):
+    """The shop's admin of catalog_service: products and their prices."""
+
+    def create(self, sku: str, name: str, prices: dict[str, Any], active: bool = True) -> dict:
+        body = {"sku": sku, "name": name, "active": active, "prices": _prices(prices)}
+        return self._call("POST", "/api/products/", json=body)
+
+    def get(self, sku: str) -> dict:
+        return self._call("GET", f"/api/products/{sku}/")
+
+    def update(self, sku: str, **fields) -> dict:
+        if "prices" in fields:
+            fields["prices"] = _prices(fields["prices"])
+        return self._call("PATCH", f"/api/products/{sku}/", json=fields)
+
+
+def _prices(prices: dict[str, Any]) -> dict[str, str]:
+    return {currency: money(amount) for currency, amount in prices.items()}
 
 
 class PaymentLedgerClient(_Client):

@@ -10,7 +10,12 @@ The invariants (one function each, in ``CHECKS``):
 * a paid cart shows its succeeded payment, and has one;
 * a cart with a succeeded payment is paid;
 * every succeeded payment for a cart belongs to a cart that exists;
-* each code's ``times_redeemed`` equals the paid carts that hold it.
+* each code's ``times_redeemed`` equals the paid carts that hold it;
+* a paid cart was charged exactly its total (its lines and its discount, computed here as
+  docs/api.md states the rule: an oracle apart from cart_service's own code), and a paid
+  cart with nothing to charge (fully discounted) has no payment;
+* every line of a paid cart is priced at a price the catalog had for that sku and currency
+  (its current prices, and any earlier ones the caller saw it have: ``read(prices_seen=)``).
 
 Payments whose reference is not ``cart:<id>`` (bench's direct payment) are no cart's.
 Another table (refunds, the catalog's prices) is another row type, a field of ``Rows``
@@ -22,12 +27,15 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
-# The services whose databases the invariants read (``read``'s db_urls).
+# The services whose databases the invariants read (``read``'s db_urls); catalog's too
+# when given.
 DATABASES = ("cart", "payment", "discount")
+CENT = Decimal("0.01")
 PAID = "paid"
 SUCCEEDED = "succeeded"
 CART_REFERENCE = "cart:"
@@ -39,6 +47,17 @@ class Cart:
     payment_status: str  # pending, paid, failed
     last_payment_id: str = ""  # the payment the cart shows; "" for none
     discount_code: str = ""  # "" for none
+    currency: str = "USD"
+    discount_kind: str = ""  # percent, fixed; "" for none
+    discount_value: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    cart_id: uuid.UUID
+    sku: str
+    unit_price: Decimal
+    quantity: int
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,17 @@ class Payment:
     id: uuid.UUID
     reference: str  # "cart:<cart id>" for a cart's payment
     status: str  # succeeded, declined
+    amount: Decimal | None = None  # None: not read (the checks of amounts skip it)
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class Price:
+    """A price the catalog had: a sku's amount in a currency."""
+
+    sku: str
+    currency: str
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -61,6 +91,20 @@ class Rows:
     carts: tuple[Cart, ...] = ()
     payments: tuple[Payment, ...] = ()
     codes: tuple[Code, ...] = ()
+    lines: tuple[Line, ...] = ()
+    # None: the catalog was not read (the price check is skipped); else every price it had.
+    prices: frozenset[Price] | None = None
+
+    @cached_property
+    def lines_by_cart(self) -> dict[uuid.UUID, list[Line]]:
+        by_cart: dict[uuid.UUID, list[Line]] = {}
+        for line in self.lines:
+            by_cart.setdefault(line.cart_id, []).append(line)
+        return by_cart
+
+    @cached_property
+    def payments_by_id(self) -> dict[uuid.UUID, Payment]:
+        return {payment.id: payment for payment in self.payments}
 
     @cached_property
     def carts_by_id(self) -> dict[uuid.UUID, Cart]:
@@ -115,8 +159,47 @@ def a_paid_cart_shows_its_succeeded_payment(rows: Rows) -> Iterator[str]:
 
 def a_paid_cart_has_a_succeeded_payment(rows: Rows) -> Iterator[str]:
     for cart in rows.carts:
-        if cart.payment_status == PAID and not rows.succeeded_by_cart.get(cart.id):
+        nothing_to_charge = rows.lines and total(cart, rows.lines_by_cart.get(cart.id, [])) == 0
+        if (
+            cart.payment_status == PAID
+            and not nothing_to_charge
+            and not rows.succeeded_by_cart.get(cart.id)
+        ):
             yield f"paid cart {cart.id} has no succeeded payment"
+
+
+def a_paid_cart_was_charged_its_total(rows: Rows) -> Iterator[str]:
+    if not rows.lines:
+        return  # lines not read
+    for cart in rows.carts:
+        if cart.payment_status != PAID:
+            continue
+        expected = total(cart, rows.lines_by_cart.get(cart.id, []))
+        for payment_id in rows.succeeded_by_cart.get(cart.id, []):
+            payment = rows.payments_by_id[payment_id]
+            if payment.amount is None:
+                continue
+            if (payment.amount, payment.currency) != (expected, cart.currency):
+                yield (
+                    f"paid cart {cart.id} totals {expected} {cart.currency}, charged "
+                    f"{payment.amount} {payment.currency} (payment {payment.id})"
+                )
+        if expected == 0 and rows.succeeded_by_cart.get(cart.id):
+            yield f"paid cart {cart.id} had nothing to charge, yet has a payment"
+
+
+def every_price_charged_was_the_catalogs(rows: Rows) -> Iterator[str]:
+    if rows.prices is None:
+        return  # the catalog was not read
+    for cart in rows.carts:
+        if cart.payment_status != PAID:
+            continue
+        for line in rows.lines_by_cart.get(cart.id, []):
+            if Price(line.sku, cart.currency, line.unit_price) not in rows.prices:
+                yield (
+                    f"paid cart {cart.id}: {line.sku} at {line.unit_price} {cart.currency}, "
+                    "a price the catalog never had"
+                )
 
 
 def a_cart_with_a_succeeded_payment_is_paid(rows: Rows) -> Iterator[str]:
@@ -150,7 +233,21 @@ CHECKS: tuple[Callable[[Rows], Iterator[str]], ...] = (
     a_cart_with_a_succeeded_payment_is_paid,
     every_succeeded_payment_has_a_cart,
     each_code_counts_the_paid_carts_holding_it,
+    a_paid_cart_was_charged_its_total,
+    every_price_charged_was_the_catalogs,
 )
+
+
+def total(cart: Cart, lines: Iterable[Line]) -> Decimal:
+    """The cart's total as docs/api.md states it: the lines' subtotal less the discount
+    (percent: rounded half-up to cents; fixed: at most the subtotal), never below zero."""
+    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+    off = Decimal("0.00")
+    if cart.discount_kind == "percent" and cart.discount_value is not None:
+        off = (subtotal * cart.discount_value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    elif cart.discount_kind == "fixed" and cart.discount_value is not None:
+        off = min(cart.discount_value, subtotal)
+    return max(subtotal - off, Decimal("0.00")).quantize(CENT)
 
 
 def problems(rows: Rows) -> list[str]:
@@ -180,20 +277,48 @@ def query(db_url: str, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def read(db_urls: dict[str, str]) -> Rows:
-    """The rows of each service's own database, by service name (cart, payment, discount)."""
+def read(db_urls: dict[str, str], prices_seen: Iterable[Price] = ()) -> Rows:
+    """The rows of each service's own database, by service name (cart, payment, discount,
+    and catalog if given: its current prices, with ``prices_seen``, the earlier ones)."""
+    prices = None
+    if "catalog" in db_urls:
+        prices = frozenset(prices_seen) | {
+            Price(sku, currency, _decimal(amount))
+            for sku, currency, amount in query(
+                db_urls["catalog"],
+                "SELECT p.sku, c.currency, c.amount FROM products_price c "
+                "JOIN products_product p ON p.id = c.product_id",
+            )
+        }
     return Rows(
         carts=tuple(
-            Cart(uuid.UUID(str(cart_id)), status, last_payment_id or "", code or "")
-            for cart_id, status, last_payment_id, code in query(
+            Cart(
+                uuid.UUID(str(cart_id)),
+                status,
+                last_payment_id or "",
+                code or "",
+                currency,
+                kind or "",
+                None if value is None else _decimal(value),
+            )
+            for cart_id, status, last_payment_id, code, currency, kind, value in query(
                 db_urls["cart"],
-                "SELECT id, payment_status, last_payment_id, discount_code FROM carts_cart",
+                "SELECT id, payment_status, last_payment_id, discount_code, currency, "
+                "discount_kind, discount_value FROM carts_cart",
             )
         ),
+        lines=tuple(
+            Line(uuid.UUID(str(cart_id)), sku, _decimal(unit_price), quantity)
+            for cart_id, sku, unit_price, quantity in query(
+                db_urls["cart"], "SELECT cart_id, sku, unit_price, quantity FROM carts_cartitem"
+            )
+        ),
+        prices=prices,
         payments=tuple(
-            Payment(uuid.UUID(str(payment_id)), reference, status)
-            for payment_id, reference, status in query(
-                db_urls["payment"], "SELECT id, reference, status FROM payments_payment"
+            Payment(uuid.UUID(str(payment_id)), reference, status, _decimal(amount), currency)
+            for payment_id, reference, status, amount, currency in query(
+                db_urls["payment"],
+                "SELECT id, reference, status, amount, currency FROM payments_payment",
             )
         ),
         codes=tuple(
@@ -203,6 +328,12 @@ def read(db_urls: dict[str, str]) -> Rows:
             )
         ),
     )
+
+
+def _decimal(value) -> Decimal:
+    """A money column as a Decimal of cents (SQLite gives floats or strings, PostgreSQL
+    Decimals)."""
+    return Decimal(str(value)).quantize(CENT)
 
 
 def report(db_urls: dict[str, str]) -> dict:

@@ -10,5 +10,6 @@ TOKENS = {
     "PAYMENT_SERVICE_TOKEN": os.environ.get("PAYMENT_SERVICE_TOKEN", "dev-payment-service-token"),
     "PAYMENT_LEDGER_TOKEN": os.environ.get("PAYMENT_LEDGER_TOKEN", "dev-payment-ledger-token"),
     "CART_ADMIN_TOKEN": os.environ.get("CART_ADMIN_TOKEN", "dev-cart-admin-token"),
+    "CATALOG_ADMIN_TOKEN": os.environ.get("CATALOG_ADMIN_TOKEN", "dev-catalog-admin-token"),
     "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "dev-metrics-token"),
 }

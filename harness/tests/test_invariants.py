@@ -6,33 +6,49 @@ import dataclasses
 import sqlite3
 import uuid
 from contextlib import closing
+from decimal import Decimal
 
 import pytest
 
 from harness import invariants
-from harness.invariants import Cart, Code, Payment, Rows
+from harness.invariants import Cart, Code, Line, Payment, Price, Rows
 
 PAID_CART, FAILED_CART, OPEN_CART, SECOND_PAID_CART = (uuid.uuid4() for _ in range(4))
+FREE_CART = uuid.uuid4()
 PAID_WITH, DECLINED, SECOND_PAID_WITH = (uuid.uuid4() for _ in range(3))
+D = Decimal
+SAVE10 = {"discount_code": "SAVE10", "discount_kind": "percent", "discount_value": D("10.00")}
 
 
 def consistent() -> Rows:
-    """Two carts paid with SAVE10, one declined and one open holding it (no use counted);
-    bench's direct payment beside them."""
+    """Two carts paid with SAVE10 (2 mugs at 7.50: 13.50 charged), one declined and one open
+    holding it (no use counted), one fully discounted and paid with no payment; bench's
+    direct payment beside them; the catalog's mug at 7.50 now and at 8.00 earlier."""
+    mugs = {"sku": "MUG-1", "unit_price": D("7.50"), "quantity": 2}
     return Rows(
         carts=(
-            Cart(PAID_CART, "paid", str(PAID_WITH), "SAVE10"),
-            Cart(FAILED_CART, "failed", str(DECLINED), "SAVE10"),
-            Cart(OPEN_CART, "pending", "", "SAVE10"),
-            Cart(SECOND_PAID_CART, "paid", str(SECOND_PAID_WITH), "SAVE10"),
+            Cart(PAID_CART, "paid", str(PAID_WITH), **SAVE10),
+            Cart(FAILED_CART, "failed", str(DECLINED), **SAVE10),
+            Cart(OPEN_CART, "pending", "", **SAVE10),
+            Cart(SECOND_PAID_CART, "paid", str(SECOND_PAID_WITH), **SAVE10),
+            Cart(FREE_CART, "paid", discount_kind="fixed", discount_value=D("20.00")),
+        ),
+        lines=(
+            Line(PAID_CART, **mugs),
+            Line(FAILED_CART, "MUG-1", D("8.00"), 3),
+            Line(OPEN_CART, **mugs),
+            Line(SECOND_PAID_CART, "MUG-1", D("8.00"), 1),  # priced before the price moved
+            Line(SECOND_PAID_CART, **mugs),
+            Line(FREE_CART, **mugs),
         ),
         payments=(
-            Payment(PAID_WITH, f"cart:{PAID_CART}", "succeeded"),
-            Payment(DECLINED, f"cart:{FAILED_CART}", "declined"),
-            Payment(SECOND_PAID_WITH, f"cart:{SECOND_PAID_CART}", "succeeded"),
+            Payment(PAID_WITH, f"cart:{PAID_CART}", "succeeded", D("13.50"), "USD"),
+            Payment(DECLINED, f"cart:{FAILED_CART}", "declined", D("21.60"), "USD"),
+            Payment(SECOND_PAID_WITH, f"cart:{SECOND_PAID_CART}", "succeeded", D("20.70"), "USD"),
             Payment(uuid.uuid4(), "bench:sql", "succeeded"),  # no cart's: not checked
         ),
         codes=(Code("SAVE10", 2), Code("UNUSED", 0)),
+        prices=frozenset({Price("MUG-1", "USD", D("7.50")), Price("MUG-1", "USD", D("8.00"))}),
     )
 
 
@@ -97,6 +113,34 @@ BROKEN = {
         dataclasses.replace(consistent(), codes=(Code("SAVE10", 3), Code("UNUSED", 0))),
         "SAVE10: times_redeemed 3, paid carts holding it 2",
     ),
+    "charged another amount than its total": (
+        invariants.a_paid_cart_was_charged_its_total,
+        dataclasses.replace(
+            consistent(),
+            lines=tuple(
+                dataclasses.replace(line, quantity=3) if line.cart_id == PAID_CART else line
+                for line in consistent().lines
+            ),
+        ),
+        f"paid cart {PAID_CART} totals 20.25 USD, charged 13.50 USD",
+    ),
+    "charged in another currency": (
+        invariants.a_paid_cart_was_charged_its_total,
+        with_cart(consistent(), PAID_CART, currency="EUR"),
+        f"paid cart {PAID_CART} totals 13.50 EUR, charged 13.50 USD",
+    ),
+    "charged with nothing to charge": (
+        invariants.a_paid_cart_was_charged_its_total,
+        with_payment(
+            consistent(), Payment(uuid.uuid4(), f"cart:{FREE_CART}", "succeeded", D("1.00"), "USD")
+        ),
+        f"paid cart {FREE_CART} had nothing to charge, yet has a payment",
+    ),
+    "a price the catalog never had": (
+        invariants.every_price_charged_was_the_catalogs,
+        dataclasses.replace(consistent(), prices=frozenset({Price("MUG-1", "USD", D("7.50"))})),
+        f"paid cart {SECOND_PAID_CART}: MUG-1 at 8.00 USD, a price the catalog never had",
+    ),
     "a use not counted": (
         invariants.each_code_counts_the_paid_carts_holding_it,
         with_cart(consistent(), OPEN_CART, payment_status="paid", discount_code="UNUSED"),
@@ -125,7 +169,23 @@ def test_a_declined_payment_beside_the_succeeded_one_is_no_second_charge():
 
 
 def test_summary_counts_carts_paid_and_succeeded_cart_payments():
-    assert invariants.summary(consistent()) == {"carts": 4, "paid": 2, "succeeded_payments": 2}
+    assert invariants.summary(consistent()) == {"carts": 5, "paid": 3, "succeeded_payments": 2}
+
+
+def test_a_total_follows_the_documented_rounding_and_never_goes_below_zero():
+    cart = Cart(OPEN_CART, "pending", discount_kind="percent", discount_value=D("15.00"))
+    fixed = Cart(OPEN_CART, "pending", discount_kind="fixed", discount_value=D("5.00"))
+    lines = [Line(OPEN_CART, "A", D("3.33"), 1)]
+
+    assert invariants.total(cart, lines) == D("2.83")  # 15 % of 3.33 = 0.4995 -> 0.50
+    assert invariants.total(fixed, lines) == D("0.00")
+
+
+def test_without_the_catalog_or_the_lines_those_checks_are_skipped():
+    rows = dataclasses.replace(consistent(), prices=None, lines=())
+    rows = with_cart(rows, FREE_CART, payment_status="pending")
+
+    assert invariants.problems(rows) == []
 
 
 def _sqlite(path, create: str, insert: str, rows: list[tuple]) -> str:
@@ -138,22 +198,45 @@ def _sqlite(path, create: str, insert: str, rows: list[tuple]) -> str:
 
 def test_report_reads_the_services_own_tables(tmp_path):
     """As Django stores them on SQLite: UUIDs as 32 hex digits, the shown payment id as sent."""
+    cart_db = tmp_path / "cart.sqlite3"
+    _sqlite(
+        cart_db,
+        "CREATE TABLE carts_cartitem (cart_id char(32), sku varchar(64), "
+        "unit_price decimal, quantity integer)",
+        "INSERT INTO carts_cartitem VALUES (?, ?, ?, ?)",
+        [(PAID_CART.hex, "MUG-1", "7.50", 2)],
+    )
+    catalog = tmp_path / "catalog.sqlite3"
+    _sqlite(
+        catalog,
+        "CREATE TABLE products_product (id integer, sku varchar(64))",
+        "INSERT INTO products_product VALUES (?, ?)",
+        [(1, "MUG-1")],
+    )
     db_urls = {
         "cart": _sqlite(
-            tmp_path / "cart.sqlite3",
+            cart_db,
             "CREATE TABLE carts_cart (id char(32), payment_status varchar(8), "
-            "last_payment_id varchar(64), discount_code varchar(64))",
-            "INSERT INTO carts_cart VALUES (?, ?, ?, ?)",
+            "last_payment_id varchar(64), discount_code varchar(64), currency varchar(3), "
+            "discount_kind varchar(8), discount_value decimal)",
+            "INSERT INTO carts_cart VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (PAID_CART.hex, "paid", str(PAID_WITH), "SAVE10"),
-                (OPEN_CART.hex, "pending", "", ""),
+                (PAID_CART.hex, "paid", str(PAID_WITH), "SAVE10", "USD", "percent", "10.00"),
+                (OPEN_CART.hex, "pending", "", "", "USD", "", None),
             ],
         ),
         "payment": _sqlite(
             tmp_path / "payment.sqlite3",
-            "CREATE TABLE payments_payment (id char(32), reference varchar(64), status varchar(16))",
-            "INSERT INTO payments_payment VALUES (?, ?, ?)",
-            [(PAID_WITH.hex, f"cart:{PAID_CART}", "succeeded")],
+            "CREATE TABLE payments_payment (id char(32), reference varchar(64), "
+            "status varchar(16), amount decimal, currency varchar(3))",
+            "INSERT INTO payments_payment VALUES (?, ?, ?, ?, ?)",
+            [(PAID_WITH.hex, f"cart:{PAID_CART}", "succeeded", "13.50", "USD")],
+        ),
+        "catalog": _sqlite(
+            catalog,
+            "CREATE TABLE products_price (product_id integer, currency varchar(3), amount decimal)",
+            "INSERT INTO products_price VALUES (?, ?, ?)",
+            [(1, "USD", "7.50")],
         ),
         "discount": _sqlite(
             tmp_path / "discount.sqlite3",
@@ -164,9 +247,11 @@ def test_report_reads_the_services_own_tables(tmp_path):
     }
 
     assert invariants.read(db_urls) == Rows(
-        carts=(Cart(PAID_CART, "paid", str(PAID_WITH), "SAVE10"), Cart(OPEN_CART, "pending")),
-        payments=(Payment(PAID_WITH, f"cart:{PAID_CART}", "succeeded"),),
+        carts=(Cart(PAID_CART, "paid", str(PAID_WITH), **SAVE10), Cart(OPEN_CART, "pending")),
+        payments=(Payment(PAID_WITH, f"cart:{PAID_CART}", "succeeded", D("13.50"), "USD"),),
         codes=(Code("SAVE10", 2),),
+        lines=(Line(PAID_CART, "MUG-1", D("7.50"), 2),),
+        prices=frozenset({Price("MUG-1", "USD", D("7.50"))}),
     )
     assert invariants.report(db_urls) == {
         "carts": 2,

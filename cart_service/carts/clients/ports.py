@@ -1,4 +1,4 @@
-"""The two providers as cart_service's checkout sees them: what it calls, nothing more.
+"""The providers as cart_service's services see them: what they call, nothing more.
 
 The services (carts.services, carts.reconciler) are typed against these Protocols; the
 HTTP clients (carts.clients.discount, carts.clients.payment) and the hand-written fakes
@@ -8,9 +8,11 @@ of them to the same signatures.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Protocol
 
+from carts.clients.catalog import Product
 from carts.clients.discount import Discount, Redemption
 from carts.clients.payment import Payment
 
@@ -26,6 +28,11 @@ class DiscountProvider(Protocol):
         """Give the cart's use back; idempotent (nothing held is fine)."""
 
 
+class CatalogProvider(Protocol):
+    def products(self, skus: Iterable[str]) -> dict[str, Product]:
+        """The products with these skus, by sku; an unknown sku is absent."""
+
+
 class PaymentProvider(Protocol):
     def charge(
         self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
@@ -36,4 +43,4 @@ class PaymentProvider(Protocol):
         """Every payment carrying this reference."""
 
 
-__all__ = ["DiscountProvider", "PaymentProvider"]
+__all__ = ["CatalogProvider", "DiscountProvider", "PaymentProvider"]

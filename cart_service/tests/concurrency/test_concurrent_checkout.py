@@ -10,7 +10,7 @@ from carts import checkout, services
 from carts.models import Cart, OwedRelease
 from servicekit.testing import run_together
 from tests.factories import CartFactory, CartItemFactory
-from tests.fakes import FakeDiscountClient, FakePaymentClient
+from tests.fakes import FakeCatalogClient, FakeDiscountClient, FakePaymentClient
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,10 @@ def test_twenty_concurrent_checkouts_of_one_cart_charge_once():
         [
             lambda: (
                 checkout.cart_checkout(
-                    cart_id=cart.id, discount_client=discounts, payment_client=payments
+                    cart_id=cart.id,
+                    discount_client=discounts,
+                    payment_client=payments,
+                    catalog_client=FakeCatalogClient(),
                 ).payment_status
             )
         ]
@@ -60,7 +63,10 @@ def test_concurrent_checkouts_of_a_declined_cart_never_reuse_a_key():
         [
             lambda: (
                 checkout.cart_checkout(
-                    cart_id=cart.id, discount_client=FakeDiscountClient(), payment_client=payments
+                    cart_id=cart.id,
+                    discount_client=FakeDiscountClient(),
+                    payment_client=payments,
+                    catalog_client=FakeCatalogClient(),
                 ).payment_status
             )
         ]
@@ -85,7 +91,10 @@ def test_edits_racing_a_checkout_never_change_the_charged_amount():
     def act(i):
         if i == 0:
             return checkout.cart_checkout(
-                cart_id=cart.id, discount_client=FakeDiscountClient(), payment_client=payments
+                cart_id=cart.id,
+                discount_client=FakeDiscountClient(),
+                payment_client=payments,
+                catalog_client=FakeCatalogClient(),
             ).payment_status
         try:
             services.cart_item_update(cart_id=cart.id, item_id=item.id, quantity=2)
@@ -126,7 +135,10 @@ def test_a_checkout_raced_by_removing_the_only_item_never_leaves_a_use_held():
 
         def check_out(cart=cart):
             return checkout.cart_checkout(
-                cart_id=cart.id, discount_client=discounts, payment_client=payments
+                cart_id=cart.id,
+                discount_client=discounts,
+                payment_client=payments,
+                catalog_client=FakeCatalogClient(),
             ).payment_status
 
         def remove(cart=cart, item=item):

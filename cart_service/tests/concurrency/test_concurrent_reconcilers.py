@@ -13,7 +13,7 @@ from carts.models import Cart, OwedRelease
 from carts.reconciler import reconcile_pass
 from servicekit.testing import run_together
 from tests.factories import CartFactory, CartItemFactory
-from tests.fakes import FakeDiscountClient, FakePaymentClient
+from tests.fakes import FakeCatalogClient, FakeDiscountClient, FakePaymentClient
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,10 @@ def test_reconcilers_running_at_once_charge_and_release_each_once():
         CartItemFactory(cart=cart, unit_price=Decimal("10.00"), quantity=1)
         with pytest.raises(PaymentServiceUnavailable):  # charged, answer lost
             checkout.cart_checkout(
-                cart_id=cart.id, discount_client=discounts, payment_client=payments
+                cart_id=cart.id,
+                discount_client=discounts,
+                payment_client=payments,
+                catalog_client=FakeCatalogClient(),
             )
         carts.append(cart)
     owed = CartFactory()

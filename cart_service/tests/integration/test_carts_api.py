@@ -7,6 +7,7 @@ import pytest
 
 from carts.models import Cart, CartItem
 from servicekit.testing import assert_problem
+from tests.conftest import CATALOG
 from tests.factories import CartFactory, CartItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,12 +77,24 @@ def test_create_cart_without_items_is_empty(anon):
     assert Cart.objects.get().currency == "EUR"
 
 
-def test_create_cart_merges_items_with_the_same_sku_and_price(anon):
-    items = [MUG, {**MUG, "quantity": 3}, {**MUG, "unit_price": "8.00", "quantity": 1}]
+def test_create_cart_merges_items_of_one_sku(anon):
+    items = [MUG, {"sku": "mug-1", "quantity": 3}]
 
     body = anon.post("/api/carts/", {"currency": "USD", "items": items}, format="json").json()
 
-    assert [(i["unit_price"], i["quantity"]) for i in body["items"]] == [("7.50", 5), ("8.00", 1)]
+    assert [(i["sku"], i["unit_price"], i["quantity"]) for i in body["items"]] == [
+        ("MUG-1", "7.50", 5)
+    ]
+
+
+def test_create_cart_with_a_price_other_than_the_catalogs_is_409_and_stores_nothing(anon):
+    items = [MUG, {**MUG, "unit_price": "0.01"}]
+
+    response = anon.post("/api/carts/", {"currency": "USD", "items": items}, format="json")
+
+    body = assert_problem(response, 409, "price_changed")
+    assert (body["sku"], body["unit_price"]) == ("MUG-1", "7.50")
+    assert Cart.objects.count() == 0
 
 
 def test_create_cart_ignores_unknown_fields(anon):
@@ -226,17 +239,93 @@ def test_add_item_answers_201_with_the_cart(anon):
     assert response.json()["total"] == "15.00"
 
 
-def test_add_item_accepts_a_json_number_price_with_two_decimals(anon):
+def test_add_item_accepts_the_price_seen_as_a_json_number_with_two_decimals(anon):
     cart = CartFactory()
 
     response = anon.post(
         f"/api/carts/{cart.id}/items/",
-        '{"sku": "A", "name": "a", "unit_price": 2.5, "quantity": 1}',
+        '{"sku": "MUG-1", "unit_price": 7.5, "quantity": 1}',
         content_type="application/json",
     )
 
     assert response.status_code == 201
-    assert response.json()["items"][0]["unit_price"] == "2.50"
+    assert response.json()["items"][0]["unit_price"] == "7.50"
+
+
+def test_an_item_is_named_and_priced_by_the_catalog_not_the_shopper(anon):
+    # Found from outside (issue 24): a 65-inch TV added at 0.01, charged and paid.
+    cart = CartFactory()
+
+    response = anon.post(
+        f"/api/carts/{cart.id}/items/", {"sku": "mug-1", "quantity": 2}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert [(i["sku"], i["name"], i["unit_price"]) for i in response.json()["items"]] == [
+        ("MUG-1", "Mug", "7.50")
+    ]
+    named = anon.post(
+        f"/api/carts/{cart.id}/items/",
+        {"sku": "MUG-1", "name": "Golden mug", "quantity": 1},
+        format="json",
+    )
+    assert named.json()["items"][0]["name"] == "Mug"  # a name sent is ignored
+
+
+def test_a_65_inch_tv_for_0_01_is_refused_and_adds_nothing(anon, catalog_products):
+    catalog_products["TV-65"] = {
+        "sku": "TV-65",
+        "name": "65 inch TV",
+        "active": True,
+        "prices": {"USD": "1299.00"},
+    }
+    cart = CartFactory()
+
+    response = anon.post(
+        f"/api/carts/{cart.id}/items/",
+        {"sku": "TV-65", "name": "65 inch TV", "unit_price": "0.01", "quantity": 1},
+        format="json",
+    )
+
+    body = assert_problem(response, 409, "price_changed")
+    assert (body["sku"], body["unit_price"]) == ("TV-65", "1299.00")
+    assert CartItem.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("product", "code"),
+    [
+        (None, "product_not_found"),
+        ({"active": False}, "product_inactive"),
+        ({"prices": {"EUR": "6.90"}}, "product_not_sold_in_currency"),
+    ],
+)
+def test_a_product_the_catalog_cannot_sell_is_422_and_adds_nothing(
+    anon, catalog_products, product, code
+):
+    if product is None:
+        catalog_products.clear()
+    else:
+        catalog_products["MUG-1"].update(product)
+    cart = CartFactory()
+
+    for response in (
+        anon.post(f"/api/carts/{cart.id}/items/", MUG, format="json"),
+        anon.post("/api/carts/", {"currency": "USD", "items": [MUG]}, format="json"),
+    ):
+        assert assert_problem(response, 422, code)["sku"] == "MUG-1"
+    assert CartItem.objects.count() == 0
+    assert Cart.objects.count() == 1
+
+
+def test_the_catalog_unreachable_is_503_and_adds_nothing(anon, mocked):
+    mocked.replace("GET", CATALOG, status=503)
+    cart = CartFactory()
+
+    response = anon.post(f"/api/carts/{cart.id}/items/", MUG, format="json")
+
+    assert_problem(response, 503, "catalog_service_unavailable")
+    assert CartItem.objects.count() == 0
 
 
 def test_adding_the_same_sku_and_price_adds_to_the_quantity(anon):
@@ -248,16 +337,17 @@ def test_adding_the_same_sku_and_price_adds_to_the_quantity(anon):
     assert [(i["sku"], i["quantity"]) for i in body["items"]] == [("MUG-1", 5)]
 
 
-def test_adding_the_same_sku_at_another_price_is_a_new_line(anon):
+def test_adding_at_a_price_other_than_the_catalogs_is_409_and_adds_nothing(anon):
     cart = CartFactory()
     anon.post(f"/api/carts/{cart.id}/items/", MUG, format="json")
+    before = rows()
 
-    body = anon.post(
+    response = anon.post(
         f"/api/carts/{cart.id}/items/", {**MUG, "unit_price": "6.00"}, format="json"
-    ).json()
+    )
 
-    assert len(body["items"]) == 2
-    assert body["subtotal"] == "27.00"
+    assert assert_problem(response, 409, "price_changed")["unit_price"] == "7.50"
+    assert rows() == before
 
 
 def test_merged_quantity_above_999_is_400_and_changes_nothing(anon):
@@ -289,7 +379,9 @@ def test_merged_quantity_above_999_is_400_and_changes_nothing(anon):
         {"quantity": None},
         {"sku": ""},
         {"sku": "S" * 65},
-        {"name": ""},
+        {"sku": "MUG 1"},
+        {"sku": "M\u00dcG-1"},
+        {"sku": 5},
     ],
 )
 def test_add_item_with_bad_input_is_400_and_changes_nothing(anon, change):
@@ -309,7 +401,7 @@ def test_add_item_with_a_huge_json_number_is_400(anon):
 
     response = anon.post(
         f"/api/carts/{cart.id}/items/",
-        '{"sku": "A", "name": "a", "unit_price": 1e20, "quantity": 1}',
+        '{"sku": "MUG-1", "unit_price": 1e20, "quantity": 1}',
         content_type="application/json",
     )
 
@@ -317,7 +409,7 @@ def test_add_item_with_a_huge_json_number_is_400(anon):
     assert CartItem.objects.count() == 0
 
 
-@pytest.mark.parametrize("missing", ["sku", "name", "unit_price", "quantity"])
+@pytest.mark.parametrize("missing", ["sku", "quantity"])
 def test_add_item_missing_a_field_is_400(anon, missing):
     cart = CartFactory()
     payload = {k: v for k, v in MUG.items() if k != missing}

@@ -18,7 +18,7 @@ from tests.factories import CartFactory
 
 pytestmark = pytest.mark.django_db
 
-SAME = ("id", "created_at", "payment_key_secret")  # differ between two carts by construction
+SAME = ("id", "created_at", "payment_key_secret", "prices_checked_at")  # differ by construction
 
 
 def row(cart: Cart) -> dict:

@@ -129,3 +129,22 @@ def test_carts_created_from_one_address_are_limited(anon, limits):
 def test_listing_carts_is_not_counted_as_creating(admin, limits):
     assert all(admin.get("/api/carts/").status_code == 200 for _ in range(5))
     assert admin.post("/api/carts/", {"currency": "USD"}, format="json").status_code == 201
+
+
+def test_ended_windows_are_deleted_when_the_cleanup_is_due(anon, limits, monkeypatch):
+    from django.db import connection
+
+    from carts import throttle
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO carts_throttle_counts (bucket, window_start, hits) VALUES (%s, %s, 1)",
+            ["create-address:10.0.0.1", 0],  # a window that ended long ago
+        )
+    monkeypatch.setattr(throttle, "_last_cleanup", 0.0)
+
+    anon.post("/api/carts/", {"currency": "USD"}, format="json")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT bucket FROM carts_throttle_counts")
+        assert [row[0] for row in cursor.fetchall()] == ["create-address:127.0.0.1"]

@@ -10,7 +10,14 @@ from carts.models import Cart
 from servicekit.testing import assert_problem
 from tests.factories import CartFactory, CartItemFactory
 
-ITEM = {"name": "Mug", "unit_price": "1.00", "quantity": 1}
+ITEM = {"quantity": 1}
+
+
+@pytest.fixture(autouse=True)
+def _sold(catalog_products):
+    """The stand-in catalog sells A, B, C and S0 to S3 at 1.00."""
+    for sku in ["A", "B", "C", *(f"S{i}" for i in range(4))]:
+        catalog_products[sku] = {"sku": sku, "name": sku, "active": True, "prices": {"USD": "1.00"}}
 
 
 @pytest.mark.django_db

@@ -134,3 +134,19 @@ def test_a_bad_item_is_named_in_the_detail(anon):
     )
 
     assert "Param 'items[1].quantity'" in body["detail"]
+
+
+@pytest.mark.usefixtures("provider_states_on")
+def test_a_cart_exists_priced_or_not(anon):
+    item = {"sku": "MUG-1", "name": "Mug", "unit_price": "7.00", "quantity": 2}
+
+    anon.post(URL, {"state": "a cart exists", "params": {"items": [item]}}, format="json")
+    priced = Cart.objects.get().prices_checked_at
+    anon.post(
+        URL,
+        {"state": "a cart exists", "params": {"items": [item], "priced": False}},
+        format="json",
+    )
+
+    assert priced is not None
+    assert Cart.objects.get().prices_checked_at is None  # a checkout asks the catalog again

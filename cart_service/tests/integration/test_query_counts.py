@@ -70,9 +70,12 @@ def test_reading_a_cart(anon, cart, django_assert_num_queries):
 
 
 def test_adding_an_item(anon, cart, django_assert_num_queries):
-    # lock the cart, read its items, INSERT the item, touch the cart
-    with django_assert_num_queries(statements(4, transactions=1)):
-        response = anon.post(f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "NEW"}, format="json")
+    # the cart (refuse early, before asking the catalog); lock the cart, read its items,
+    # INSERT the item, touch the cart
+    with django_assert_num_queries(statements(5, transactions=1)):
+        response = anon.post(
+            f"/api/carts/{cart.id}/items/", {**ITEM, "sku": "MUG-1"}, format="json"
+        )
     assert response.status_code == 201
 
 

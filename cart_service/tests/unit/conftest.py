@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fakes import FakeDiscountClient, FakePaymentClient
+from tests.fakes import FakeCatalogClient, FakeDiscountClient, FakePaymentClient
 
 
 @pytest.fixture
@@ -15,3 +15,10 @@ def discounts():
 @pytest.fixture
 def payments():
     return FakePaymentClient()
+
+
+@pytest.fixture
+def catalog():
+    client = FakeCatalogClient()
+    client.add("MUG-1", "Mug", {"USD": "7.50", "EUR": "6.90"})
+    return client

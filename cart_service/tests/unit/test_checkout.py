@@ -19,13 +19,21 @@ from carts.errors import (
 )
 from carts.models import Cart, CartItem, OwedRelease
 from tests.factories import CartFactory, cart_with
-from tests.fakes import FakeDiscountClient
+from tests.fakes import FakeCatalogClient, FakeDiscountClient
 
 pytestmark = pytest.mark.django_db
+# A catalog selling "X" at 1.00, for edits of the carts these tests check out.
+A_CATALOG = FakeCatalogClient()
+A_CATALOG.add("X", "x", {"USD": "1.00"})
 
 
 def checkout(cart, discounts, payments):
-    return cart_checkout(cart_id=cart.id, discount_client=discounts, payment_client=payments)
+    return cart_checkout(
+        cart_id=cart.id,
+        discount_client=discounts,
+        payment_client=payments,
+        catalog_client=FakeCatalogClient(),  # fresh carts: their prices are not asked again
+    )
 
 
 def test_checkout_charges_the_total_and_marks_the_cart_paid(discounts, payments):
@@ -128,7 +136,7 @@ def test_failed_cart_can_be_edited_and_checked_out_again_as_a_new_attempt(discou
     item = cart.items.get()
 
     services.cart_item_update(cart_id=cart.id, item_id=item.id, quantity=1)
-    services.cart_item_add(cart_id=cart.id, sku="X", name="x", unit_price=Decimal("1"), quantity=1)
+    services.cart_item_add(cart_id=cart.id, sku="X", quantity=1, catalog_client=A_CATALOG)
     services.cart_item_remove(cart_id=cart.id, item_id=item.id)
     result = checkout(cart, discounts, payments)
 
@@ -189,7 +197,7 @@ def test_cart_cannot_change_while_an_attempt_is_unresolved(discounts, payments):
 
     edits = [
         lambda: services.cart_item_add(
-            cart_id=cart.id, sku="X", name="x", unit_price=Decimal("1.00"), quantity=1
+            cart_id=cart.id, sku="X", quantity=1, catalog_client=A_CATALOG
         ),
         lambda: services.cart_item_update(cart_id=cart.id, item_id=item.id, quantity=5),
         lambda: services.cart_item_remove(cart_id=cart.id, item_id=item.id),

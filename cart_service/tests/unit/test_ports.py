@@ -4,12 +4,15 @@ import inspect
 
 import pytest
 
+from carts.clients.catalog import CatalogClient
 from carts.clients.discount import DiscountClient
 from carts.clients.payment import PaymentClient
-from carts.clients.ports import DiscountProvider, PaymentProvider
-from tests.fakes import FakeDiscountClient, FakePaymentClient
+from carts.clients.ports import CatalogProvider, DiscountProvider, PaymentProvider
+from tests.fakes import FakeCatalogClient, FakeDiscountClient, FakePaymentClient
 
 IMPLEMENTATIONS = [
+    (CatalogProvider, CatalogClient),
+    (CatalogProvider, FakeCatalogClient),
     (DiscountProvider, DiscountClient),
     (DiscountProvider, FakeDiscountClient),
     (PaymentProvider, PaymentClient),

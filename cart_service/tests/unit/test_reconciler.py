@@ -14,12 +14,21 @@ from carts.errors import DiscountServiceUnavailable, PaymentMismatch, PaymentSer
 from carts.models import Cart, OwedRelease
 from carts.reconciler import reconcile_pass
 from tests.factories import cart_with
+from tests.fakes import FakeCatalogClient
 
 pytestmark = pytest.mark.django_db
+# A catalog selling "X" at 1.00, for edits of the carts these tests check out.
+A_CATALOG = FakeCatalogClient()
+A_CATALOG.add("X", "x", {"USD": "1.00"})
 
 
 def checkout(cart, discounts, payments):
-    return cart_checkout(cart_id=cart.id, discount_client=discounts, payment_client=payments)
+    return cart_checkout(
+        cart_id=cart.id,
+        discount_client=discounts,
+        payment_client=payments,
+        catalog_client=FakeCatalogClient(),  # fresh carts: their prices are not asked again
+    )
 
 
 def a_pass(discounts, payments, *, later=120):
@@ -140,9 +149,7 @@ def test_editing_a_cart_stopped_at_the_redeem_step_does_not_move_the_reconcilers
     assert sent is not None
 
     later = sent + timedelta(seconds=61)  # past CART_RECONCILE_AFTER since the redeem
-    added = services.cart_item_add(
-        cart_id=cart.id, sku="X", name="x", unit_price=Decimal("1.00"), quantity=1
-    )
+    added = services.cart_item_add(cart_id=cart.id, sku="X", quantity=1, catalog_client=A_CATALOG)
     services.cart_item_remove(cart_id=cart.id, item_id=added.lines[-1].id)
     Cart.objects.filter(pk=cart.pk).update(updated_at=later - timedelta(seconds=1))  # just now
     done = reconcile_pass(discount_client=discounts, payment_client=payments, now=later)
