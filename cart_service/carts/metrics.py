@@ -89,7 +89,8 @@ class ReconcilerBacklog(Collector):
             "Work waiting for the reconciler, by kind: unresolved_attempts (older than "
             "CART_RECONCILE_AFTER), unresolved_refunds (likewise), unneeded_uses (held by "
             "carts that no longer need them), owed_releases, held_for_operator "
-            "(payment_mismatch carts).",
+            "(payment_mismatch carts), refunds_held_for_operator (pending past "
+            "CART_REPLAY_LIMIT).",
             labels=["kind"],
         )
         for kind, count in reconciler_backlog().items():

@@ -67,7 +67,7 @@ def reconcile_pass(
     while batch := _claim(selectors.stale_refunds(cutoff).exclude(pk__in=refunded), now):
         for refund in batch:
             refunded.add(refund.pk)
-            done[_settle_refund(refund, payment_client)] += 1
+            done[_settle_refund(refund, payment_client, now)] += 1
     done["uses_owed"] += _owe_unneeded_uses(cutoff)
     tried: set = set()
     while batch := _claim(OwedRelease.objects.exclude(pk__in=tried), now):
@@ -114,11 +114,11 @@ def _lease_field(queryset: models.QuerySet) -> str:
     return "reconcile_claimed_until" if queryset.model is Cart else "claimed_until"
 
 
-def _settle_refund(refund: CartRefund, payment_client: PaymentProvider) -> str:
+def _settle_refund(refund: CartRefund, payment_client: PaymentProvider, now: datetime) -> str:
     """Finish a refund whose outcome was lost: the same key, amount and reason again
     (payment_service answers with the refund it made, or makes it now). The use a cancel
     owes back is given back with the owed releases below."""
-    age = (timezone.now() - refund.started_at).total_seconds()
+    age = (now - refund.started_at).total_seconds()
     if age >= settings.CART_REPLAY_LIMIT:
         # payment_service may have forgotten the key: a repeat could refund twice. Only an
         # operator, looking at the payment's refunds, can tell.

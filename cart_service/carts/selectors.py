@@ -68,13 +68,18 @@ def cart_refunds(*, cart_id: object) -> QuerySet[CartRefund]:
 
 def reconciler_backlog(now: datetime | None = None) -> dict[str, int]:
     """What a reconciler pass would find to do now, by kind (cart_service's /metrics)."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CART_RECONCILE_AFTER)
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.CART_RECONCILE_AFTER)
+    too_old = now - timedelta(seconds=settings.CART_REPLAY_LIMIT)
+    refunds = stale_refunds(cutoff)
     return {
         "unresolved_attempts": stale_attempts(cutoff).count(),
-        "unresolved_refunds": stale_refunds(cutoff).count(),
+        "unresolved_refunds": refunds.filter(started_at__gte=too_old).count(),
         "unneeded_uses": unneeded_uses(cutoff).count(),
         "owed_releases": OwedRelease.objects.count(),
         "held_for_operator": Cart.objects.filter(states.HELD_FOR_OPERATOR).count(),
+        # Pending past what payment_service keeps keys for: a repeat could refund twice.
+        "refunds_held_for_operator": refunds.filter(started_at__lt=too_old).count(),
     }
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from carts import refunds, services
+from carts import refunds, selectors, services
 from carts.checkout import cart_checkout
 from carts.errors import (
     CartCancelled,
@@ -245,3 +245,24 @@ def test_a_refund_of_a_cart_held_for_an_operator_is_refused(discounts, payments)
 
     with pytest.raises(CartNotPaid):
         cancel(cart, discounts, payments)
+
+
+def test_a_refund_pending_past_the_replay_limit_is_not_sent_again_but_held(
+    discounts, payments, settings
+):
+    cart = paid_cart(discounts, payments)
+    payments.lost_refunds = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        refund(cart, discounts, payments, "4.00")
+    sent = len(refund_calls(payments))
+    later = timezone.now() + timedelta(seconds=settings.CART_REPLAY_LIMIT + 1)
+
+    done = reconcile_pass(discount_client=discounts, payment_client=payments, now=later)
+
+    assert done["refund_held_for_operator"] == 1
+    assert len(refund_calls(payments)) == sent  # not repeated: the key may be gone
+    assert CartRefund.objects.get(cart=cart).status == "pending"
+    backlog = selectors.reconciler_backlog(later)
+    assert (backlog["unresolved_refunds"], backlog["refunds_held_for_operator"]) == (0, 1)
+    young = selectors.reconciler_backlog(timezone.now() + timedelta(seconds=120))
+    assert (young["unresolved_refunds"], young["refunds_held_for_operator"]) == (1, 0)
