@@ -175,6 +175,9 @@ def _prices(prices: dict[str, Any]) -> dict[str, str]:
 class CartAdminClient(_Client):
     """An operator's calls to cart_service (the cart admin token): cancel or refund paid carts."""
 
+    def get(self, cart_id: str, **kw) -> dict:
+        return self._call("GET", f"/api/carts/{cart_id}/", **kw)
+
     def cancel(self, cart_id: str, reason: str = "", **kw) -> dict:
         """The cart, ``cancelled``: all that is left of its payment refunded."""
         return self._call("POST", f"/api/carts/{cart_id}/cancel/", json={"reason": reason}, **kw)
