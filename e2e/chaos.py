@@ -65,7 +65,7 @@ PRODUCTS = {"CHAOS-4": "4.00", "CHAOS-7": "7.50", "CHAOS-12": "12.00", "CHAOS-24
 CHEAPER = "CHAOS-T"  # what a declined shopper swaps their item for
 PRODUCTS[CHEAPER] = "3.00"
 GIVE_UP = (ApiError, requests.RequestException)
-DECLINED_REFUND = Decimal("13.13")  # payment_service's PAYMENT_REFUND_FAILING_AMOUNT
+DECLINED_REFUND = Decimal("1.11")  # payment_service's PAYMENT_REFUND_FAILING_AMOUNT here
 # Work the reconciler does not do: an operator's (held carts, refunds too old to repeat).
 OPERATORS_KINDS = {"held_for_operator", "refunds_held_for_operator"}
 
@@ -164,13 +164,13 @@ def move_prices(
 def operate(
     admin: CartAdminClient, stop: threading.Event, rnd: random.Random, carts: list
 ) -> Counter:
-    """Every second or so an operator picks a recent cart: refunds part of it if it is paid
-    (a cent to all that is left; sometimes 13.13, which the processor declines, or more than
+    """A few times a second an operator picks a recent cart: refunds part of it if it is paid
+    (a cent to all that is left; sometimes 1.11, which the processor declines, or more than
     is left), or cancels it. A 503 may be sent again (the same key), or left pending for the
     reconciler."""
     answers: Counter = Counter()
     n = 0
-    while not stop.wait(rnd.uniform(0.3, 1.5)):
+    while not stop.wait(rnd.uniform(0.1, 0.6)):
         if not carts:
             continue
         cart_id = rnd.choice(carts[-30:])
@@ -279,6 +279,7 @@ def main(argv: list[str]) -> int:
                 "CART_RECONCILE_INTERVAL": str(INTERVAL),
                 "CART_PRICE_MAX_AGE": str(PRICE_MAX_AGE),
             },
+            env={"PAYMENT_REFUND_FAILING_AMOUNT": str(DECLINED_REFUND)},
         )
         try:
             stack.start()
