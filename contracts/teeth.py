@@ -236,6 +236,39 @@ MUTATIONS = [
 ]
 
 
+REFUND_MUTATIONS = [
+    Mutation(
+        "payment_service",
+        "a refund answered without its amount",
+        (
+            (
+                "payments/serializers.py",
+                '            "payment_id",\n            "amount",\n            "currency",\n',
+                '            "payment_id",\n            "currency",\n',
+            ),
+        ),
+    ),
+    Mutation(
+        "payment_service",
+        "money as a number: payment 'amount_refunded'",
+        (
+            (
+                "payments/serializers.py",
+                "    amount_refunded = MoneyField()\n",
+                "    amount_refunded = serializers.DecimalField(\n"
+                "        max_digits=12, decimal_places=2, coerce_to_string=False\n    )\n",
+            ),
+        ),
+    ),
+    Mutation(
+        "payment_service",
+        "a missing 422: a refund beyond what is left is made",
+        (("payments/services.py", "        if not left or wanted > left:", "        if False:"),),
+    ),
+]
+MUTATIONS += REFUND_MUTATIONS
+
+
 CATALOG_MUTATIONS = [
     Mutation(
         "catalog_service",

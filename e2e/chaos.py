@@ -1,4 +1,5 @@
-"""``make chaos``: shoppers check out while the providers freeze, cart workers die and prices move.
+"""``make chaos``: shoppers check out while the providers freeze, cart workers die, prices
+move and operators refund and cancel paid carts.
 
 A process stack (throwaway PostgreSQL, the four services, the reconciler as a process
 with CART_RECONCILE_AFTER=6 s and a pass every second, carts' prices confirmed for
@@ -7,8 +8,11 @@ create carts, apply codes, check out (some declined, some retried, some abandone
 edited and checked out again; a 409 prices_changed is confirmed by checking out again),
 while a fault thread freezes payment_service, discount_service or catalog_service (SIGSTOP
 for up to 4 s, then SIGCONT) or SIGKILLs cart_service's workers, and a pricing thread moves
-the products' prices every second or two. Then the faults stop, the reconciler finishes (cart_service's /metrics
-counts nothing left for it: no unresolved attempt, unneeded use or owed release), and
+the products' prices every second or two, and an operator thread refunds part of a paid
+cart or cancels one (now and then an amount the processor declines, or more than is left;
+a 503 is sent again under the same Idempotency-Key, or left to the reconciler). Then the
+faults stop, the reconciler finishes (cart_service's /metrics counts nothing left for it:
+no unresolved attempt or refund, unneeded use or owed release), and
 every cart, payment and code is read from the services' databases and held to the
 invariants (``harness.invariants``, which bench and compose-scale check too):
 
@@ -16,7 +20,11 @@ invariants (``harness.invariants``, which bench and compose-scale check too):
 - every succeeded payment's cart exists, is ``paid`` and shows that payment's id, and
   every paid cart has its succeeded payment;
 - each code's ``times_redeemed`` equals the paid carts that hold it;
-- every paid cart was charged exactly its total, every line at a price the catalog had.
+- every paid cart was charged exactly its total, every line at a price the catalog had;
+- money went back exactly once: each refund payment_service made is one of a cart's
+  refunds, settled alike; no payment refunded beyond its amount; a cart's
+  ``amount_refunded`` is what payment_service gave back; a cancelled cart got all of it back
+  and holds no use of its code.
 
 Prints the counts; exits 1 if any check fails.
 """
@@ -40,7 +48,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from e2e.process_stack import ProcessStack
 from harness import invariants
-from harness.api_client import ApiError, CatalogAdminClient, DiscountAdminClient, StorefrontClient
+from harness.api_client import (
+    ApiError,
+    CartAdminClient,
+    CatalogAdminClient,
+    DiscountAdminClient,
+    StorefrontClient,
+)
 from harness.tokens import TOKENS
 
 AFTER, INTERVAL = 6, 1
@@ -51,6 +65,9 @@ PRODUCTS = {"CHAOS-4": "4.00", "CHAOS-7": "7.50", "CHAOS-12": "12.00", "CHAOS-24
 CHEAPER = "CHAOS-T"  # what a declined shopper swaps their item for
 PRODUCTS[CHEAPER] = "3.00"
 GIVE_UP = (ApiError, requests.RequestException)
+DECLINED_REFUND = Decimal("1.11")  # payment_service's PAYMENT_REFUND_FAILING_AMOUNT here
+# Work the reconciler does not do: an operator's (held carts, refunds too old to repeat).
+OPERATORS_KINDS = {"held_for_operator", "refunds_held_for_operator"}
 
 
 class Shopper(threading.Thread):
@@ -144,6 +161,54 @@ def move_prices(
     return moved
 
 
+def operate(
+    admin: CartAdminClient, stop: threading.Event, rnd: random.Random, carts: list
+) -> Counter:
+    """A few times a second an operator picks a recent cart: refunds part of it if it is paid
+    (a cent to all that is left; sometimes 1.11, which the processor declines, or more than
+    is left), or cancels it. A 503 may be sent again (the same key), or left pending for the
+    reconciler."""
+    answers: Counter = Counter()
+    n = 0
+    while not stop.wait(rnd.uniform(0.1, 0.6)):
+        if not carts:
+            continue
+        cart_id = rnd.choice(carts[-30:])
+        try:
+            cart = admin.get(cart_id)
+        except GIVE_UP as exc:
+            answers[f"look {_name(exc)}"] += 1
+            continue
+        if cart["payment_status"] != "paid":
+            continue
+        n += 1
+        left = Decimal(cart["total"]) - Decimal(cart["amount_refunded"])
+        cancel = rnd.random() < 0.3
+        action = "cancel" if cancel else "refund"
+        amount = rnd.choice(
+            [
+                DECLINED_REFUND,
+                left + Decimal("1.00"),
+                max(Decimal("0.01"), (left * Decimal(rnd.random())).quantize(Decimal("0.01"))),
+            ]
+        )
+        for _ in range(rnd.choice([1, 2, 3])):
+            try:
+                if cancel:
+                    admin.cancel(cart_id, reason="chaos")
+                else:
+                    admin.refund(cart_id, amount, reason="chaos", key=f"chaos-{n}")
+            except GIVE_UP as exc:
+                answers[f"{action} {_name(exc)}"] += 1
+                if isinstance(exc, ApiError) and exc.status == 503:
+                    stop.wait(rnd.uniform(0.2, 1.0))
+                    continue
+                break
+            answers[f"{action} done"] += 1
+            break
+    return answers
+
+
 def reconciler_backlog(stack: ProcessStack) -> dict[str, float]:
     """What cart_service counts as left for its reconciler, by kind (its /metrics)."""
     response = requests.get(
@@ -161,8 +226,8 @@ def reconciler_backlog(stack: ProcessStack) -> dict[str, float]:
 
 
 def work_left(backlog: dict[str, float]) -> dict[str, float]:
-    """The reconciler's part of the backlog (carts held for an operator are not its work)."""
-    return {kind: n for kind, n in backlog.items() if n and kind != "held_for_operator"}
+    """The reconciler's part of the backlog (what is held for an operator is not its work)."""
+    return {kind: n for kind, n in backlog.items() if n and kind not in OPERATORS_KINDS}
 
 
 def wait_until_quiet(stack: ProcessStack, budget: float) -> tuple[float, dict[str, float] | None]:
@@ -192,6 +257,9 @@ def check(stack: ProcessStack, prices_seen: set) -> tuple[Counter, list[str]]:
         ] += 1
     for code in rows.codes:
         counts[f"{code.code} times_redeemed"] = code.times_redeemed
+    for refund in rows.cart_refunds:
+        counts[f"cart refunds {refund.kind} {refund.status}"] += 1
+    counts["refunds made at payment_service"] = len(rows.refunds)
     return counts, invariants.problems(rows)
 
 
@@ -211,6 +279,7 @@ def main(argv: list[str]) -> int:
                 "CART_RECONCILE_INTERVAL": str(INTERVAL),
                 "CART_PRICE_MAX_AGE": str(PRICE_MAX_AGE),
             },
+            env={"PAYMENT_REFUND_FAILING_AMOUNT": str(DECLINED_REFUND)},
         )
         try:
             stack.start()
@@ -230,6 +299,9 @@ def main(argv: list[str]) -> int:
             ]
             for shopper in shoppers:
                 shopper.start()
+            operator = CartAdminClient(
+                stack.url("cart"), token=TOKENS["CART_ADMIN_TOKEN"], timeout=(2.0, 20.0)
+            )
             fault_result: dict = {}
             faulter = threading.Thread(
                 target=lambda: fault_result.update(faults=inject_faults(stack, stop, rnd))
@@ -239,12 +311,19 @@ def main(argv: list[str]) -> int:
                     prices=move_prices(catalog, stop, random.Random(args.seed + 1), prices_seen)
                 )
             )
+            refunder = threading.Thread(
+                target=lambda: fault_result.update(
+                    operator=operate(operator, stop, random.Random(args.seed + 2), carts)
+                )
+            )
             faulter.start()
             pricer.start()
+            refunder.start()
             time.sleep(args.duration)
             stop.set()
             faulter.join()
             pricer.join()
+            refunder.join()
             for shopper in shoppers:
                 shopper.join(timeout=60)
             quiet, backlog = wait_until_quiet(stack, budget=120)
@@ -262,12 +341,14 @@ def main(argv: list[str]) -> int:
             ),
             "outcome unknown, retried next pass": len(re.findall(r"next pass", log)),
             "releases failed, still owed": len(re.findall(r"stays owed", log)),
+            "refunds settled": len(re.findall(r"refund \d+ of cart \S+ \(", log)),
         }
     )
     for title, counter in [
         ("faults injected", fault_result.get("faults", Counter())),
         ("price changes", fault_result.get("prices", Counter())),
         ("shoppers' answers", answers),
+        ("operators' answers", fault_result.get("operator", Counter())),
         ("reconciler actions", actions),
         ("carts, payments and codes", counts),
     ]:
@@ -286,7 +367,8 @@ def main(argv: list[str]) -> int:
     print(
         "OK: no cart charged twice; every succeeded payment's cart paid with it, and every "
         "paid cart's payment succeeded; times_redeemed equals the paid carts holding each code; "
-        "every paid cart charged exactly its total, each line at a price the catalog had"
+        "every paid cart charged exactly its total, each line at a price the catalog had; "
+        "every refund made once, none beyond its payment, cancelled carts refunded in full"
     )
     return 0
 

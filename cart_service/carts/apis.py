@@ -9,11 +9,20 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carts import checkout, examples, selectors, services
+from carts import checkout, examples, refunds, selectors, services
 from carts.clients import catalog, discount, payment
 from carts.errors import PaymentRefused, PricesChanged
 from carts.metrics import checkout_counted
-from carts.serializers import CartCreateIn, CartOut, DiscountIn, ItemIn, QuantityIn
+from carts.serializers import (
+    CancelIn,
+    CartCreateIn,
+    CartOut,
+    CartRefundOut,
+    DiscountIn,
+    ItemIn,
+    QuantityIn,
+    RefundIn,
+)
 from carts.throttle import (
     CartCreateThrottle,
     CheckoutAttemptThrottle,
@@ -311,3 +320,139 @@ def _valid(serializer_class, request, *, cart_id: str | None = None) -> dict:
             selectors.cart_get(cart_id=cart_id)  # CartNotFound (404) comes first
         raise ValidationError(serializer.errors)
     return serializer.validated_data
+
+
+# -- an operator's refunds --------------------------------------------------------------
+
+
+class OperatorApi(APIView):
+    """Only with the cart admin token (an operator, or the admin console)."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [roles_allowed("admin")]
+
+
+REFUND_ERRORS = {
+    401: error_doc(NOT_AUTHENTICATED),
+    403: error_doc(PERMISSION_DENIED),
+    404: NOT_FOUND,
+    502: error_doc(
+        "refund_refused: payment_service refused the refund for good, or its processor "
+        "declined it (the problem's `reason` is its code, e.g. refund_declined); nothing was "
+        "given back"
+    ),
+    503: error_doc(
+        "payment_service_unavailable: the refund's outcome is not known yet; it is pending, "
+        "and the same request (or the reconciler) finishes it under the same key"
+    ),
+}
+
+
+class CartCancelApi(OperatorApi):
+    @extend_schema(
+        operation_id="carts_cancel",
+        summary="Cancel a paid cart: refund all of it and give its discount use back (operator)",
+        description="Refunds all that is left of the cart's payment at payment_service, gives "
+        "the use of its discount code back to discount_service, and answers the cart "
+        "`cancelled`; a cancelled cart is never checked out again. Cancelling a cancelled "
+        "cart answers it as it is and refunds nothing more.",
+        request=CancelIn,
+        examples=examples.CANCEL,
+        responses={
+            200: _cart("The cart, cancelled."),
+            400: INVALID,
+            **REFUND_ERRORS,
+            409: error_doc(
+                "cart_not_paid (pending or failed: nothing to refund); refund_in_progress "
+                "(another refund of the cart is being settled)"
+            ),
+        },
+    )
+    def post(self, request, cart_id: str):
+        data = _valid(CancelIn, request, cart_id=cart_id)
+        cart = refunds.cart_cancel(
+            cart_id=cart_id,
+            reason=data["reason"],
+            payment_client=payment.from_settings(),
+            discount_client=discount.from_settings(),
+        )
+        return Response(CartOut(cart).data)
+
+
+class CartRefundsApi(OperatorApi):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        operation_id="carts_refunds_create",
+        summary="Refund part of a paid cart (operator)",
+        description="Gives `amount` back at payment_service, never more than what is left of "
+        "the cart's payment; the cart stays paid and keeps the use of its discount code. "
+        "With an `Idempotency-Key`, the same request again answers the same refund (200), "
+        "finishing it if it was left pending.",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="1 to 255 visible ASCII characters: the same key is the same refund.",
+            )
+        ],
+        request=RefundIn,
+        examples=examples.REFUND,
+        responses={
+            201: OpenApiResponse(CartRefundOut, description="The refund, succeeded."),
+            200: OpenApiResponse(CartRefundOut, description="The same request again."),
+            400: INVALID,
+            **REFUND_ERRORS,
+            409: error_doc(
+                "cart_not_paid, cart_cancelled, refund_in_progress (another refund of the cart "
+                "is being settled)"
+            ),
+            422: error_doc(
+                "refund_exceeds_paid: more than what is left of the payment / "
+                "idempotency_key_reused: the key was sent with another amount or reason"
+            ),
+        },
+    )
+    def post(self, request, cart_id: str):
+        data = _valid(RefundIn, request, cart_id=cart_id)
+        done = refunds.cart_refund(
+            cart_id=cart_id,
+            amount=data["amount"],
+            reason=data["reason"],
+            operator_key=operator_key(request),
+            payment_client=payment.from_settings(),
+            discount_client=discount.from_settings(),
+        )
+        return Response(
+            CartRefundOut(done.refund).data,
+            status=status.HTTP_201_CREATED if done.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        operation_id="carts_refunds_list",
+        summary="A cart's refunds, in the order they were asked for (operator)",
+        examples=[examples.REFUNDS_LISTED],
+        responses={
+            200: OpenApiResponse(CartRefundOut(many=True), description="A page of refunds."),
+            400: INVALID,
+            401: error_doc(NOT_AUTHENTICATED),
+            403: error_doc(PERMISSION_DENIED),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, cart_id: str):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            selectors.cart_refunds(cart_id=cart_id), request, view=self
+        )
+        return paginator.get_paginated_response(CartRefundOut(page, many=True).data)
+
+
+def operator_key(request) -> str:
+    """The operator's Idempotency-Key ("" for none); a malformed one is 400."""
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(key) > 255 or (key and not key.isascii()) or any(c < " " for c in key):
+        raise ValidationError({"Idempotency-Key": ["Use 1 to 255 visible ASCII characters."]})
+    return key

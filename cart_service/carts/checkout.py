@@ -21,6 +21,7 @@ from carts import pricing, states
 from carts.clients.payment import Payment
 from carts.clients.ports import CatalogProvider, DiscountProvider, PaymentProvider
 from carts.errors import (
+    CartCancelled,
     CartEmpty,
     CartNotEditable,
     DiscountRefused,
@@ -133,6 +134,8 @@ def cart_checkout(
         cart = cart_for_checkout(cart_id=cart_id)
         if states.is_paid(cart):
             return cart
+        if states.is_cancelled(cart):
+            raise CartCancelled()
         _ensure_no_problem(cart)
         if not cart.has_items:  # type: ignore[attr-defined] # annotated by cart_for_checkout()
             raise CartEmpty()
@@ -264,6 +267,8 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> Begun:
         cart = cart_locked(cart_id=cart_id)
         if states.is_paid(cart):
             return Begun(Next.PAID, cart)
+        if states.is_cancelled(cart):
+            raise CartCancelled()
         _ensure_no_problem(cart)
         if cart.discount_code != code:
             if redeemed:

@@ -195,6 +195,60 @@ class PaymentRefused(ProblemError):
     )
 
 
+class RefundRefused(ProblemError):
+    """payment_service refused a refund for good (a 4xx, or the processor declined it):
+    nothing was given back. ``reason`` is payment_service's code (or refund_declined)."""
+
+    status = 502
+
+    code = "refund_refused"
+
+    title = "Refund refused"
+    default_detail = "The payment service refused the refund; nothing was given back."
+
+    def __init__(self, reason: str, detail: str | None = None) -> None:
+        super().__init__(detail, reason=reason)
+        self.reason = reason
+
+
+class CartNotPaid(Conflict):
+    code = "cart_not_paid"
+    title = "Cart not paid"
+    default_detail = "Only a paid cart can be refunded or cancelled."
+
+
+class CartCancelled(Conflict):
+    code = "cart_cancelled"
+    title = "Cart cancelled"
+    default_detail = "The cart was cancelled and refunded; it cannot be checked out or refunded."
+
+
+class RefundInProgress(Conflict):
+    code = "refund_in_progress"
+    title = "Refund in progress"
+    default_detail = (
+        "Another refund of this cart is being settled with the payment service; try again "
+        "once it is (or send the same request again to finish it)."
+    )
+
+
+class RefundKeyReused(Unprocessable):
+    """The operator's Idempotency-Key names an earlier refund of another amount or reason."""
+
+    code = "idempotency_key_reused"
+    title = "Idempotency key reused"
+    default_detail = (
+        "This Idempotency-Key was sent with another refund (another amount or reason); "
+        "nothing was done. Use a new key for a new refund."
+    )
+
+
+class RefundExceedsPaid(Unprocessable):
+    code = "refund_exceeds_paid"
+    title = "Refund exceeds what was paid"
+    default_detail = "The refund is more than what is left of the cart's payment."
+
+
 class PaymentMismatch(Conflict):
     code = "payment_mismatch"
     title = "Payment does not match the cart"

@@ -25,6 +25,7 @@ EMPTY = {
     "total": "0.00",
     "payment_status": "pending",
     "payment": None,
+    "amount_refunded": "0.00",
     "created_at": "2026-11-21T10:00:00Z",
     "updated_at": "2026-11-21T10:00:00Z",
 }
@@ -122,3 +123,33 @@ CHECKOUT = [
 ]
 CART_ID_EXAMPLE = OpenApiExample("A cart", value=CART_ID)
 ITEM_ID_EXAMPLE = OpenApiExample("An item", value=ITEM_ID)
+
+REFUNDED = {
+    "id": "6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d",
+    "number": 1,
+    "kind": "partial",
+    "amount": "5.00",
+    "reason": "one mug arrived broken",
+    "status": "succeeded",
+    "failure_code": None,
+    "payment_refund_id": "3c2d1e0f-9a8b-4c7d-8e6f-5a4b3c2d1e0f",
+    "started_at": "2026-11-22T09:30:00Z",
+    "settled_at": "2026-11-22T09:30:01Z",
+}
+REFUND = [
+    request(
+        "Five back: one mug arrived broken", {"amount": "5.00", "reason": "one mug arrived broken"}
+    ),
+    response("Refunded", REFUNDED, "201"),
+    response("The same request again (same Idempotency-Key)", REFUNDED, "200"),
+]
+REFUNDS_LISTED = response(
+    "The cart's refunds", {"count": 1, "next": None, "previous": None, "results": [REFUNDED]}
+)
+CANCEL = [
+    request("The order was cancelled", {"reason": "the shopper cancelled the order"}),
+    response(
+        "Cancelled: all of it refunded",
+        {**PAID, "payment_status": "cancelled", "amount_refunded": PAID["total"]},
+    ),
+]

@@ -24,6 +24,16 @@ CHECKOUTS = Counter(
 for _outcome in CHECKOUT_OUTCOMES:
     CHECKOUTS.labels(_outcome)  # every outcome is a series from the start, at 0
 
+REFUNDS = Counter(
+    "cart_refunds_total",
+    "Refunds of paid carts settled, by kind and outcome: partial_succeeded, partial_failed, "
+    "cancel_succeeded (the cart cancelled), cancel_failed (refused for good: still paid).",
+    ["outcome"],
+)
+for _kind in ("partial", "cancel"):
+    for _result in ("succeeded", "failed"):
+        REFUNDS.labels(f"{_kind}_{_result}")
+
 RECONCILER_PASSES = Counter("cart_reconciler_passes_total", "Reconciler passes completed.")
 RECONCILER_ACTIONS = Counter(
     "cart_reconciler_actions_total",
@@ -77,8 +87,10 @@ class ReconcilerBacklog(Collector):
         gauge = GaugeMetricFamily(
             "cart_reconciler_backlog",
             "Work waiting for the reconciler, by kind: unresolved_attempts (older than "
-            "CART_RECONCILE_AFTER), unneeded_uses (held by carts that no longer need them), "
-            "owed_releases, held_for_operator (payment_mismatch carts).",
+            "CART_RECONCILE_AFTER), unresolved_refunds (likewise), unneeded_uses (held by "
+            "carts that no longer need them), owed_releases, held_for_operator "
+            "(payment_mismatch carts), refunds_held_for_operator (pending past "
+            "CART_REPLAY_LIMIT).",
             labels=["kind"],
         )
         for kind, count in reconciler_backlog().items():

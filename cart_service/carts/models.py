@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -28,7 +29,7 @@ class Cart(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     currency = models.CharField(max_length=3)
     payment_status = models.CharField(
-        max_length=8, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
 
     # A snapshot of the applied discount, taken when it was applied.
@@ -79,6 +80,9 @@ class Cart(models.Model):
     )
     last_payment_id = models.CharField(max_length=64, blank=True, default="")
     last_payment_status = models.CharField(max_length=16, blank=True, default="")
+    # What succeeded refunds gave back of the payment (carts.refunds), kept with the cart so
+    # that its body needs no other read.
+    amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     last_payment_decline_code = models.CharField(max_length=64, blank=True, default="")
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -219,3 +223,73 @@ class OwedRelease(models.Model):
 
 # A cart's items, read on nearly every request: compiled once (servicekit.perf.db).
 _lines_of = CompiledLookup(lambda: CartItem.objects.all(), "cart")
+
+
+class CartRefund(models.Model):
+    """Money given back of a paid cart, asked for by an operator (carts.refunds).
+
+    Recorded ``pending`` (committed) before payment_service is asked, under the key of its
+    number; settled once to ``succeeded`` or ``failed`` by whoever learns the outcome first
+    (the operator's request, a repeat of it, or the reconciler).
+    """
+
+    class Kind(models.TextChoices):
+        CANCEL = "cancel"  # all that is left, and the cart cancelled with its use given back
+        PARTIAL = "partial"  # an amount; the cart stays paid and keeps its use
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cart = models.ForeignKey(Cart, on_delete=models.PROTECT, related_name="refunds")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The operator's Idempotency-Key, if one was sent: the same request again is this refund.
+    operator_key = models.CharField(max_length=255, blank=True, default="")
+    payment_refund_id = models.CharField(max_length=64, blank=True, default="")
+    failure_code = models.CharField(max_length=64, blank=True, default="")
+    started_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A reconciler works on this refund until then."
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "number"], name="cart_refund_number_once"),
+            models.UniqueConstraint(
+                fields=["cart", "operator_key"],
+                condition=~models.Q(operator_key=""),
+                name="cart_refund_operator_key_once",
+            ),
+            # One refund at a time per cart: its amount is decided against what is left.
+            models.UniqueConstraint(
+                fields=["cart"],
+                condition=models.Q(status="pending"),
+                name="cart_refund_one_pending",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="cart_refund_amount"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["started_at"],
+                condition=models.Q(status="pending"),
+                name="cart_refunds_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.number} of cart {self.cart_id} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """payment_service's key for this refund: the same on every try, not guessable."""
+        cart = self.cart
+        key = f"cart-{cart.id}-refund-{self.number}"
+        return f"{key}-{cart.payment_key_secret}" if cart.payment_key_secret else key

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.utils import timezone
 from rest_framework import serializers
 
-from carts.models import MAX_QUANTITY, Cart, CartItem
+from carts.models import MAX_QUANTITY, Cart, CartItem, CartRefund
 from carts.states import PaymentStatus
 from servicekit.fields import (
     CurrencyField,
@@ -60,6 +61,7 @@ def _cart_params(params: Params) -> dict:
 def _fresh_cart(
     cart_id: uuid.UUID, currency: str, items: list[dict], *, priced: bool = True, **fields
 ) -> Cart:
+    CartRefund.objects.filter(cart_id=cart_id).delete()
     Cart.objects.filter(pk=cart_id).delete()
     cart = Cart.objects.create(
         id=cart_id,
@@ -87,15 +89,22 @@ def no_cart_exists(params: Params) -> dict:
     """Without ``id``, no cart at all exists afterwards."""
     cart_id = validated(CartIdStateIn, params)["id"]
     if cart_id is None:
+        CartRefund.objects.all().delete()
         Cart.objects.all().delete()
         return {}
+    CartRefund.objects.filter(cart_id=cart_id).delete()
     Cart.objects.filter(pk=cart_id).delete()
     return {"id": str(cart_id)}
 
 
+class PaidCartStateIn(CartStateIn):
+    # Given: one succeeded partial refund of this much (an operator's, already settled).
+    refunded = MoneyField(min_value=Decimal("0"), exclusive_min=True, required=False)
+
+
 @states.setup("a paid cart exists")
 def a_paid_cart_exists(params: Params) -> dict:
-    data = _cart_params(params)
+    data = validated(PaidCartStateIn, {**params, "items": params.get("items") or []})
     cart_id = data["id"] or DEFAULT_PAID_CART_ID
     items = data["items"] or [
         {"sku": "MUG-1", "name": "Mug", "unit_price": parse_money("7.50"), "quantity": 2}
@@ -108,10 +117,23 @@ def a_paid_cart_exists(params: Params) -> dict:
         checkout_attempt=1,
         last_payment_id=str(uuid.uuid5(cart_id, "payment")),
         last_payment_status="succeeded",
+        amount_refunded=data.get("refunded") or Decimal("0.00"),
     )
+    if "refunded" in data:
+        CartRefund.objects.create(
+            cart=cart,
+            number=1,
+            kind=CartRefund.Kind.PARTIAL,
+            amount=data["refunded"],
+            reason="a refund made before",
+            status=CartRefund.Status.SUCCEEDED,
+            payment_refund_id=str(uuid.uuid5(cart_id, "refund")),
+            settled_at=timezone.now(),
+        )
     return {"id": str(cart.id), "payment_id": cart.last_payment_id}
 
 
 @states.teardown_all
 def teardown_all() -> None:
+    CartRefund.objects.all().delete()  # a refund keeps its cart (PROTECT): gone first
     Cart.objects.all().delete()  # items go with their carts (CASCADE)

@@ -5,10 +5,13 @@ A pass (``reconcile_pass``):
 1. settles every attempt unresolved for longer than ``after``: it repeats the same charge
    (same Idempotency-Key and amount; payment_service replays the original outcome), or,
    once the key may have expired at payment_service, looks the payment up by reference;
-2. turns every use a cart may hold but no longer needs (a checkout that stopped at the
+2. settles every refund pending for longer than ``after`` (carts.refunds): the same refund
+   again under its key, then its outcome recorded once;
+3. turns every use a cart may hold but no longer needs (a checkout that stopped at the
    redeem step, older than ``after``) into an owed release;
-3. gives back every owed release (deleted only on discount_service's 204);
-4. reports every cart held for an operator (``payment_mismatch``), on every pass.
+4. gives back every owed release (deleted only on discount_service's 204), a cancelled
+   cart's use among them;
+5. reports every cart held for an operator (``payment_mismatch``), on every pass.
 
 Work is claimed in short transactions (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 then a conditional UPDATE of a lease), and the HTTP calls run after they commit, so two
@@ -28,11 +31,11 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from carts import checkout, releases, selectors, states
+from carts import checkout, refunds, releases, selectors, states
 from carts.clients.ports import DiscountProvider, PaymentProvider
 from carts.errors import PaymentRefused, PaymentServiceUnavailable
 from carts.metrics import reconciler_pass_done
-from carts.models import Cart, OwedRelease
+from carts.models import Cart, CartRefund, OwedRelease
 from carts.states import PaymentStatus
 
 logger = logging.getLogger(__name__)
@@ -60,6 +63,11 @@ def reconcile_pass(
             claimed.add(cart.pk)
             done[_settle(cart, discount_client, payment_client, now)] += 1
             Cart.objects.filter(pk=cart.pk).update(reconcile_claimed_until=None)
+    refunded: set = set()
+    while batch := _claim(selectors.stale_refunds(cutoff).exclude(pk__in=refunded), now):
+        for refund in batch:
+            refunded.add(refund.pk)
+            done[_settle_refund(refund, payment_client, now)] += 1
     done["uses_owed"] += _owe_unneeded_uses(cutoff)
     tried: set = set()
     while batch := _claim(OwedRelease.objects.exclude(pk__in=tried), now):
@@ -104,6 +112,36 @@ def _claim(queryset: models.QuerySet, now: datetime) -> list:
 
 def _lease_field(queryset: models.QuerySet) -> str:
     return "reconcile_claimed_until" if queryset.model is Cart else "claimed_until"
+
+
+def _settle_refund(refund: CartRefund, payment_client: PaymentProvider, now: datetime) -> str:
+    """Finish a refund whose outcome was lost: the same key, amount and reason again
+    (payment_service answers with the refund it made, or makes it now). The use a cancel
+    owes back is given back with the owed releases below."""
+    age = (now - refund.started_at).total_seconds()
+    if age >= settings.CART_REPLAY_LIMIT:
+        # payment_service may have forgotten the key: a repeat could refund twice. Only an
+        # operator, looking at the payment's refunds, can tell.
+        logger.error(
+            "refund %d of cart %s pending for %.0fs, past what payment_service keeps keys "
+            "for: an operator must settle it",
+            refund.number,
+            refund.cart_id,
+            age,
+        )
+        return "refund_held_for_operator"
+    try:
+        answer, refused = refunds.refund_attempt(refund, payment_client)
+    except PaymentServiceUnavailable:
+        logger.warning(
+            "refund %d of cart %s: payment_service cannot tell its outcome yet; next pass",
+            refund.number,
+            refund.cart_id,
+        )
+        CartRefund.objects.filter(pk=refund.pk).update(claimed_until=None)
+        return "refund_unresolved"
+    settled = refunds.refund_settle(refund, answer, refused)
+    return f"refund_settled_{settled.status}"
 
 
 def _settle(

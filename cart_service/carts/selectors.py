@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from carts import states
 from carts.errors import CartNotFound
-from carts.models import Cart, CartItem, OwedRelease
+from carts.models import Cart, CartItem, CartRefund, OwedRelease
 from servicekit.ids import parse_uuid
 from servicekit.perf.db import CompiledLookup
 
@@ -52,14 +52,34 @@ def unneeded_uses(cutoff: datetime) -> QuerySet[Cart]:
     )
 
 
+def stale_refunds(cutoff: datetime) -> QuerySet[CartRefund]:
+    """Refunds pending since before ``cutoff``: their outcome was not learnt (the reconciler
+    repeats them under the same key)."""
+    return CartRefund.objects.filter(
+        status=CartRefund.Status.PENDING, started_at__lt=cutoff
+    ).select_related("cart")
+
+
+def cart_refunds(*, cart_id: object) -> QuerySet[CartRefund]:
+    """A cart's refunds, in the order they were asked for (CartNotFound for no such cart)."""
+    cart = cart_get(cart_id=cart_id)
+    return CartRefund.objects.filter(cart=cart).order_by("number")
+
+
 def reconciler_backlog(now: datetime | None = None) -> dict[str, int]:
     """What a reconciler pass would find to do now, by kind (cart_service's /metrics)."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CART_RECONCILE_AFTER)
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.CART_RECONCILE_AFTER)
+    too_old = now - timedelta(seconds=settings.CART_REPLAY_LIMIT)
+    refunds = stale_refunds(cutoff)
     return {
         "unresolved_attempts": stale_attempts(cutoff).count(),
+        "unresolved_refunds": refunds.filter(started_at__gte=too_old).count(),
         "unneeded_uses": unneeded_uses(cutoff).count(),
         "owed_releases": OwedRelease.objects.count(),
         "held_for_operator": Cart.objects.filter(states.HELD_FOR_OPERATOR).count(),
+        # Pending past what payment_service keeps keys for: a repeat could refund twice.
+        "refunds_held_for_operator": refunds.filter(started_at__lt=too_old).count(),
     }
 
 

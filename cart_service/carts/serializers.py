@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from rest_framework import serializers
 
-from carts.models import MAX_QUANTITY, Cart, CartItem
+from carts.models import MAX_QUANTITY, Cart, CartItem, CartRefund
 from servicekit.codes import normalise_code
 from servicekit.fields import CurrencyField, MoneyField, StrictCharField, StrictIntegerField
 from servicekit.perf.drf import FieldsOnceMixin, InputFieldsOnceMixin
@@ -122,6 +124,7 @@ class CartOut(FieldsOnceMixin, serializers.ModelSerializer):
     amount_discounted = MoneyField(source="totals.amount_discounted")
     total = MoneyField(source="totals.total")
     payment = PaymentOut(source="*", allow_null=True)
+    amount_refunded = MoneyField()
 
     class Meta:
         model = Cart
@@ -136,9 +139,44 @@ class CartOut(FieldsOnceMixin, serializers.ModelSerializer):
             "total",
             "payment_status",
             "payment",
+            "amount_refunded",
             "created_at",
             "updated_at",
         ]
 
     def to_representation(self, cart: Cart) -> dict:
         return super().to_representation(CartView(cart))
+
+
+# -- refunds (an operator's) --------------------------------------------------------------
+
+
+class RefundIn(serializers.Serializer):
+    amount = MoneyField(min_value=Decimal("0"), exclusive_min=True)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class CancelIn(serializers.Serializer):
+    reason = StrictCharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class CartRefundOut(serializers.ModelSerializer):
+    amount = MoneyField()
+    payment_refund_id = BlankAsNullCharField(allow_null=True)
+    failure_code = BlankAsNullCharField(allow_null=True)
+
+    class Meta:
+        model = CartRefund
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "amount",
+            "reason",
+            "status",
+            "failure_code",
+            "payment_refund_id",
+            "started_at",
+            "settled_at",
+        ]
+        read_only_fields = fields

@@ -56,6 +56,8 @@ def _ensure_editable(cart: Cart) -> None:
         )
     if states.is_paid(cart):
         raise CartNotEditable("The cart is paid and can no longer change.")
+    if states.is_cancelled(cart):
+        raise CartNotEditable("The cart was cancelled and can no longer change.")
     if states.is_unresolved(cart):
         raise CartNotEditable(
             "A checkout of this cart is being settled with the payment service; "

@@ -15,6 +15,10 @@ reconciler, the selectors and the partial indexes all use these names.
 - **unresolved**: attempt n was begun (committed before any money moved) and its outcome is
   not recorded yet; the cart is frozen.
 - **paid**, **failed** (declined or refused; may be checked out again).
+- **refunding** (paid, a refund being settled with payment_service: a ``CartRefund`` pending),
+  **partly refunded** (paid, ``amount_refunded`` above zero: the use of the code stays),
+  **cancelled** (an operator cancelled it: the whole payment refunded, the use given back;
+  never checked out again). See carts.refunds.
 - **held for an operator**: payment_service recorded a payment that does not match the cart
   (``payment_mismatch``); frozen until an operator settles it.
 """
@@ -34,15 +38,18 @@ class PaymentStatus(models.TextChoices):
     PENDING = "pending"
     PAID = "paid"
     FAILED = "failed"
+    # Paid, then cancelled by an operator: the whole payment refunded, the use given back.
+    CANCELLED = "cancelled"
 
 
 # -- as Q objects: queries, WHERE clauses, partial indexes ---------------------------------
 
 PAID = Q(payment_status=PaymentStatus.PAID)
+CANCELLED = Q(payment_status=PaymentStatus.CANCELLED)
 UNRESOLVED = Q(attempt_unresolved=True)
 HELD_FOR_OPERATOR = ~Q(checkout_problem="")
-# Nothing stops a change: not paid, not being settled, not held for an operator.
-EDITABLE = Q(checkout_problem="", attempt_unresolved=False) & ~PAID
+# Nothing stops a change: not paid (nor cancelled), not being settled, not held for an operator.
+EDITABLE = Q(checkout_problem="", attempt_unresolved=False) & ~PAID & ~CANCELLED
 # Redeeming, or stopped at the redeem step: a use may be held that no attempt needs yet.
 MAY_HOLD_UNNEEDED_USE = EDITABLE & Q(redemption_held=True)
 
@@ -59,6 +66,10 @@ def is_paid(cart: Cart) -> bool:
     return cart.payment_status == PaymentStatus.PAID
 
 
+def is_cancelled(cart: Cart) -> bool:
+    return cart.payment_status == PaymentStatus.CANCELLED
+
+
 def is_unresolved(cart: Cart) -> bool:
     return cart.attempt_unresolved
 
@@ -68,7 +79,9 @@ def is_held_for_operator(cart: Cart) -> bool:
 
 
 def is_editable(cart: Cart) -> bool:
-    return not (is_held_for_operator(cart) or is_paid(cart) or is_unresolved(cart))
+    return not (
+        is_held_for_operator(cart) or is_paid(cart) or is_cancelled(cart) or is_unresolved(cart)
+    )
 
 
 def may_hold_unneeded_use(cart: Cart) -> bool:

@@ -14,4 +14,6 @@ urlpatterns = [
     ),
     path("api/carts/<str:cart_id>/discount/", apis.CartDiscountApi.as_view(), name="cart-discount"),
     path("api/carts/<str:cart_id>/checkout/", apis.CartCheckoutApi.as_view(), name="cart-checkout"),
+    path("api/carts/<str:cart_id>/cancel/", apis.CartCancelApi.as_view(), name="cart-cancel"),
+    path("api/carts/<str:cart_id>/refunds/", apis.CartRefundsApi.as_view(), name="cart-refunds"),
 ]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from carts import errors
 from carts.clients.catalog import Product
 from carts.clients.discount import Discount, Redemption
-from carts.clients.payment import Payment
+from carts.clients.payment import Payment, Refund
 from carts.clients.ports import CatalogProvider, DiscountProvider, PaymentProvider
 
 APPROVAL_LIMIT = Decimal("20.00")
@@ -113,6 +113,9 @@ class FakePaymentClient:
     overcharge: Decimal = Decimal("0")  # added to the amount taken: a payment that disagrees
     payments: dict[str, Payment] = field(default_factory=dict)  # by idempotency key
     bodies: dict[str, tuple] = field(default_factory=dict)
+    refunds: dict[str, Refund] = field(default_factory=dict)  # by idempotency key
+    refund_outages: int = 0  # the next N refunds fail before reaching the provider
+    lost_refunds: int = 0  # the next N refunds are made but their answer is lost
     calls: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -156,6 +159,46 @@ class FakePaymentClient:
                 self.lost_responses -= 1
                 raise errors.PaymentServiceUnavailable()
             return self.payments[idempotency_key]
+
+    def refund(self, *, payment_id, amount, reason, idempotency_key) -> Refund:
+        """As payment_service: never beyond what is left; a refund of 13.13 is declined;
+        a repeated key answers the refund it made."""
+        with self.lock:
+            self.calls.append({"refund": payment_id, "amount": amount, "key": idempotency_key})
+            if self.refund_outages:
+                self.refund_outages -= 1
+                raise errors.PaymentServiceUnavailable()
+            if idempotency_key not in self.refunds:
+                payment = next((p for p in self.payments.values() if p.id == payment_id), None)
+                if payment is None:
+                    raise errors.RefundRefused("payment_not_found")
+                if payment.status != "succeeded":
+                    raise errors.RefundRefused("payment_not_refundable")
+                if amount > payment.amount - self.refunded(payment_id):
+                    raise errors.RefundRefused("refund_exceeds_remaining")
+                declined = amount == Decimal("13.13")
+                self.refunds[idempotency_key] = Refund(
+                    id=str(uuid.uuid4()),
+                    payment_id=payment_id,
+                    amount=amount,
+                    currency=payment.currency,
+                    status="failed" if declined else "succeeded",
+                    failure_code="refund_declined" if declined else None,
+                )
+            if self.lost_refunds:
+                self.lost_refunds -= 1
+                raise errors.PaymentServiceUnavailable()
+            return self.refunds[idempotency_key]
+
+    def refunded(self, payment_id: str) -> Decimal:
+        return sum(
+            (
+                r.amount
+                for r in self.refunds.values()
+                if r.payment_id == payment_id and r.status == "succeeded"
+            ),
+            Decimal("0"),
+        )
 
     def list_by_reference(self, reference: str) -> list[Payment]:
         with self.lock:

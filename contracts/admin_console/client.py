@@ -55,6 +55,14 @@ class ProductRow:
 
 
 @dataclass(frozen=True)
+class RefundRow:
+    number: int
+    kind: str
+    amount: Decimal
+    status: str
+
+
+@dataclass(frozen=True)
 class PaymentRow:
     id: str
     reference: str
@@ -127,6 +135,24 @@ class AdminConsole:
         page = self._call("products", "GET", "/api/products/", params=params)
         return page["count"], [_product(p) for p in page["results"]]
 
+    def cancel_cart(self, cart_id: str, reason: str) -> CartRow:
+        c = self._call("carts", "POST", f"/api/carts/{cart_id}/cancel/", json={"reason": reason})
+        return CartRow(c["id"], Decimal(c["total"]), c["payment_status"])
+
+    def refund_cart(self, cart_id: str, amount: Decimal, reason: str, key: str) -> RefundRow:
+        r = self._call(
+            "carts",
+            "POST",
+            f"/api/carts/{cart_id}/refunds/",
+            json={"amount": f"{amount:.2f}", "reason": reason},
+            headers={"Idempotency-Key": key},
+        )
+        return _refund(r)
+
+    def cart_refunds(self, cart_id: str) -> list[RefundRow]:
+        page = self._call("carts", "GET", f"/api/carts/{cart_id}/refunds/")
+        return [_refund(r) for r in page["results"]]
+
     def find_payment(self, payment_id: str) -> PaymentRow | None:
         try:
             p = self._call("payments", "GET", f"/api/payments/{payment_id}/")
@@ -136,11 +162,13 @@ class AdminConsole:
             raise
         return PaymentRow(p["id"], p["reference"], Decimal(p["amount"]), p["status"])
 
-    def _call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(
+        self, service: str, method: str, path: str, headers: dict | None = None, **kwargs: Any
+    ) -> Any:
         target = self._services[service]
         if target is None:
             raise ValueError(f"the console has no {service} service configured")
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **(headers or {})}
         if target.token:
             headers["Authorization"] = f"Bearer {target.token}"
         response = self._session.request(
@@ -164,3 +192,7 @@ def _discount(d: dict) -> DiscountRow:
 def _product(p: dict) -> ProductRow:
     prices = {currency: Decimal(amount) for currency, amount in p["prices"].items()}
     return ProductRow(p["sku"], p["name"], p["active"], prices)
+
+
+def _refund(r: dict) -> RefundRow:
+    return RefundRow(r["number"], r["kind"], Decimal(r["amount"]), r["status"])

@@ -173,6 +173,90 @@ def test_listing_carts_needs_the_admin_token(admin_cart_pact):
     assert refused.value.code == "not_authenticated"
 
 
+CART_ADMIN = TOKENS["CART_ADMIN_TOKEN"]
+
+
+def refund_row(number: int, kind: str, amount: str) -> dict:
+    return {
+        "id": match.uuid("6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d"),
+        "number": number,
+        "kind": kind,
+        "amount": money(amount),
+        "status": "succeeded",
+        "failure_code": None,
+    }
+
+
+def test_cancels_a_paid_cart(admin_cart_pact):
+    # The default paid cart: 2 x MUG-1 at 7.50, paid 15.00 (payment_service's stand-in for
+    # cart_service answers a refund of 15.00).
+    (
+        admin_cart_pact.upon_receiving("an operator cancels a paid cart")
+        .given("a paid cart exists")
+        .with_request("POST", f"/api/carts/{DEFAULT_PAID_CART_ID}/cancel/")
+        .with_header("Authorization", bearer(CART_ADMIN))
+        .with_body({"reason": "the shopper cancelled"}, content_type="application/json")
+        .will_respond_with(200)
+        .with_body(
+            {
+                "id": match.uuid(DEFAULT_PAID_CART_ID),
+                "total": money("15.00"),
+                "payment_status": "cancelled",
+                "amount_refunded": money("15.00"),
+            },
+            content_type="application/json",
+        )
+    )
+    with admin_cart_pact.serve() as srv:
+        cart = console(srv, "carts", CART_ADMIN).cancel_cart(
+            DEFAULT_PAID_CART_ID, "the shopper cancelled"
+        )
+    assert cart.payment_status == "cancelled"
+
+
+def test_refunds_part_of_a_paid_cart(admin_cart_pact):
+    (
+        admin_cart_pact.upon_receiving("an operator refunds part of a paid cart")
+        .given("a paid cart exists")
+        .with_request("POST", f"/api/carts/{DEFAULT_PAID_CART_ID}/refunds/")
+        .with_header("Authorization", bearer(CART_ADMIN))
+        .with_header("Idempotency-Key", match.str("console-refund-1"))
+        .with_body(
+            {"amount": "5.00", "reason": "one mug arrived broken"},
+            content_type="application/json",
+        )
+        .will_respond_with(201)
+        .with_body(refund_row(1, "partial", "5.00"), content_type="application/json")
+    )
+    with admin_cart_pact.serve() as srv:
+        made = console(srv, "carts", CART_ADMIN).refund_cart(
+            DEFAULT_PAID_CART_ID, Decimal("5.00"), "one mug arrived broken", "console-refund-1"
+        )
+    assert (made.kind, made.amount, made.status) == ("partial", Decimal("5.00"), "succeeded")
+
+
+def test_lists_the_refunds_of_a_cart(admin_cart_pact):
+    (
+        admin_cart_pact.upon_receiving("an operator lists a cart's refunds")
+        .given("a paid cart exists", refunded="5.00")
+        .with_request("GET", f"/api/carts/{DEFAULT_PAID_CART_ID}/refunds/")
+        .with_header("Authorization", bearer(CART_ADMIN))
+        .will_respond_with(200)
+        .with_body(
+            {
+                "count": 1,
+                "next": None,
+                "previous": None,
+                "results": [refund_row(1, "partial", "5.00")],
+            },
+            content_type="application/json",
+        )
+    )
+    with admin_cart_pact.serve() as srv:
+        listed = console(srv, "carts", CART_ADMIN).cart_refunds(DEFAULT_PAID_CART_ID)
+    assert [(r.number, r.amount) for r in listed] == [(1, Decimal("5.00"))]
+
+
 PAYMENTS = TOKENS["PAYMENT_SERVICE_TOKEN"]
 
 
@@ -189,6 +273,8 @@ def test_looks_up_a_payment(admin_payment_pact):
                 "reference": match.str(f"cart:{DEFAULT_CART_ID}"),
                 "amount": money("10.00"),
                 "status": match.regex("succeeded", regex=r"^(succeeded|declined)$"),
+                "amount_refunded": money("0.00"),
+                "refund_status": match.regex("none", regex=r"^(none|partial|full)$"),
                 "created_at": timestamp(),
             },
             content_type="application/json",

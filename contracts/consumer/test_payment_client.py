@@ -187,3 +187,109 @@ def test_list_the_payments_of_a_reference(payment_pact):
     with payment_pact.serve() as srv:
         payments = client(srv).list_by_reference(REFERENCE)
     assert [p.id for p in payments] == [PAYMENT_ID]
+
+
+# -- refunds (issue 25): what cart_service sends when an operator refunds or cancels -------------
+
+PAYMENT_PATH_RE = (
+    r"^/api/payments/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/refunds/$"
+)
+REFUND_KEY = f"cart-{CART_ID}-refund-1-{SECRET}"
+
+
+def refund_request(pact, description: str, *, amount: str, key: str = REFUND_KEY):
+    """The amount is exact (the stand-in picks the interaction by it); the payment's id, the
+    key and the reason are the cart's own."""
+    return (
+        pact.upon_receiving(description)
+        .with_request(
+            "POST", match.regex(f"/api/payments/{PAYMENT_ID}/refunds/", regex=PAYMENT_PATH_RE)
+        )
+        .with_header("Authorization", bearer(TOKEN))
+        .with_header("Idempotency-Key", match.regex(key, regex=KEY_RE))
+        .with_body(
+            {"amount": amount, "reason": match.like("one mug arrived broken")},
+            content_type="application/json",
+        )
+    )
+
+
+def refund_body(amount: str, *, status: str = "succeeded", failure_code=None) -> dict:
+    return {
+        "id": match.uuid("3c2d1e0f-9a8b-4c7d-8e6f-5a4b3c2d1e0f"),
+        "payment_id": match.uuid(PAYMENT_ID),
+        "amount": money(amount),
+        "currency": "USD",
+        "status": status,  # exact: the cart branches on it
+        "failure_code": failure_code,
+    }
+
+
+def refund(srv, amount: str, key: str = REFUND_KEY):
+    return client(srv).refund(
+        payment_id=PAYMENT_ID,
+        amount=Decimal(amount),
+        reason="one mug arrived broken",
+        idempotency_key=key,
+    )
+
+
+@pytest.mark.parametrize("amount", ["5.00", "15.00"])
+def test_a_refund_of_part_or_all_of_a_payment(payment_pact, amount):
+    (
+        refund_request(payment_pact, f"a refund of {amount} of a 15.00 payment", amount=amount)
+        .given("a payment exists", id=PAYMENT_ID, amount="15.00", status="succeeded")
+        .will_respond_with(201)
+        .with_body(refund_body(amount), content_type="application/json")
+    )
+    with payment_pact.serve() as srv:
+        made = refund(srv, amount)
+    assert (made.status, made.amount) == ("succeeded", Decimal(amount))
+
+
+def test_a_refund_sent_again_under_its_key_is_the_same_refund(payment_pact):
+    replay_key = f"cart-{CART_ID}-refund-2-{SECRET}"
+    (
+        refund_request(
+            payment_pact, "a refund sent again under its key", amount="4.00", key=replay_key
+        )
+        .given(
+            "a payment with a refund exists",
+            payment_id=PAYMENT_ID,
+            amount="15.00",
+            refund_amount="4.00",
+            reason="one mug arrived broken",
+            idempotency_key=replay_key,
+        )
+        .will_respond_with(201)
+        .with_body(refund_body("4.00"), content_type="application/json")
+    )
+    with payment_pact.serve() as srv:
+        assert refund(srv, "4.00", key=replay_key).amount == Decimal("4.00")
+
+
+def test_a_refund_beyond_what_is_left_is_refused_for_good(payment_pact):
+    (
+        refund_request(payment_pact, "a refund of more than what is left", amount="20.00")
+        .given("a payment exists", id=PAYMENT_ID, amount="15.00", status="succeeded")
+        .will_respond_with(422)
+        .with_body(problem(422, "refund_exceeds_remaining"), content_type=PROBLEM_JSON)
+    )
+    with payment_pact.serve() as srv, pytest.raises(errors.RefundRefused) as refused:
+        refund(srv, "20.00")
+    assert refused.value.reason == "refund_exceeds_remaining"
+
+
+def test_a_refund_the_processor_declines(payment_pact):
+    (
+        refund_request(payment_pact, "a refund the processor declines", amount="13.13")
+        .given("a payment exists", id=PAYMENT_ID, amount="15.00", status="succeeded")
+        .will_respond_with(201)
+        .with_body(
+            refund_body("13.13", status="failed", failure_code="refund_declined"),
+            content_type="application/json",
+        )
+    )
+    with payment_pact.serve() as srv:
+        made = refund(srv, "13.13")
+    assert (made.status, made.failure_code) == ("failed", "refund_declined")

@@ -4,8 +4,9 @@
 storefront's consumer contract (``pacts/storefront-cart_service.json``) is written
 by driving this very class against the Pact mock server, and the end-to-end
 suite drives it against the running system, so the contract pins code that
-really runs. ``DiscountAdminClient`` and ``PaymentLedgerClient`` are what an
-operator (and the end-to-end suite) uses to set up discounts and inspect payments.
+really runs. ``DiscountAdminClient``, ``CatalogAdminClient``, ``CartAdminClient`` and
+``PaymentLedgerClient`` are what an operator (and the end-to-end suite) uses to set up
+discounts and products, cancel or refund paid carts, and inspect payments.
 """
 
 from __future__ import annotations
@@ -171,9 +172,42 @@ def _prices(prices: dict[str, Any]) -> dict[str, str]:
     return {currency: money(amount) for currency, amount in prices.items()}
 
 
+class CartAdminClient(_Client):
+    """An operator's calls to cart_service (the cart admin token): cancel or refund paid carts."""
+
+    def get(self, cart_id: str, **kw) -> dict:
+        return self._call("GET", f"/api/carts/{cart_id}/", **kw)
+
+    def cancel(self, cart_id: str, reason: str = "", **kw) -> dict:
+        """The cart, ``cancelled``: all that is left of its payment refunded."""
+        return self._call("POST", f"/api/carts/{cart_id}/cancel/", json={"reason": reason}, **kw)
+
+    def refund(
+        self, cart_id: str, amount: Decimal | str, reason: str = "", key: str | None = None, **kw
+    ) -> dict:
+        """A refund of part of a paid cart; ``key`` (Idempotency-Key) makes a repeat the same."""
+        headers = {"Idempotency-Key": key} if key else None
+        body = {"amount": money(amount), "reason": reason}
+        return self._call(
+            "POST", f"/api/carts/{cart_id}/refunds/", json=body, headers=headers, **kw
+        )
+
+    def refunds(self, cart_id: str) -> list[dict]:
+        return self._call("GET", f"/api/carts/{cart_id}/refunds/")["results"]
+
+    def list_carts(self, **params) -> dict:
+        return self._call("GET", "/api/carts/", params=params)
+
+
 class PaymentLedgerClient(_Client):
     def payments_for(self, reference: str) -> list[dict]:
         page = self._call(
             "GET", "/api/payments/", params={"reference": reference, "page_size": 100}
         )
         return page["results"]
+
+    def get(self, payment_id: str) -> dict:
+        return self._call("GET", f"/api/payments/{payment_id}/")
+
+    def refunds_of(self, payment_id: str) -> list[dict]:
+        return self._call("GET", f"/api/payments/{payment_id}/refunds/")["results"]

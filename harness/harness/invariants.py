@@ -15,10 +15,17 @@ The invariants (one function each, in ``CHECKS``):
   docs/api.md states the rule: an oracle apart from cart_service's own code), and a paid
   cart with nothing to charge (fully discounted) has no payment;
 * every line of a paid cart is priced at a price the catalog had for that sku and currency
-  (its current prices, and any earlier ones the caller saw it have: ``read(prices_seen=)``).
+  (its current prices, and any earlier ones the caller saw it have: ``read(prices_seen=)``);
+* money goes back exactly once: every refund payment_service made of a cart's payment is
+  one of the cart's refunds, settled alike (same amount, same outcome), and each settled
+  cart refund names one payment_service made; no refund is left pending;
+* no payment is refunded beyond its amount, and a cart's ``amount_refunded`` is what its
+  succeeded refunds gave back, at payment_service as in cart_service;
+* a cancelled cart was refunded in full, and only a charged cart is refunded at all.
 
-Payments whose reference is not ``cart:<id>`` (bench's direct payment) are no cart's.
-Another table (refunds, the catalog's prices) is another row type, a field of ``Rows``
+A ``cancelled`` cart was paid: the checks of what was charged hold for it as for a paid
+one; it holds no use of its code. Payments whose reference is not ``cart:<id>`` (bench's
+direct payment) are no cart's. Another table is another row type, a field of ``Rows``
 with an empty default, a query in ``read`` and the checks that need it in ``CHECKS``.
 """
 
@@ -37,19 +44,23 @@ from functools import cached_property
 DATABASES = ("cart", "payment", "discount")
 CENT = Decimal("0.01")
 PAID = "paid"
+CANCELLED = "cancelled"
+CHARGED = (PAID, CANCELLED)  # carts whose payment was taken (a cancelled one refunded in full)
 SUCCEEDED = "succeeded"
+PENDING = "pending"
 CART_REFERENCE = "cart:"
 
 
 @dataclass(frozen=True)
 class Cart:
     id: uuid.UUID
-    payment_status: str  # pending, paid, failed
+    payment_status: str  # pending, paid, failed, cancelled
     last_payment_id: str = ""  # the payment the cart shows; "" for none
     discount_code: str = ""  # "" for none
     currency: str = "USD"
     discount_kind: str = ""  # percent, fixed; "" for none
     discount_value: Decimal | None = None
+    amount_refunded: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,28 @@ class Payment:
     status: str  # succeeded, declined
     amount: Decimal | None = None  # None: not read (the checks of amounts skip it)
     currency: str = ""
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A refund payment_service made (or its processor declined) of a payment."""
+
+    id: uuid.UUID
+    payment_id: uuid.UUID
+    amount: Decimal
+    status: str  # succeeded, failed
+
+
+@dataclass(frozen=True)
+class CartRefund:
+    """A refund an operator asked cart_service for, as cart_service recorded it."""
+
+    cart_id: uuid.UUID
+    number: int
+    kind: str  # partial, cancel
+    amount: Decimal
+    status: str  # pending, succeeded, failed
+    payment_refund_id: str = ""  # the Refund's id; "" if payment_service made none
 
 
 @dataclass(frozen=True)
@@ -94,6 +127,8 @@ class Rows:
     lines: tuple[Line, ...] = ()
     # None: the catalog was not read (the price check is skipped); else every price it had.
     prices: frozenset[Price] | None = None
+    refunds: tuple[Refund, ...] = ()
+    cart_refunds: tuple[CartRefund, ...] = ()
 
     @cached_property
     def lines_by_cart(self) -> dict[uuid.UUID, list[Line]]:
@@ -118,6 +153,20 @@ class Rows:
             cart_id = cart_of(payment)
             if cart_id is not None and payment.status == SUCCEEDED:
                 by_cart.setdefault(cart_id, []).append(payment.id)
+        return by_cart
+
+    @cached_property
+    def refunds_by_payment(self) -> dict[uuid.UUID, list[Refund]]:
+        by_payment: dict[uuid.UUID, list[Refund]] = {}
+        for refund in self.refunds:
+            by_payment.setdefault(refund.payment_id, []).append(refund)
+        return by_payment
+
+    @cached_property
+    def cart_refunds_by_cart(self) -> dict[uuid.UUID, list[CartRefund]]:
+        by_cart: dict[uuid.UUID, list[CartRefund]] = {}
+        for refund in self.cart_refunds:
+            by_cart.setdefault(refund.cart_id, []).append(refund)
         return by_cart
 
 
@@ -151,7 +200,7 @@ def a_paid_cart_shows_its_succeeded_payment(rows: Rows) -> Iterator[str]:
     for cart in rows.carts:
         paid_with = rows.succeeded_by_cart.get(cart.id, [])
         shown = [_as_uuid(cart.last_payment_id)] if cart.last_payment_id else []
-        if cart.payment_status == PAID and paid_with and paid_with != shown:
+        if cart.payment_status in CHARGED and paid_with and paid_with != shown:
             yield (
                 f"paid cart {cart.id} shows payment {cart.last_payment_id!r}, succeeded {paid_with}"
             )
@@ -161,18 +210,18 @@ def a_paid_cart_has_a_succeeded_payment(rows: Rows) -> Iterator[str]:
     for cart in rows.carts:
         nothing_to_charge = rows.lines and total(cart, rows.lines_by_cart.get(cart.id, [])) == 0
         if (
-            cart.payment_status == PAID
+            cart.payment_status in CHARGED
             and not nothing_to_charge
             and not rows.succeeded_by_cart.get(cart.id)
         ):
-            yield f"paid cart {cart.id} has no succeeded payment"
+            yield f"{cart.payment_status} cart {cart.id} has no succeeded payment"
 
 
 def a_paid_cart_was_charged_its_total(rows: Rows) -> Iterator[str]:
     if not rows.lines:
         return  # lines not read
     for cart in rows.carts:
-        if cart.payment_status != PAID:
+        if cart.payment_status not in CHARGED:
             continue
         expected = total(cart, rows.lines_by_cart.get(cart.id, []))
         for payment_id in rows.succeeded_by_cart.get(cart.id, []):
@@ -192,7 +241,7 @@ def every_price_charged_was_the_catalogs(rows: Rows) -> Iterator[str]:
     if rows.prices is None:
         return  # the catalog was not read
     for cart in rows.carts:
-        if cart.payment_status != PAID:
+        if cart.payment_status not in CHARGED:
             continue
         for line in rows.lines_by_cart.get(cart.id, []):
             if Price(line.sku, cart.currency, line.unit_price) not in rows.prices:
@@ -205,7 +254,7 @@ def every_price_charged_was_the_catalogs(rows: Rows) -> Iterator[str]:
 def a_cart_with_a_succeeded_payment_is_paid(rows: Rows) -> Iterator[str]:
     for cart in rows.carts:
         paid_with = rows.succeeded_by_cart.get(cart.id)
-        if paid_with and cart.payment_status != PAID:
+        if paid_with and cart.payment_status not in CHARGED:
             yield f"cart {cart.id} is {cart.payment_status} but payment {paid_with[0]} succeeded"
 
 
@@ -226,6 +275,88 @@ def each_code_counts_the_paid_carts_holding_it(rows: Rows) -> Iterator[str]:
             )
 
 
+def every_refund_is_one_of_the_carts_refunds(rows: Rows) -> Iterator[str]:
+    """Exactly once, both ways: payment_service's refunds of a cart's payment and the cart's
+    settled refunds pair off one to one, with the same amount and outcome."""
+    named = {}
+    for refund in rows.cart_refunds:
+        if refund.status == PENDING:
+            yield f"cart {refund.cart_id} refund {refund.number} is still pending"
+        elif refund.payment_refund_id:
+            named.setdefault(_as_uuid(refund.payment_refund_id), []).append(refund)
+        elif refund.status == SUCCEEDED:
+            yield f"cart {refund.cart_id} refund {refund.number} succeeded with no refund made"
+    made = {refund.id: refund for refund in rows.refunds}
+    for refund_id, theirs in named.items():
+        made_one = made.get(refund_id)  # type: ignore[arg-type]
+        if made_one is None:
+            yield f"cart {theirs[0].cart_id} refund {theirs[0].number} names no refund made"
+        elif len(theirs) > 1:
+            yield f"refund {refund_id} is {len(theirs)} cart refunds"
+        elif (theirs[0].amount, theirs[0].status) != (made_one.amount, made_one.status):
+            yield (
+                f"cart {theirs[0].cart_id} refund {theirs[0].number} is {theirs[0].status} "
+                f"{theirs[0].amount}, payment_service's {made_one.status} {made_one.amount}"
+            )
+    for payment in rows.payments:
+        if cart_of(payment) is None:
+            continue
+        for refund in rows.refunds_by_payment.get(payment.id, []):
+            if refund.id not in named:
+                yield f"refund {refund.id} of cart {cart_of(payment)}'s payment is no cart refund"
+
+
+def no_payment_refunded_beyond_its_amount(rows: Rows) -> Iterator[str]:
+    for payment_id, refunds in rows.refunds_by_payment.items():
+        payment = rows.payments_by_id.get(payment_id)
+        given = _given_back(refunds)
+        if payment is None or payment.status != SUCCEEDED:
+            yield f"refund of payment {payment_id}, which took no money"
+        elif payment.amount is not None and given > payment.amount:
+            yield f"payment {payment_id} of {payment.amount} refunded {given}"
+
+
+def a_carts_amount_refunded_is_what_its_refunds_gave_back(rows: Rows) -> Iterator[str]:
+    for cart in rows.carts:
+        settled = sum(
+            (r.amount for r in rows.cart_refunds_by_cart.get(cart.id, []) if r.status == SUCCEEDED),
+            Decimal("0.00"),
+        )
+        at_payment = sum(
+            (
+                _given_back(rows.refunds_by_payment.get(payment_id, []))
+                for payment_id in rows.succeeded_by_cart.get(cart.id, [])
+            ),
+            Decimal("0.00"),
+        )
+        if not cart.amount_refunded == settled == at_payment:
+            yield (
+                f"cart {cart.id} shows {cart.amount_refunded} refunded, its refunds {settled}, "
+                f"payment_service gave back {at_payment}"
+            )
+        if cart.amount_refunded and cart.payment_status not in CHARGED:
+            yield f"{cart.payment_status} cart {cart.id} refunded {cart.amount_refunded}"
+
+
+def a_cancelled_cart_was_refunded_in_full(rows: Rows) -> Iterator[str]:
+    for cart in rows.carts:
+        if cart.payment_status != CANCELLED:
+            continue
+        charged = sum(
+            (
+                rows.payments_by_id[payment_id].amount or Decimal("0.00")
+                for payment_id in rows.succeeded_by_cart.get(cart.id, [])
+            ),
+            Decimal("0.00"),
+        )
+        if cart.amount_refunded != charged:
+            yield f"cancelled cart {cart.id} charged {charged}, refunded {cart.amount_refunded}"
+
+
+def _given_back(refunds: Iterable[Refund]) -> Decimal:
+    return sum((r.amount for r in refunds if r.status == SUCCEEDED), Decimal("0.00"))
+
+
 CHECKS: tuple[Callable[[Rows], Iterator[str]], ...] = (
     one_succeeded_payment_per_cart,
     a_paid_cart_shows_its_succeeded_payment,
@@ -235,6 +366,10 @@ CHECKS: tuple[Callable[[Rows], Iterator[str]], ...] = (
     each_code_counts_the_paid_carts_holding_it,
     a_paid_cart_was_charged_its_total,
     every_price_charged_was_the_catalogs,
+    every_refund_is_one_of_the_carts_refunds,
+    no_payment_refunded_beyond_its_amount,
+    a_carts_amount_refunded_is_what_its_refunds_gave_back,
+    a_cancelled_cart_was_refunded_in_full,
 )
 
 
@@ -300,11 +435,28 @@ def read(db_urls: dict[str, str], prices_seen: Iterable[Price] = ()) -> Rows:
                 currency,
                 kind or "",
                 None if value is None else _decimal(value),
+                _decimal(refunded),
             )
-            for cart_id, status, last_payment_id, code, currency, kind, value in query(
+            for cart_id, status, last_payment_id, code, currency, kind, value, refunded in query(
                 db_urls["cart"],
                 "SELECT id, payment_status, last_payment_id, discount_code, currency, "
-                "discount_kind, discount_value FROM carts_cart",
+                "discount_kind, discount_value, amount_refunded FROM carts_cart",
+            )
+        ),
+        cart_refunds=tuple(
+            CartRefund(
+                uuid.UUID(str(cart_id)), number, kind, _decimal(amount), status, refund_id or ""
+            )
+            for cart_id, number, kind, amount, status, refund_id in query(
+                db_urls["cart"],
+                "SELECT cart_id, number, kind, amount, status, payment_refund_id "
+                "FROM carts_cartrefund",
+            )
+        ),
+        refunds=tuple(
+            Refund(uuid.UUID(str(refund_id)), uuid.UUID(str(payment_id)), _decimal(amount), status)
+            for refund_id, payment_id, amount, status in query(
+                db_urls["payment"], "SELECT id, payment_id, amount, status FROM payments_refund"
             )
         ),
         lines=tuple(

@@ -11,11 +11,12 @@ from decimal import Decimal
 import pytest
 
 from harness import invariants
-from harness.invariants import Cart, Code, Line, Payment, Price, Rows
+from harness.invariants import Cart, CartRefund, Code, Line, Payment, Price, Refund, Rows
 
 PAID_CART, FAILED_CART, OPEN_CART, SECOND_PAID_CART = (uuid.uuid4() for _ in range(4))
-FREE_CART = uuid.uuid4()
-PAID_WITH, DECLINED, SECOND_PAID_WITH = (uuid.uuid4() for _ in range(3))
+FREE_CART, CANCELLED_CART = uuid.uuid4(), uuid.uuid4()
+PAID_WITH, DECLINED, SECOND_PAID_WITH, CANCELLED_WITH = (uuid.uuid4() for _ in range(4))
+GIVEN_BACK, DECLINED_REFUND, CANCELLED_REFUND = (uuid.uuid4() for _ in range(3))
 D = Decimal
 SAVE10 = {"discount_code": "SAVE10", "discount_kind": "percent", "discount_value": D("10.00")}
 
@@ -23,15 +24,25 @@ SAVE10 = {"discount_code": "SAVE10", "discount_kind": "percent", "discount_value
 def consistent() -> Rows:
     """Two carts paid with SAVE10 (2 mugs at 7.50: 13.50 charged), one declined and one open
     holding it (no use counted), one fully discounted and paid with no payment; bench's
-    direct payment beside them; the catalog's mug at 7.50 now and at 8.00 earlier."""
+    direct payment beside them; the catalog's mug at 7.50 now and at 8.00 earlier. The first
+    paid cart was refunded 4.00 (and a refund of 1.00 declined), the second was refused a
+    refund of 50.00 (none made), and a cancelled cart got all of its 13.50 back (its use of
+    SAVE10 given back: not counted)."""
     mugs = {"sku": "MUG-1", "unit_price": D("7.50"), "quantity": 2}
     return Rows(
         carts=(
-            Cart(PAID_CART, "paid", str(PAID_WITH), **SAVE10),
+            Cart(PAID_CART, "paid", str(PAID_WITH), **SAVE10, amount_refunded=D("4.00")),
             Cart(FAILED_CART, "failed", str(DECLINED), **SAVE10),
             Cart(OPEN_CART, "pending", "", **SAVE10),
             Cart(SECOND_PAID_CART, "paid", str(SECOND_PAID_WITH), **SAVE10),
             Cart(FREE_CART, "paid", discount_kind="fixed", discount_value=D("20.00")),
+            Cart(
+                CANCELLED_CART,
+                "cancelled",
+                str(CANCELLED_WITH),
+                **SAVE10,
+                amount_refunded=D("13.50"),
+            ),
         ),
         lines=(
             Line(PAID_CART, **mugs),
@@ -40,12 +51,25 @@ def consistent() -> Rows:
             Line(SECOND_PAID_CART, "MUG-1", D("8.00"), 1),  # priced before the price moved
             Line(SECOND_PAID_CART, **mugs),
             Line(FREE_CART, **mugs),
+            Line(CANCELLED_CART, **mugs),
         ),
         payments=(
             Payment(PAID_WITH, f"cart:{PAID_CART}", "succeeded", D("13.50"), "USD"),
             Payment(DECLINED, f"cart:{FAILED_CART}", "declined", D("21.60"), "USD"),
             Payment(SECOND_PAID_WITH, f"cart:{SECOND_PAID_CART}", "succeeded", D("20.70"), "USD"),
+            Payment(CANCELLED_WITH, f"cart:{CANCELLED_CART}", "succeeded", D("13.50"), "USD"),
             Payment(uuid.uuid4(), "bench:sql", "succeeded"),  # no cart's: not checked
+        ),
+        refunds=(
+            Refund(GIVEN_BACK, PAID_WITH, D("4.00"), "succeeded"),
+            Refund(DECLINED_REFUND, PAID_WITH, D("1.00"), "failed"),
+            Refund(CANCELLED_REFUND, CANCELLED_WITH, D("13.50"), "succeeded"),
+        ),
+        cart_refunds=(
+            CartRefund(PAID_CART, 1, "partial", D("4.00"), "succeeded", str(GIVEN_BACK)),
+            CartRefund(PAID_CART, 2, "partial", D("1.00"), "failed", str(DECLINED_REFUND)),
+            CartRefund(SECOND_PAID_CART, 1, "partial", D("50.00"), "failed"),
+            CartRefund(CANCELLED_CART, 1, "cancel", D("13.50"), "succeeded", str(CANCELLED_REFUND)),
         ),
         codes=(Code("SAVE10", 2), Code("UNUSED", 0)),
         prices=frozenset({Price("MUG-1", "USD", D("7.50")), Price("MUG-1", "USD", D("8.00"))}),
@@ -59,6 +83,17 @@ def with_cart(rows: Rows, cart_id: uuid.UUID, **changes) -> Rows:
 
 def with_payment(rows: Rows, payment: Payment) -> Rows:
     return dataclasses.replace(rows, payments=(*rows.payments, payment))
+
+
+def with_refund(rows: Rows, refund: Refund) -> Rows:
+    return dataclasses.replace(rows, refunds=(*rows.refunds, refund))
+
+
+def with_cart_refund(rows: Rows, refund: CartRefund) -> Rows:
+    return dataclasses.replace(rows, cart_refunds=(*rows.cart_refunds, refund))
+
+
+EXTRA_REFUND = uuid.uuid4()
 
 
 def test_consistent_rows_have_no_problems():
@@ -141,6 +176,78 @@ BROKEN = {
         dataclasses.replace(consistent(), prices=frozenset({Price("MUG-1", "USD", D("7.50"))})),
         f"paid cart {SECOND_PAID_CART}: MUG-1 at 8.00 USD, a price the catalog never had",
     ),
+    "a refund made twice for one asked": (
+        invariants.every_refund_is_one_of_the_carts_refunds,
+        with_refund(consistent(), Refund(EXTRA_REFUND, PAID_WITH, D("4.00"), "succeeded")),
+        f"refund {EXTRA_REFUND} of cart {PAID_CART}'s payment is no cart refund",
+    ),
+    "a refund left pending": (
+        invariants.every_refund_is_one_of_the_carts_refunds,
+        with_cart_refund(consistent(), CartRefund(PAID_CART, 3, "partial", D("1.00"), "pending")),
+        f"cart {PAID_CART} refund 3 is still pending",
+    ),
+    "a refund succeeded with none made": (
+        invariants.every_refund_is_one_of_the_carts_refunds,
+        with_cart_refund(consistent(), CartRefund(PAID_CART, 3, "partial", D("1.00"), "succeeded")),
+        f"cart {PAID_CART} refund 3 succeeded with no refund made",
+    ),
+    "a refund naming one never made": (
+        invariants.every_refund_is_one_of_the_carts_refunds,
+        with_cart_refund(
+            consistent(),
+            CartRefund(PAID_CART, 3, "partial", D("1.00"), "failed", str(uuid.uuid4())),
+        ),
+        f"cart {PAID_CART} refund 3 names no refund made",
+    ),
+    "a refund settled unlike payment_service's": (
+        invariants.every_refund_is_one_of_the_carts_refunds,
+        dataclasses.replace(
+            consistent(),
+            refunds=tuple(
+                dataclasses.replace(r, status="succeeded") if r.id == DECLINED_REFUND else r
+                for r in consistent().refunds
+            ),
+        ),
+        f"cart {PAID_CART} refund 2 is failed 1.00, payment_service's succeeded 1.00",
+    ),
+    "one refund made, two asked": (
+        invariants.every_refund_is_one_of_the_carts_refunds,
+        with_cart_refund(
+            consistent(),
+            CartRefund(PAID_CART, 3, "partial", D("4.00"), "succeeded", str(GIVEN_BACK)),
+        ),
+        f"refund {GIVEN_BACK} is 2 cart refunds",
+    ),
+    "refunded beyond the payment": (
+        invariants.no_payment_refunded_beyond_its_amount,
+        with_refund(consistent(), Refund(EXTRA_REFUND, PAID_WITH, D("10.00"), "succeeded")),
+        f"payment {PAID_WITH} of 13.50 refunded 14.00",
+    ),
+    "a declined payment refunded": (
+        invariants.no_payment_refunded_beyond_its_amount,
+        with_refund(consistent(), Refund(EXTRA_REFUND, DECLINED, D("1.00"), "succeeded")),
+        f"refund of payment {DECLINED}, which took no money",
+    ),
+    "refunded more than the cart shows": (
+        invariants.a_carts_amount_refunded_is_what_its_refunds_gave_back,
+        with_cart(consistent(), PAID_CART, amount_refunded=D("5.00")),
+        f"cart {PAID_CART} shows 5.00 refunded, its refunds 4.00, payment_service gave back 4.00",
+    ),
+    "an open cart refunded": (
+        invariants.a_carts_amount_refunded_is_what_its_refunds_gave_back,
+        with_cart(consistent(), OPEN_CART, amount_refunded=D("1.00")),
+        f"pending cart {OPEN_CART} refunded 1.00",
+    ),
+    "cancelled, not all given back": (
+        invariants.a_cancelled_cart_was_refunded_in_full,
+        with_cart(consistent(), CANCELLED_CART, amount_refunded=D("10.00")),
+        f"cancelled cart {CANCELLED_CART} charged 13.50, refunded 10.00",
+    ),
+    "cancelled, its use still counted": (
+        invariants.each_code_counts_the_paid_carts_holding_it,
+        with_cart(consistent(), CANCELLED_CART, payment_status="paid"),
+        "SAVE10: times_redeemed 2, paid carts holding it 3",
+    ),
     "a use not counted": (
         invariants.each_code_counts_the_paid_carts_holding_it,
         with_cart(consistent(), OPEN_CART, payment_status="paid", discount_code="UNUSED"),
@@ -169,7 +276,7 @@ def test_a_declined_payment_beside_the_succeeded_one_is_no_second_charge():
 
 
 def test_summary_counts_carts_paid_and_succeeded_cart_payments():
-    assert invariants.summary(consistent()) == {"carts": 5, "paid": 3, "succeeded_payments": 2}
+    assert invariants.summary(consistent()) == {"carts": 6, "paid": 3, "succeeded_payments": 3}
 
 
 def test_a_total_follows_the_documented_rounding_and_never_goes_below_zero():
@@ -206,6 +313,21 @@ def test_report_reads_the_services_own_tables(tmp_path):
         "INSERT INTO carts_cartitem VALUES (?, ?, ?, ?)",
         [(PAID_CART.hex, "MUG-1", "7.50", 2)],
     )
+    _sqlite(
+        cart_db,
+        "CREATE TABLE carts_cartrefund (cart_id char(32), number integer, kind varchar(16), "
+        "amount decimal, status varchar(16), payment_refund_id varchar(64))",
+        "INSERT INTO carts_cartrefund VALUES (?, ?, ?, ?, ?, ?)",
+        [(PAID_CART.hex, 1, "partial", "4.00", "succeeded", str(GIVEN_BACK))],
+    )
+    payment_db = tmp_path / "payment.sqlite3"
+    _sqlite(
+        payment_db,
+        "CREATE TABLE payments_refund (id char(32), payment_id char(32), amount decimal, "
+        "status varchar(16))",
+        "INSERT INTO payments_refund VALUES (?, ?, ?, ?)",
+        [(GIVEN_BACK.hex, PAID_WITH.hex, 4.0, "succeeded")],
+    )
     catalog = tmp_path / "catalog.sqlite3"
     _sqlite(
         catalog,
@@ -218,15 +340,15 @@ def test_report_reads_the_services_own_tables(tmp_path):
             cart_db,
             "CREATE TABLE carts_cart (id char(32), payment_status varchar(8), "
             "last_payment_id varchar(64), discount_code varchar(64), currency varchar(3), "
-            "discount_kind varchar(8), discount_value decimal)",
-            "INSERT INTO carts_cart VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "discount_kind varchar(8), discount_value decimal, amount_refunded decimal)",
+            "INSERT INTO carts_cart VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (PAID_CART.hex, "paid", str(PAID_WITH), "SAVE10", "USD", "percent", "10.00"),
-                (OPEN_CART.hex, "pending", "", "", "USD", "", None),
+                (PAID_CART.hex, "paid", str(PAID_WITH), "SAVE10", "USD", "percent", "10.00", 4),
+                (OPEN_CART.hex, "pending", "", "", "USD", "", None, "0"),
             ],
         ),
         "payment": _sqlite(
-            tmp_path / "payment.sqlite3",
+            payment_db,
             "CREATE TABLE payments_payment (id char(32), reference varchar(64), "
             "status varchar(16), amount decimal, currency varchar(3))",
             "INSERT INTO payments_payment VALUES (?, ?, ?, ?, ?)",
@@ -247,11 +369,18 @@ def test_report_reads_the_services_own_tables(tmp_path):
     }
 
     assert invariants.read(db_urls) == Rows(
-        carts=(Cart(PAID_CART, "paid", str(PAID_WITH), **SAVE10), Cart(OPEN_CART, "pending")),
+        carts=(
+            Cart(PAID_CART, "paid", str(PAID_WITH), **SAVE10, amount_refunded=D("4.00")),
+            Cart(OPEN_CART, "pending"),
+        ),
         payments=(Payment(PAID_WITH, f"cart:{PAID_CART}", "succeeded", D("13.50"), "USD"),),
         codes=(Code("SAVE10", 2),),
         lines=(Line(PAID_CART, "MUG-1", D("7.50"), 2),),
         prices=frozenset({Price("MUG-1", "USD", D("7.50"))}),
+        refunds=(Refund(GIVEN_BACK, PAID_WITH, D("4.00"), "succeeded"),),
+        cart_refunds=(
+            CartRefund(PAID_CART, 1, "partial", D("4.00"), "succeeded", str(GIVEN_BACK)),
+        ),
     )
     assert invariants.report(db_urls) == {
         "carts": 2,

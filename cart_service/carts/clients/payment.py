@@ -17,6 +17,14 @@ logger = logging.getLogger(__name__)
 # 4xx answers that do not mean "refused for good": our token is wrong (an operator fixes it,
 # then the attempt is finished), a timeout, the key still in use, rate limiting.
 TRANSIENT = {401, 403, 408, 409, 429}
+# payment_service's refusals of a refund that are final: nothing was given back, and
+# repeating the same request cannot change that.
+REFUND_REFUSALS = {
+    "refund_exceeds_remaining",
+    "payment_not_refundable",
+    "refund_currency_mismatch",
+    "payment_not_found",
+}
 # Follow at most this many pages of a listing; a cart has a handful of payments.
 MAX_PAGES = 20
 
@@ -38,6 +46,15 @@ class ListedPayment(Payment):
 class PaymentPage(Reply):
     results: list[ListedPayment]
     next: Text | None
+
+
+class Refund(Reply):
+    id: Text
+    payment_id: Text
+    amount: Money
+    currency: Text
+    status: Literal["succeeded", "failed"]
+    failure_code: Text | None
 
 
 class PaymentClient(ProviderClient):
@@ -81,6 +98,30 @@ class PaymentClient(ProviderClient):
                 f"The payment service refused the charge ({code}); nothing was charged."
             )
         self.fail(response, f"unexpected HTTP {response.status_code}")
+
+    def refund(
+        self, *, payment_id: str, amount: Decimal, reason: str, idempotency_key: str
+    ) -> Refund:
+        """Give ``amount`` of the payment back. A refund the processor declines is a Refund
+        too (status "failed"). Retried safely under its Idempotency-Key.
+
+        RefundRefused: a 4xx that means nothing was given back and repeating cannot help
+        (more than what is left, a payment not refundable); its ``code`` is payment_service's.
+        """
+        response = self.request(
+            "POST",
+            self.url("api", "payments", payment_id, "refunds"),
+            json_body={"amount": format_money(amount), "reason": reason},
+            headers={"Idempotency-Key": idempotency_key},
+            idempotent=True,  # by contract, thanks to the Idempotency-Key
+        )
+        if response.status_code in (200, 201):
+            return self.reply(Refund, response)
+        code = error_code(response)
+        if code in REFUND_REFUSALS and response.status_code in (404, 422):
+            self.log_unusable(response, f"refund refused for good ({code})")
+            raise errors.RefundRefused(code)
+        self.fail(response, f"unexpected HTTP {response.status_code} (code {code!r})")
 
     def list_by_reference(self, reference: str) -> list[Payment]:
         """Every payment carrying this reference, following the pages."""

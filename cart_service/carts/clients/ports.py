@@ -14,7 +14,7 @@ from typing import Protocol
 
 from carts.clients.catalog import Product
 from carts.clients.discount import Discount, Redemption
-from carts.clients.payment import Payment
+from carts.clients.payment import Payment, Refund
 
 
 class DiscountProvider(Protocol):
@@ -41,6 +41,12 @@ class PaymentProvider(Protocol):
 
     def list_by_reference(self, reference: str) -> list[Payment]:
         """Every payment carrying this reference."""
+
+    def refund(
+        self, *, payment_id: str, amount: Decimal, reason: str, idempotency_key: str
+    ) -> Refund:
+        """Give part or all of a payment back (or replay, for a known key); a refund the
+        processor declines is a Refund too. RefundRefused when refused for good."""
 
 
 __all__ = ["CatalogProvider", "DiscountProvider", "PaymentProvider"]

@@ -60,6 +60,7 @@ def hand_built(cart) -> dict:
         }
         if cart.last_payment_id
         else None,
+        "amount_refunded": format_money(cart.amount_refunded),
         "created_at": _DATETIME.to_representation(cart.created_at),
         "updated_at": _DATETIME.to_representation(cart.updated_at),
     }

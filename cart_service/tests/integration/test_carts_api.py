@@ -46,6 +46,7 @@ def test_create_cart_answers_201_with_the_documented_shape(anon):
         "total",
         "payment_status",
         "payment",
+        "amount_refunded",
         "created_at",
         "updated_at",
     }
