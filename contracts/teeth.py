@@ -100,6 +100,33 @@ MUTATIONS = [
             ),
         ),
     ),
+    Mutation(
+        "discount_service",
+        "promotion rule ignored: minimum subtotal",
+        (
+            (
+                "discounts/domain.py",
+                "if rules.minimum_subtotal is not None and cart.subtotal < rules.minimum_subtotal:",
+                "if False:",
+            ),
+        ),
+    ),
+    Mutation(
+        "discount_service",
+        "promotion rule ignored: sku restriction",
+        (
+            (
+                "discounts/domain.py",
+                "if rules.skus is not None and not matching_lines(rules.skus, cart.lines):",
+                "if False:",
+            ),
+        ),
+    ),
+    Mutation(
+        "discount_service",
+        "single-use code redeemable by a second cart",
+        (("discounts/domain.py", "    if used_by_another:\n", "    if False:\n"),),
+    ),
     # payment_service
     Mutation(
         "payment_service",
