@@ -24,6 +24,7 @@ import pytest
 from e2e.env import COMPOSE_MODE
 from harness.api_client import (
     ApiError,
+    CartAdminClient,
     CatalogAdminClient,
     DiscountAdminClient,
     PaymentLedgerClient,
@@ -121,6 +122,12 @@ def discounts(urls) -> DiscountAdminClient:
 @pytest.fixture
 def payments(urls) -> PaymentLedgerClient:
     return PaymentLedgerClient(urls["payment"], token=TOKENS["PAYMENT_LEDGER_TOKEN"])
+
+
+@pytest.fixture
+def cart_admin(urls) -> CartAdminClient:
+    """An operator's client of cart_service (the cart admin token): cancels and refunds."""
+    return CartAdminClient(urls["cart"], token=TOKENS["CART_ADMIN_TOKEN"])
 
 
 @pytest.fixture

@@ -409,7 +409,10 @@ class CartRefundsApi(OperatorApi):
                 "cart_not_paid, cart_cancelled, refund_in_progress (another refund of the cart "
                 "is being settled)"
             ),
-            422: error_doc("refund_exceeds_paid: more than what is left of the payment"),
+            422: error_doc(
+                "refund_exceeds_paid: more than what is left of the payment / "
+                "idempotency_key_reused: the key was sent with another amount or reason"
+            ),
         },
     )
     def post(self, request, cart_id: str):

@@ -280,6 +280,17 @@ class RefundInProgress(Conflict):
     )
 
 
+class RefundKeyReused(Unprocessable):
+    """The operator's Idempotency-Key names an earlier refund of another amount or reason."""
+
+    code = "idempotency_key_reused"
+    title = "Idempotency key reused"
+    default_detail = (
+        "This Idempotency-Key was sent with another refund (another amount or reason); "
+        "nothing was done. Use a new key for a new refund."
+    )
+
+
 class RefundExceedsPaid(Unprocessable):
     code = "refund_exceeds_paid"
     title = "Refund exceeds what was paid"

@@ -41,6 +41,7 @@ from carts.errors import (
     PaymentServiceUnavailable,
     RefundExceedsPaid,
     RefundInProgress,
+    RefundKeyReused,
     RefundRefused,
 )
 from carts.metrics import REFUNDS
@@ -120,6 +121,8 @@ def _begin(
         if operator_key:
             same = cart.refunds.filter(operator_key=operator_key).first()
             if same is not None:
+                if (same.kind, same.amount, same.reason) != (kind, amount, reason):
+                    raise RefundKeyReused()
                 return same, False  # the operator's request again: that refund
         pending = cart.refunds.filter(status=CartRefund.Status.PENDING).first()
         if pending is not None:
@@ -154,7 +157,10 @@ def _begin(
 def _finish(
     refund: CartRefund, payment_client: PaymentProvider, discount_client: DiscountProvider
 ) -> CartRefund:
-    """Ask payment_service for a pending refund and settle it; a settled one as it is."""
+    """Ask payment_service for a pending refund and settle it; a settled one is answered as
+    it was (a failed one raises its refusal again)."""
+    if refund.status == CartRefund.Status.FAILED:
+        raise RefundRefused(refund.failure_code or DECLINED)
     if refund.status != CartRefund.Status.PENDING:
         return refund
     answer, refused = refund_attempt(refund, payment_client)  # PaymentServiceUnavailable

@@ -15,6 +15,7 @@ from carts.errors import (
     PaymentServiceUnavailable,
     RefundExceedsPaid,
     RefundInProgress,
+    RefundKeyReused,
     RefundRefused,
 )
 from carts.models import Cart, CartRefund
@@ -227,6 +228,39 @@ def test_the_operators_key_answers_the_same_refund(discounts, payments):
 
     assert (again.created, again.refund.pk) == (False, first.refund.pk)
     assert len(refund_calls(payments)) == 1
+
+
+def test_the_operators_key_with_another_amount_or_reason_is_refused(discounts, payments):
+    cart = paid_cart(discounts, payments)
+    refund(cart, discounts, payments, "2.00", key="op-7")
+
+    with pytest.raises(RefundKeyReused):
+        refund(cart, discounts, payments, "3.00", key="op-7")
+    with pytest.raises(RefundKeyReused):
+        refunds.cart_refund(
+            cart_id=cart.id,
+            amount=Decimal("2.00"),
+            reason="another reason",
+            operator_key="op-7",
+            payment_client=payments,
+            discount_client=discounts,
+        )
+
+    assert len(refund_calls(payments)) == 1
+    assert CartRefund.objects.count() == 1
+    assert Cart.objects.get(pk=cart.pk).amount_refunded == Decimal("2.00")
+
+
+def test_a_declined_refund_asked_again_with_its_key_is_refused_again(discounts, payments):
+    cart = paid_cart(discounts, payments)
+    with pytest.raises(RefundRefused):
+        refund(cart, discounts, payments, "13.13", key="op-8")
+
+    with pytest.raises(RefundRefused) as again:
+        refund(cart, discounts, payments, "13.13", key="op-8")
+
+    assert again.value.reason == "refund_declined"
+    assert len(refund_calls(payments)) == 1  # not asked again: the refund is over
 
 
 def test_a_fully_discounted_cart_is_cancelled_without_asking_payment_service(discounts, payments):
