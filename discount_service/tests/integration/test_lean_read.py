@@ -162,10 +162,14 @@ def test_a_failing_lean_read_is_logged(monkeypatch, discounts, caplog):
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as the service runs: no test transaction
-def test_a_lean_read_whose_database_fails_answers_503_as_drf_does(discounts, drf_requests):
+def test_a_lean_read_whose_database_fails_answers_503_as_drf_does(
+    discounts, drf_requests, caplog
+):
     with queries_fail_as_unavailable():
         response = APIClient().get(URL + "SAVE10/", HTTP_AUTHORIZATION=f"Bearer {SERVICE_TOKEN}")
 
     assert_problem(response, 503, "database_unavailable")
     assert response["Retry-After"] == "1"
     assert drf_requests == ["GET"]  # the lean read failed, and DRF answered
+    assert "lean_get failed" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]  # an outage, not a bug
