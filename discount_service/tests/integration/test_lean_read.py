@@ -162,9 +162,7 @@ def test_a_failing_lean_read_is_logged(monkeypatch, discounts, caplog):
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as the service runs: no test transaction
-def test_a_lean_read_whose_database_fails_answers_503_as_drf_does(
-    discounts, drf_requests, caplog
-):
+def test_a_lean_read_whose_database_fails_answers_503_as_drf_does(discounts, drf_requests, caplog):
     with queries_fail_as_unavailable():
         response = APIClient().get(URL + "SAVE10/", HTTP_AUTHORIZATION=f"Bearer {SERVICE_TOKEN}")
 
