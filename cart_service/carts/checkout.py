@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_fixed
 
 from carts import pricing, states
 from carts.clients.discount import CartTerms
@@ -27,6 +28,7 @@ from carts.errors import (
     CartNotEditable,
     DiscountRefused,
     DiscountServiceUnavailable,
+    PaymentBeingConfirmed,
     PaymentKeyReused,
     PaymentMismatch,
     PaymentRefused,
@@ -37,6 +39,7 @@ from carts.models import Cart, CartItem, OwedRelease
 from carts.releases import owe_release, owe_release_of, releases_give_back
 from carts.selectors import cart_for_checkout, cart_locked
 from carts.states import PaymentStatus
+from servicekit import dbfaults
 from servicekit.perf.db import save_fields, update_where
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,10 @@ ATTEMPT_FIELDS = [
 OWED_FIELDS = ["redemption_held", "releases_owed", "updated_at"]
 # The payment found by reference for an attempt may carry a timestamp from another clock.
 CLOCK_SKEW = timedelta(seconds=5)
+# A settle write the database could not take is tried again this often, within this many
+# seconds (a restarted PostgreSQL takes connections again within about a second), before
+# the checkout answers 503 payment_being_confirmed.
+SETTLE_TRIES, SETTLE_BUDGET, SETTLE_WAIT = 4, 1.5, 0.3
 
 
 @dataclass(frozen=True)
@@ -329,12 +336,47 @@ def _checkout_charge(
         # and the next checkout (or the reconciler) repeats it with the same key and amount.
         if payment is None and refused is None:
             raise PaymentServiceUnavailable()
-    cart, _ = attempt_settle(
-        attempt=attempt, payment=payment, refused=refused, discount_client=discount_client
-    )
+    try:
+        cart = _settle_retried(attempt, payment, refused, discount_client)
+    except Exception as exc:
+        if payment is not None and payment.status == "succeeded" and dbfaults.is_unavailable(exc):
+            # Charged, not recorded: the attempt stays unresolved, and the next checkout or
+            # the reconciler settles it with this same payment (same key). Not a 500.
+            logger.warning(
+                "cart %s attempt %d: payment %s succeeded but the database could not record it: %s",
+                attempt.cart.id,
+                attempt.number,
+                payment.id,
+                exc,
+            )
+            raise PaymentBeingConfirmed() from exc
+        raise  # a decline not recorded is database_unavailable: nothing was charged
     if refused is not None:
         raise refused
     _ensure_no_problem(cart)
+    return cart
+
+
+def _settle_retried(
+    attempt: Attempt,
+    payment: Payment | None,
+    refused: PaymentRefused | None,
+    discount_client: DiscountProvider,
+) -> Cart:
+    """``attempt_settle``, tried again within a small budget while the database is
+    unavailable, each time on a new connection (the failed one is discarded). A settle whose
+    answer was lost after it committed finds the attempt settled: the same outcome."""
+    for try_ in Retrying(
+        retry=retry_if_exception(dbfaults.is_unavailable),
+        stop=stop_after_attempt(SETTLE_TRIES) | stop_after_delay(SETTLE_BUDGET),
+        wait=wait_fixed(SETTLE_WAIT),
+        before_sleep=lambda _: connection.close_if_unusable_or_obsolete(),
+        reraise=True,
+    ):
+        with try_:
+            cart, _ = attempt_settle(
+                attempt=attempt, payment=payment, refused=refused, discount_client=discount_client
+            )
     return cart
 
 

@@ -225,6 +225,18 @@ class PaymentServiceUnavailable(ServiceUnavailable):
     default_detail = "The payment service did not answer usefully; try again later."
 
 
+class PaymentBeingConfirmed(ServiceUnavailable):
+    """The charge succeeded but cart_service's database could not record it (yet)."""
+
+    code = "payment_being_confirmed"
+    title = "Payment being confirmed"
+    default_detail = (
+        "The payment was taken, but the cart could not be marked paid yet. Check out again "
+        "in a moment to see it paid: nothing will be charged again."
+    )
+    retry_after = 2
+
+
 class PaymentKeyReused(PaymentServiceUnavailable):
     """422 ``idempotency_key_reused``: the key holds another body; settled by the reference."""
 

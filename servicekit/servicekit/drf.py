@@ -18,6 +18,7 @@ from rest_framework import exceptions, pagination, parsers, renderers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from servicekit import dbfaults
 from servicekit.errors import ProblemError, client_fault, problem
 from servicekit.observability import db as observability_db
 
@@ -96,7 +97,7 @@ def exception_handler(exc, context) -> Response | None:
         request.accepted_renderer = renderers.JSONRenderer()
         request.accepted_media_type = PROBLEM_CONTENT_TYPE
     if isinstance(exc, ProblemError):
-        return problem_response(exc.as_problem())
+        return problem_response(exc.as_problem(), exc.headers())
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -111,6 +112,12 @@ def exception_handler(exc, context) -> Response | None:
                 "Another request is changing this resource; try again.",
             ),
             {"Retry-After": "1"},
+        )
+    if dbfaults.is_unavailable(exc):
+        observability_db.connection_failed()
+        dbfaults.log_unavailable(exc, type(context.get("view")).__name__)
+        return problem_response(
+            dbfaults.unavailable_problem(), {"Retry-After": dbfaults.RETRY_AFTER}
         )
     if isinstance(exc, exceptions.ValidationError):
         return problem_response(validation_problem(exc.detail))

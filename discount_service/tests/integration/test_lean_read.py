@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from discounts.apis import DiscountDetailApi
+from servicekit.testing import assert_problem, queries_fail_as_unavailable
 from tests.conftest import ADMIN_TOKEN, SERVICE_TOKEN
 from tests.factories import DiscountFactory, IssuedCodeFactory, RedemptionFactory
 
@@ -166,3 +167,15 @@ def test_a_failing_lean_read_is_logged(monkeypatch, discounts, caplog):
     [record] = [r for r in caplog.records if "lean_get failed" in r.getMessage()]
     assert record.levelname == "WARNING"
     assert "the lean read broke" in str(record.exc_info[1])
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as the service runs: no test transaction
+def test_a_lean_read_whose_database_fails_answers_503_as_drf_does(discounts, drf_requests, caplog):
+    with queries_fail_as_unavailable():
+        response = APIClient().get(URL + "SAVE10/", HTTP_AUTHORIZATION=f"Bearer {SERVICE_TOKEN}")
+
+    assert_problem(response, 503, "database_unavailable")
+    assert response["Retry-After"] == "1"
+    assert drf_requests == ["GET"]  # the lean read failed, and DRF answered
+    assert "lean_get failed" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]  # an outage, not a bug
