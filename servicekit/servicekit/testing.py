@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -30,6 +31,7 @@ SETTINGS_VARIABLES = frozenset(
         "ALLOWED_HOSTS",
         "DATABASE_URL",
         "PACT_PROVIDER_STATES",
+        "ADMIN_ENABLED",
         *DEV_TOKENS,
     }
 )
@@ -208,3 +210,50 @@ def assert_docs_page_complete(client, *tokens: str) -> None:
     assert response.status_code == 200, response.status_code
     problems = schema_doc_problems(response.json(), tokens)
     assert not problems, "\n".join(problems)
+
+
+# What a service's settings make of the operators' console, printed by a process of its own.
+ADMIN_PROBE = """
+import json
+from django.conf import settings
+from django.urls import Resolver404, resolve
+try:
+    resolve("/admin/")
+    served = True
+except Resolver404:
+    served = False
+print(json.dumps({
+    "served": served,
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
+    "login_throttled": settings.AXES_ENABLED and "axes.middleware.AxesMiddleware" in settings.MIDDLEWARE,
+    "api_authentication": settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
+}))
+"""
+
+
+def admin_settings_of(service_dir: Path, **env: str | None) -> dict:
+    """The operators' console as the service's settings make it under ``env``."""
+    result = run_manage(service_dir, "shell", "-c", ADMIN_PROBE, **env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def assert_admin_safe_in_production(service_dir: Path, production: dict[str, str]) -> None:
+    """Off in production unless ADMIN_ENABLED; on, Secure cookies and a login throttle, the
+    API still by bearer token only, and ``check --deploy`` clean."""
+    off = admin_settings_of(service_dir, **production)
+    on = admin_settings_of(service_dir, **production, ADMIN_ENABLED="1")
+
+    assert off["served"] is False
+    assert on == {
+        "served": True,
+        "session_cookie_secure": True,
+        "csrf_cookie_secure": True,
+        "login_throttled": True,
+        "api_authentication": ["servicekit.auth.BearerTokenAuthentication"],
+    }
+    deploy = run_manage(
+        service_dir, "check", "--deploy", "--fail-level", "WARNING", **production, ADMIN_ENABLED="1"
+    )
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr

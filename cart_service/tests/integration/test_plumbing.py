@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.testing import assert_docs_page_complete, assert_problem, run_manage
+from servicekit.testing import (
+    assert_admin_safe_in_production,
+    assert_docs_page_complete,
+    assert_problem,
+    run_manage,
+)
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -107,6 +112,10 @@ def test_production_settings_pass_the_deploy_check():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_admin_is_off_in_production_unless_enabled_and_safe_when_on():
+    assert_admin_safe_in_production(SERVICE_DIR, PRODUCTION)
 
 
 @pytest.mark.parametrize(
