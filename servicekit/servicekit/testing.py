@@ -257,3 +257,37 @@ def assert_admin_safe_in_production(service_dir: Path, production: dict[str, str
         service_dir, "check", "--deploy", "--fail-level", "WARNING", **production, ADMIN_ENABLED="1"
     )
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+
+
+# -- the operators' console: browsers signed in as each kind of operator ------------------
+
+
+def operator_browser(username: str, *, group: str | None = None, superuser: bool = False):
+    """A Django test client signed in as a staff user of ``group`` (or a superuser)."""
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    user = User.objects.create_user(username, password="x", is_staff=True, is_superuser=superuser)
+    if group:
+        user.groups.set([Group.objects.get(name=group)])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def actor(db):
+    """An operator of the group operators-act (named ada)."""
+    return operator_browser("ada", group="operators-act")
+
+
+@pytest.fixture
+def viewer(db):
+    """An operator of the group operators-read (named vic)."""
+    return operator_browser("vic", group="operators-read")
+
+
+@pytest.fixture
+def superuser(db):
+    """A superuser (named root): every permission there is."""
+    return operator_browser("root", superuser=True)
