@@ -226,7 +226,8 @@ print(json.dumps({
     "served": served,
     "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
     "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
-    "login_throttled": settings.AXES_ENABLED and "axes.middleware.AxesMiddleware" in settings.MIDDLEWARE,
+    "login_throttled": settings.AXES_ENABLED
+        and "servicekit.operators.middleware.AdminMiddleware" in settings.MIDDLEWARE,
     "api_authentication": settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
 }))
 """

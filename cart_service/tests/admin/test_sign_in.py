@@ -36,3 +36,21 @@ def test_after_too_many_failures_even_the_right_password_is_refused(settings):
     assert locked.status_code == 429
     assert "cart_service_session" not in browser.cookies
     assert browser.get("/admin/").status_code == 302  # still signed out: to the login page
+
+
+def test_the_apis_requests_run_none_of_the_admins_middleware(rf):
+    from django.http import HttpResponse
+
+    from servicekit.operators.middleware import AdminMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen[request.path] = (hasattr(request, "session"), hasattr(request, "user"))
+        return HttpResponse()
+
+    middleware = AdminMiddleware(view)
+    middleware(rf.get("/api/carts/"))
+    middleware(rf.get("/admin/"))
+
+    assert seen == {"/api/carts/": (False, False), "/admin/": (True, True)}
