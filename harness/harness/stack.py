@@ -162,13 +162,15 @@ class Stack:
         if self.dev_users:
             self.manage(name, "operator_dev_users")
 
-    def manage(self, name: str, *args: str) -> subprocess.CompletedProcess:
-        """``manage.py ARGS`` of a service, with its environment and database."""
-        return subprocess.run(
+    def manage(self, name: str, *args: str, **run: object) -> subprocess.CompletedProcess:
+        """``manage.py ARGS`` of a service, with its environment and database (``run``:
+        more of subprocess.run's arguments, e.g. ``capture_output=True``)."""
+        return subprocess.run(  # type: ignore[call-overload]
             [PYTHON, "manage.py", *args],
             cwd=self.service_dir(name),
             env=self.environment(name),
             check=True,
+            **run,
         )
 
     def start(self, name: str | None = None, *, migrate: bool = True) -> Stack:

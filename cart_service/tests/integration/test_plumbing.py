@@ -141,3 +141,10 @@ def test_provider_states_endpoint_is_absent_by_default(anon):
     response = anon.post("/_pact/provider-states", {"state": "no cart exists"}, format="json")
 
     assert_problem(response, 404, "not_found")
+
+
+def test_production_has_no_development_operators():
+    result = _manage("operator_dev_users", **PRODUCTION, ADMIN_ENABLED="1")
+
+    assert result.returncode != 0
+    assert "No development users in production" in result.stderr
