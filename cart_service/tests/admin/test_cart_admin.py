@@ -335,3 +335,27 @@ def test_the_read_group_only_views_and_the_act_group_adds_the_cart_actions():
     assert read
     assert all(name.startswith("view_") for name in read)
     assert acting - read == {"settle_cart", "release_hold", "refund_cart"}
+
+
+def test_operator_groups_puts_a_group_back_as_the_settings_say():
+    from io import StringIO
+
+    from django.contrib.auth.models import Group, Permission
+    from django.core.management import call_command
+
+    acting = Group.objects.get(name="operators-act")
+    acting.permissions.add(Permission.objects.get(codename="delete_cart"))
+    out = StringIO()
+
+    call_command("operator_groups", stdout=out)
+
+    assert not acting.permissions.filter(codename="delete_cart").exists()
+    assert "operators-act:" in out.getvalue()
+
+
+def test_the_history_lists_every_operators_change(viewer, actor):
+    act(actor, "release_hold", held(), outcome="accepted", reason="checked")
+
+    page = viewer.get("/admin/admin/logentry/", {"q": "checked"})
+
+    assert len(page.context["cl"].result_list) == 1
