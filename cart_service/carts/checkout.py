@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carts import pricing, states
+from carts.clients.discount import CartTerms
 from carts.clients.payment import Payment
 from carts.clients.ports import CatalogProvider, DiscountProvider, PaymentProvider
 from carts.errors import (
@@ -118,10 +119,12 @@ def cart_checkout(
        release would take the new attempt's use); record "a use may be held" before
        redeeming, so a crash during the call leaves a trace the reconciler follows;
        redeem the cart's code (idempotent per cart) unless the unresolved attempt being
-       resumed already holds it;
+       resumed already holds it, sending the cart's lines (a promotion's rules are checked
+       against them);
     2. begin: under the row lock, start attempt n+1 (or resume the unresolved
        attempt n) and COMMIT "attempt n is unresolved" with its amount fixed by
-       the (now frozen) cart and its start time, before any money moves, so that
+       the (now frozen) cart and its start time, before any money moves (if its lines are
+       no longer the ones the redemption was checked against, redeem again), so that
        neither a crash nor an error can make the attempt number be reused for a
        different amount, and the reconciler can finish it;
     3. charge attempt n under its Idempotency-Key. Concurrent checkouts (and the
@@ -148,13 +151,14 @@ def cart_checkout(
             )
             if owed:
                 raise DiscountServiceUnavailable()
-        redeemed = False
+        redeemed: CartTerms | None = None  # the cart the redemption was checked against
         # Resuming an attempt whose redemption was confirmed: it is still held (the
         # cart cannot change meanwhile), and the discount may have expired since.
         if code and not (cart.attempt_unresolved and cart.redemption_held):
-            if not _redeem(cart, code, discount_client):
+            terms = CartTerms.of(cart.currency, cart.lines)
+            if not _redeem(cart, code, terms, discount_client):
                 continue  # the cart changed since we read it: nothing redeemed, look again
-            redeemed = True
+            redeemed = terms
         begun = _checkout_begin(cart_id=cart.id, code=code, redeemed=redeemed)
         if begun.next is Next.PAID:
             return begun.cart  # paid meanwhile by a concurrent checkout
@@ -209,7 +213,7 @@ def _confirm_prices(cart: Cart, catalog_client: CatalogProvider) -> None:
         raise PricesChanged(locked, sorted({line.sku for line in moved}))
 
 
-def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> bool:
+def _redeem(cart: Cart, code: str, terms: CartTerms, discount_client: DiscountProvider) -> bool:
     """Redeem ``code`` for the cart, recorded as "may be held" before the call.
 
     False, and nothing redeemed, when that record finds the cart changed since it was read
@@ -229,7 +233,7 @@ def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> bool:
         if not written:
             return False
     try:
-        discount_client.redeem(code, str(cart.id))
+        discount_client.redeem(code, str(cart.id), terms)
     except DiscountRefused:
         if not _refusal_stands(cart.pk, code):
             return False  # paid, being settled or changed meanwhile: look again
@@ -261,8 +265,9 @@ def _refusal_stands(cart_id: object, code: str) -> bool:
     return True
 
 
-def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> Begun:
-    """Start or resume the attempt, unless the cart was paid or changed meanwhile."""
+def _checkout_begin(*, cart_id: object, code: str, redeemed: CartTerms | None) -> Begun:
+    """Start or resume the attempt, unless the cart was paid or changed meanwhile.
+    ``redeemed``: the cart the redemption was checked against, if this checkout redeemed."""
     with transaction.atomic():
         cart = cart_locked(cart_id=cart_id)
         if states.is_paid(cart):
@@ -285,6 +290,10 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> Begun:
                 owe_release(cart, code)
                 save_fields(cart, OWED_FIELDS)
             return Begun(Next.EMPTY, cart)
+        if redeemed and CartTerms.of(cart.currency, cart.lines) != redeemed:
+            # Edited while we redeemed: the promotion's rules were checked against other
+            # lines (a minimum met by an item since removed). Redeem again, against these.
+            return Begun(Next.AGAIN, cart)
         if (
             code
             and cart.releases_owed

@@ -29,7 +29,7 @@ from discounts.domain import (
     terms_errors,
     window_error,
 )
-from discounts.models import Discount, Redemption
+from discounts.models import Discount, IssuedCode, Redemption
 from servicekit.operators.actions import Outcome, with_reason
 from servicekit.operators.admin import ReadOnlyAdminMixin, ReasonFormMixin, ReasonInHistoryMixin
 
@@ -72,6 +72,9 @@ class StatusFilter(admin.SimpleListFilter):
 # A code's fields as the add form shows them; what may change later: services.UPDATABLE_FIELDS.
 TERMS = ("code", "description", "kind", "value", "currency")
 WINDOW = ("starts_at", "ends_at", "max_redemptions", "is_active")
+# A promotion's rules (issue 26), fixed at creation: shown on a code's page; made through the
+# API until the promotions' own admin (a form of its own, the issued codes inline) joins here.
+PROMOTION = ("minimum_subtotal", "minimum_items", "skus", "single_use_codes", "codes_issued")
 
 
 class DiscountForm(ReasonFormMixin, forms.ModelForm):
@@ -90,6 +93,8 @@ class DiscountForm(ReasonFormMixin, forms.ModelForm):
         code = normalise_code(self.cleaned_data["code"])
         if not is_valid_code(code):
             raise forms.ValidationError(f"A code is {CODE_RULE}")
+        if IssuedCode.objects.filter(code=code).exists():  # a promotion's (the form checks its own)
+            raise forms.ValidationError("This code is taken by an issued code of a promotion.")
         return code
 
     def clean(self):
@@ -148,14 +153,14 @@ class DiscountAdmin(ReasonInHistoryMixin, admin.ModelAdmin):
     actions = ["deactivate"]
 
     def get_fields(self, request, obj=None):
-        counts = ("times_redeemed", "status", "created_at") if obj else ()
-        return [*TERMS, *WINDOW, *counts, "reason"]
+        shown = ("times_redeemed", "status", "created_at", *PROMOTION) if obj else ()
+        return [*TERMS, *WINDOW, *shown, "reason"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         frozen = set(TERMS + WINDOW) - set(services.UPDATABLE_FIELDS)
-        return (*sorted(frozen), "times_redeemed", "status", "created_at")
+        return (*sorted(frozen), "times_redeemed", "status", "created_at", *PROMOTION)
 
     @admin.display(description="status")
     def status(self, discount: Discount) -> str:

@@ -143,6 +143,16 @@ cwd_deleted() {
     case "$(readlink "/proc/$pid/cwd")" in *" (deleted)") return 0 ;; esac
     return 1
 }
+# The daemons below outlive this script: they must not keep its open files beyond
+# stdin/stdout/stderr (a caller's `flock` lock, a CI log pipe), or the caller's lock is
+# never released and its log never ends. Run in the daemon's subshell before exec.
+close_inherited_fds() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+}
 service_pid=$(pgrep -f "podman system service --time=0 $SOCK_URL" | head -n 1 || true)
 if sock_ok && cwd_deleted "$service_pid"; then
     log "podman API (pid $service_pid) runs in a deleted directory; restarting it"
@@ -163,7 +173,7 @@ else
     # DISABLE_HC_SYSTEMD: there is no systemd to schedule healthchecks (the
     # ticker below does it); this only silences podman's errors about that.
     # From /: the daemon outlives this checkout, so it must not keep it as its cwd.
-    (cd / && DISABLE_HC_SYSTEMD=true exec setsid nohup podman system service --time=0 "$SOCK_URL" \
+    (cd / && close_inherited_fds && DISABLE_HC_SYSTEMD=true exec setsid nohup podman system service --time=0 "$SOCK_URL" \
         </dev/null >>"$LOG_FILE" 2>&1) &
     echo $! >"$SERVICE_PID_FILE"
     for _ in $(seq 1 60); do
@@ -275,7 +285,7 @@ ticker_running() {
 if ticker_running; then
     log "healthcheck ticker already running (pid $(cat "$TICKER_PID_FILE"))"
 else
-    (cd / && exec setsid nohup /usr/bin/python3 -u -c "$TICKER_PY" podman-healthcheck-ticker "$SOCK_PATH" \
+    (cd / && close_inherited_fds && exec setsid nohup /usr/bin/python3 -u -c "$TICKER_PY" podman-healthcheck-ticker "$SOCK_PATH" \
         </dev/null >>"$TICKER_LOG" 2>&1) &
     echo $! >"$TICKER_PID_FILE"
     log "healthcheck ticker started (pid $!, log: $TICKER_LOG)"

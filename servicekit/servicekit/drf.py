@@ -40,13 +40,18 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
 def _flatten(detail, path: str = "") -> dict[str, list[str]]:
     """DRF's nested errors as docs/api.md's flat ``{"field": ["message", ...]}``.
 
-    Nested fields get dotted paths: ``items.0.unit_price``.
+    Nested fields get dotted paths: ``items.0.unit_price``; a nested serializer's errors of
+    its own (not a dictionary, a list too long) are named by its field: ``cart.items``.
     """
     out: dict[str, list[str]] = {}
     key = path or api_settings.NON_FIELD_ERRORS_KEY
     if isinstance(detail, dict):
         for name, value in detail.items():
-            for field, messages in _flatten(value, f"{path}.{name}" if path else str(name)).items():
+            if path and name == api_settings.NON_FIELD_ERRORS_KEY:
+                name_path = path
+            else:
+                name_path = f"{path}.{name}" if path else str(name)
+            for field, messages in _flatten(value, name_path).items():
                 out.setdefault(field, []).extend(messages)
     elif isinstance(detail, list) and any(isinstance(d, (dict, list)) for d in detail):
         for index, value in enumerate(detail):  # a list of items: {} where an item is valid

@@ -176,8 +176,8 @@ def test_a_use_given_back_while_a_returning_checkout_redeemed_is_redeemed_again(
         checkout(cart, discounts, payments)
     answer_redeem = discounts.redeem
 
-    def answered_then_a_pass(code, cart_id):
-        answer = answer_redeem(code, cart_id)
+    def answered_then_a_pass(code, cart_id, cart):
+        answer = answer_redeem(code, cart_id, cart)
         del discounts.redeem  # one pass only, at the first redeem
         done = a_pass(discounts, payments)
         assert (done["uses_owed"], done["released"]) == (1, 1)

@@ -171,3 +171,24 @@ def test_nobody_deletes_a_code(superuser):
 
     assert superuser.post(f"{CHANGELIST}{live.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Discount.objects.filter(pk=live.pk).exists()
+
+
+def test_a_code_taken_by_a_promotions_issued_code_is_refused(actor):
+    from discounts.models import IssuedCode
+
+    promotion = DiscountFactory(fixed=True, single_use_codes=True, codes_issued=1)
+    IssuedCode.objects.create(discount=promotion, code="SPRING10")
+
+    response = actor.post(f"{CHANGELIST}add/", new_code())
+
+    assert "code" in response.context["adminform"].form.errors
+    assert Discount.objects.count() == 1
+
+
+def test_a_promotions_rules_are_shown_on_its_page(viewer):
+    promotion = DiscountFactory(fixed=True, minimum_subtotal=Decimal("50.00"), skus=["MUG-1"])
+
+    page = viewer.get(f"{CHANGELIST}{promotion.pk}/change/").content.decode()
+
+    assert "50.00" in page
+    assert "MUG-1" in page

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from discounts.apis import DiscountDetailApi
 from tests.conftest import ADMIN_TOKEN, SERVICE_TOKEN
-from tests.factories import DiscountFactory
+from tests.factories import DiscountFactory, IssuedCodeFactory, RedemptionFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/discounts/"
@@ -44,6 +44,9 @@ PATHS = [
     "FIXED5/",
     "NOPE/",
     "has.dots/",
+    "NEWSLETTER/",  # a single-use promotion's own code: to admins only
+    "news-7k3mq9zd2xwa/",  # one of its issued codes
+    "NEWS-2B8RJ4NCV6TE/",  # another, used
     "SAVE10/?format=json",
     "SAVE10/?unused=1",
 ]
@@ -53,6 +56,10 @@ PATHS = [
 def discounts():
     DiscountFactory(code="SAVE10", description="Ten percent off \u2028 für alle ✓")
     DiscountFactory(code="FIXED5", fixed=True, ends_at=None, max_redemptions=3, times_redeemed=1)
+    promotion = DiscountFactory(code="NEWSLETTER", promotion=True, minimum_items=2, skus=["A"])
+    IssuedCodeFactory(discount=promotion, code="NEWS-7K3MQ9ZD2XWA")
+    used = IssuedCodeFactory(discount=promotion, code="NEWS-2B8RJ4NCV6TE")
+    RedemptionFactory(discount=promotion, issued_code=used)
 
 
 def _answer(method: str, path: str, authorization: str | None, accept: str | None):
@@ -102,6 +109,7 @@ def test_a_plain_read_skips_drf_and_anything_else_goes_through_it(discounts, drf
 
     assert client.get(f"{URL}save10/").json()["code"] == "SAVE10"
     assert client.get(f"{URL}FIXED5/", HTTP_ACCEPT="application/json").status_code == 200
+    assert client.get(f"{URL}NEWS-7K3MQ9ZD2XWA/").json()["code"] == "NEWS-7K3MQ9ZD2XWA"
     assert drf_requests == []
 
     assert client.get(f"{URL}NOPE/").status_code == 404

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('carts', '0009_refunds'),
+        ('carts', '0010_discount_skus'),
     ]
 
     operations = [
