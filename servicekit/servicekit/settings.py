@@ -358,9 +358,10 @@ def admin_settings(service: str, production: bool) -> dict:
 
     ``ADMIN_ENABLED``: on by default outside production, off in production unless set.
     Off, no admin URL is mounted. On, the admin's middleware (sessions, auth, messages, the
-    throttle) runs for /admin/ requests only (servicekit.operators.middleware). On: sessions and CSRF cookies named per service (the four share a host
-    in development, and cookies ignore ports), Secure in production, SameSite=Strict,
-    HttpOnly; sign-ins throttled per user and address (django-axes).
+    throttle) runs for /admin/ requests only (servicekit.operators.middleware); session and
+    CSRF cookies are named per service (the four share a host in development, and cookies
+    ignore ports), Secure in production, SameSite=Strict, HttpOnly; sign-ins are throttled
+    per user and address (django-axes).
     The API's authentication stays bearer tokens only (REST_FRAMEWORK above).
     """
     enabled = env_bool("ADMIN_ENABLED", default=not production)
