@@ -92,6 +92,12 @@ class Cart(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
+        # The operators' actions (carts.admin); the group operators-act has them.
+        permissions = [
+            ("settle_cart", "Can settle a cart's checkout now (the reconciler's logic)"),
+            ("release_hold", "Can release a cart held for an operator"),
+            ("refund_cart", "Can refund or cancel a paid cart"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(payment_status__in=PaymentStatus.values),

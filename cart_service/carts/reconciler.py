@@ -96,6 +96,44 @@ def reconcile_pass(
     return done
 
 
+def settle_carts(
+    *,
+    cart_ids: list,
+    discount_client: DiscountProvider,
+    payment_client: PaymentProvider,
+    now: datetime | None = None,
+) -> dict[object, str]:
+    """The pass's work for the chosen carts only, without waiting ``after`` (an operator's
+    "settle now"): each unresolved attempt, pending refund and owed release of theirs, each
+    claimed with the reconciler's lease first, so a reconciler working on one of them at
+    that moment is left to it. What was done, per cart (as the pass counts it; ``busy``:
+    a reconciler holds it, ``nothing_to_settle``)."""
+    now = now or timezone.now()
+    done: dict[object, list[str]] = {pk: [] for pk in cart_ids}
+    carts = Cart.objects.filter(pk__in=cart_ids)
+    for cart in _claim(carts.filter(states.UNRESOLVED).prefetch_related("items"), now):
+        done[cart.pk].append(_settle(cart, discount_client, payment_client, now))
+        Cart.objects.filter(pk=cart.pk).update(reconcile_claimed_until=None)
+    pending = CartRefund.objects.filter(cart_id__in=cart_ids, status=CartRefund.Status.PENDING)
+    for refund in _claim(pending.select_related("cart"), now):
+        done[refund.cart_id].append(_settle_refund(refund, payment_client, now))
+    for row in _claim(OwedRelease.objects.filter(cart_id__in=cart_ids), now):
+        released, _ = releases.releases_give_back(
+            cart_id=row.cart_id, discount_client=discount_client, owed=[row], claimed=True
+        )
+        done[row.cart_id].append("released" if released else "release_failed")
+    # Work left that we could not claim: a reconciler (or a checkout) is on it right now.
+    busy = set(
+        carts.filter(states.UNRESOLVED | states.USES_OWED | states.REFUNDING).values_list(
+            "pk", flat=True
+        )
+    )
+    return {
+        pk: ", ".join(actions) or ("busy" if pk in busy else "nothing_to_settle")
+        for pk, actions in done.items()
+    }
+
+
 def _claim(queryset: models.QuerySet, now: datetime) -> list:
     """Take up to BATCH rows nobody works on, with a lease, in one short transaction."""
     field = _lease_field(queryset)

@@ -59,6 +59,11 @@ HELD_FOR_OPERATOR = ~Q(checkout_problem="")
 EDITABLE = Q(checkout_problem="", attempt_unresolved=False) & ~PAID & ~CANCELLED
 # Redeeming, or stopped at the redeem step: a use may be held that no attempt needs yet.
 MAY_HOLD_UNNEEDED_USE = EDITABLE & Q(redemption_held=True)
+# Uses of discount codes owed back to discount_service (carts.releases).
+USES_OWED = Q(releases_owed=True)
+# A refund being settled with payment_service (a CartRefund pending; a join).
+REFUNDING = Q(refunds__status="pending")
+FAILED = Q(payment_status=PaymentStatus.FAILED)
 
 # -- as column values: the WHERE clauses of compiled conditional UPDATEs -------------------
 

@@ -95,3 +95,8 @@ CART_MAX_LINES = env_int("CART_MAX_LINES", 100)
 # PATCH /items/{id}/ requires its one field; document it as such, not as a partial body.
 SPECTACULAR_SETTINGS: dict[str, Any] = globals()["SPECTACULAR_SETTINGS"]  # base_settings'
 SPECTACULAR_SETTINGS["COMPONENT_SPLIT_PATCH"] = False
+
+# The operators' console (/admin/, servicekit.operators): what operators-read sees, and what
+# operators-act may do besides (the cart actions; see README, Operators).
+OPERATORS_APPS = ["carts"]
+OPERATORS_ACT_PERMISSIONS = ["carts.settle_cart", "carts.release_hold", "carts.refund_cart"]

@@ -26,3 +26,8 @@ if not 0 <= CATALOG_CACHE_MAX_AGE <= CATALOG_CACHE_MAX_AGE_LIMIT:
     raise ImproperlyConfigured(
         f"CATALOG_CACHE_MAX_AGE must be a number of seconds from 0 to {CATALOG_CACHE_MAX_AGE_LIMIT}."
     )
+
+# The operators' console (/admin/, servicekit.operators): what operators-read sees, and what
+# operators-act may do besides (put products on sale, edit them and their prices).
+OPERATORS_APPS = ["products"]
+OPERATORS_ACT_PERMISSIONS = ["products.add_product", "products.change_product"]

@@ -20,3 +20,8 @@ if is_production() and DISCOUNT_ADMIN_TOKEN == DISCOUNT_SERVICE_TOKEN:
     # One token for both roles would let cart_service (or whoever holds its token) manage discounts.
     raise ImproperlyConfigured("DISCOUNT_ADMIN_TOKEN must differ from DISCOUNT_SERVICE_TOKEN.")
 API_TOKENS = {"admin": DISCOUNT_ADMIN_TOKEN, "service": DISCOUNT_SERVICE_TOKEN}
+
+# The operators' console (/admin/, servicekit.operators): what operators-read sees, and what
+# operators-act may do besides (create, edit and deactivate codes; see README, Operators).
+OPERATORS_APPS = ["discounts"]
+OPERATORS_ACT_PERMISSIONS = ["discounts.add_discount", "discounts.change_discount"]

@@ -114,6 +114,9 @@ class Stack:
     # A service run from another folder (a copy), by name; the others run from the repo.
     service_dirs: dict[str, Path] = field(default_factory=dict)
     host: str = "127.0.0.1"
+    # After migrating, the development users of the operators' console (servicekit.operators:
+    # dev-admin, dev-operator, dev-viewer), as `make run` has them.
+    dev_users: bool = False
     ready_timeout: float = 30.0
     _procs: dict[str, subprocess.Popen] = field(default_factory=dict, init=False)
     _logs: dict[str, object] = field(default_factory=dict, init=False)
@@ -155,11 +158,19 @@ class Stack:
         return self.only + (("reconciler",) if self.reconciler and "cart" in self.only else ())
 
     def migrate(self, name: str) -> None:
-        subprocess.run(
-            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
+        self.manage(name, "migrate", "--noinput", "-v", "0")
+        if self.dev_users:
+            self.manage(name, "operator_dev_users")
+
+    def manage(self, name: str, *args: str, **run: object) -> subprocess.CompletedProcess:
+        """``manage.py ARGS`` of a service, with its environment and database (``run``:
+        more of subprocess.run's arguments, e.g. ``capture_output=True``)."""
+        return subprocess.run(  # type: ignore[call-overload]
+            [PYTHON, "manage.py", *args],
             cwd=self.service_dir(name),
             env=self.environment(name),
             check=True,
+            **run,
         )
 
     def start(self, name: str | None = None, *, migrate: bool = True) -> Stack:
@@ -286,7 +297,7 @@ def _say(*args, file=None) -> None:
 
 
 def run_forever(ports: dict[str, int] | None = None, sqlite_dir: Path | None = None) -> int:
-    stack = Stack(reconciler=True, one_address=False, only=tuple(SERVICES))
+    stack = Stack(reconciler=True, one_address=False, only=tuple(SERVICES), dev_users=True)
     stack.ports.update(ports or {})
     if sqlite_dir:
         sqlite_dir.mkdir(parents=True, exist_ok=True)
@@ -307,8 +318,12 @@ def run_forever(ports: dict[str, int] | None = None, sqlite_dir: Path | None = N
         stack.start()
         _say("\nThe services are up (Ctrl-C stops them):")
         for name in SERVICES:
-            _say(f"  {name}_service  {stack.url(name)}/api/docs/")
-        _say("  reconciler        cart_service's manage.py reconcile_checkouts --loop\n")
+            _say(f"  {name}_service  {stack.url(name)}/api/docs/  {stack.url(name)}/admin/")
+        _say("  reconciler        cart_service's manage.py reconcile_checkouts --loop")
+        _say(
+            "  admin users       dev-admin, dev-operator, dev-viewer; password "
+            "dev-operator-password (development only)\n"
+        )
         while all(p.poll() is None for p in stack._procs.values()):
             time.sleep(0.5)
         _say("A process exited; stopping the others.", file=sys.stderr)

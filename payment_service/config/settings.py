@@ -51,3 +51,8 @@ if not (
     math.isfinite(PAYMENT_IDEMPOTENCY_KEY_RETENTION) and PAYMENT_IDEMPOTENCY_KEY_RETENTION >= 86400
 ):
     raise ImproperlyConfigured("PAYMENT_IDEMPOTENCY_KEY_RETENTION must be at least 86400 seconds.")
+
+# The operators' console (/admin/, servicekit.operators): read-only for everyone (money moves
+# only through the API), so both groups only look.
+OPERATORS_APPS = ["payments"]
+OPERATORS_ACT_PERMISSIONS: list[str] = []

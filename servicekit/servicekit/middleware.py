@@ -5,6 +5,7 @@ views (health, provider states, /metrics) and Django itself answer some errors w
 empty or HTML body: a 405 from ``require_safe``/``require_POST``, a body over
 ``DATA_UPLOAD_MAX_MEMORY_SIZE``. This middleware gives those the same shape, and answers
 a plain view's unavailable database 503 ``database_unavailable`` as DRF's views do.
+The operators' console (/admin/) is HTML for people, not an API: its pages are left alone.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import json
 from http import HTTPStatus
 
+from django.conf import settings
 from django.http import JsonResponse
 
 from servicekit import dbfaults
 from servicekit.drf import PROBLEM_CONTENT_TYPE
 from servicekit.errors import client_fault, problem
 from servicekit.views import database_unavailable
+
+ADMIN_PREFIX = "/admin/"  # servicekit.urls mounts the admin there
 
 # Headers of the original answer a client needs to act on it.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
@@ -64,6 +68,8 @@ class ProblemMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code < 400 or response.streaming or _is_problem(response):
+            return response
+        if request.path_info.startswith(ADMIN_PREFIX) and getattr(settings, "ADMIN_ENABLED", False):
             return response
         status = response.status_code
         detail = f"{_phrase(status)}."

@@ -9,6 +9,7 @@ a missing or weak ``SECRET_KEY``, or a missing or development token.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -231,6 +232,7 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
     # database metrics, no /metrics. Tracing follows the OTEL_* variables (see tracing.py).
     metrics_enabled = env_bool("METRICS_ENABLED", default=True)
     tracing_enabled = observability.setup(service, metrics=metrics_enabled)
+    admin = admin_settings(service, production)
     settings = {
         "SERVICE_NAME": service,
         "BASE_DIR": base_dir,
@@ -244,6 +246,15 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
             "drf_spectacular",
             "drf_spectacular_sidecar",
             *apps,
+            # The operators' console (servicekit.operators): installed always, so the tables
+            # exist and `createsuperuser` works; served only with ADMIN_ENABLED.
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "axes",
+            "servicekit.operators",
         ],
         "MIDDLEWARE": [
             *(
@@ -256,8 +267,10 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "django.middleware.common.CommonMiddleware",
-            # No CsrfViewMiddleware: see SILENCED_SYSTEM_CHECKS.
+            # No CsrfViewMiddleware: see SILENCED_SYSTEM_CHECKS (the admin's views are
+            # csrf_protect'ed by Django itself).
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            *admin.pop("MIDDLEWARE"),
         ],
         "ROOT_URLCONF": "config.urls",
         "WSGI_APPLICATION": "config.wsgi.application",
@@ -265,7 +278,13 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
             {
                 "BACKEND": "django.template.backends.django.DjangoTemplates",
                 "APP_DIRS": True,
-                "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ]
+                },
             }
         ],
         "DATABASES": {"default": database},
@@ -317,8 +336,6 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         "SECURE_HSTS_SECONDS": env_int("SECURE_HSTS_SECONDS", 31536000 if production else 0),
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": production,
         "SECURE_HSTS_PRELOAD": production,
-        "SESSION_COOKIE_SECURE": production,
-        "CSRF_COOKIE_SECURE": production,
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
         "X_FRAME_OPTIONS": "DENY",
         # W003 (no CsrfViewMiddleware): the APIs authenticate by bearer token only, never
@@ -326,9 +343,59 @@ def base_settings(*, service: str, base_dir: Path, apps: list[str], title: str) 
         # protection has nothing to protect; the middleware only answered 403 HTML pages
         # to unsafe methods on the plain views (health, provider states).
         # W008 (no SSL redirect): plain HTTP between services in a private network.
-        "SILENCED_SYSTEM_CHECKS": ["security.W003", *([] if ssl_redirect else ["security.W008"])],
+        "SILENCED_SYSTEM_CHECKS": [
+            "security.W003",
+            *([] if ssl_redirect else ["security.W008"]),
+            *admin.pop("SILENCED_SYSTEM_CHECKS"),
+        ],
+        **admin,
     }
     return settings
+
+
+def admin_settings(service: str, production: bool) -> dict:
+    """The operators' console (Django's admin under /admin/, servicekit.operators).
+
+    ``ADMIN_ENABLED``: on by default outside production, off in production unless set.
+    Off, no admin URL is mounted. On, the admin's middleware (sessions, auth, messages, the
+    throttle) runs for /admin/ requests only (servicekit.operators.middleware); session and
+    CSRF cookies are named per service (the four share a host in development, and cookies
+    ignore ports), Secure in production, SameSite=Strict, HttpOnly; sign-ins are throttled
+    per user and address (django-axes).
+    The API's authentication stays bearer tokens only (REST_FRAMEWORK above).
+    """
+    enabled = env_bool("ADMIN_ENABLED", default=not production)
+    failure_limit = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+    cooloff = env_int("ADMIN_LOGIN_COOLOFF_MINUTES", 15)
+    if failure_limit < 1 or cooloff < 1:
+        raise ImproperlyConfigured(
+            "ADMIN_LOGIN_FAILURE_LIMIT and ADMIN_LOGIN_COOLOFF_MINUTES must be at least 1."
+        )
+    return {
+        "ADMIN_ENABLED": enabled,
+        "MIDDLEWARE": ["servicekit.operators.middleware.AdminMiddleware"] if enabled else [],
+        # The admin's and axes' checks look for their middleware in MIDDLEWARE; it runs inside
+        # AdminMiddleware, for the admin's requests (tests/admin hold that it works).
+        "SILENCED_SYSTEM_CHECKS": ["admin.E408", "admin.E409", "admin.E410", "axes.W002"],
+        "AUTHENTICATION_BACKENDS": [
+            "axes.backends.AxesStandaloneBackend",
+            "django.contrib.auth.backends.ModelBackend",
+        ],
+        "SESSION_COOKIE_NAME": f"{service}_session",
+        "CSRF_COOKIE_NAME": f"{service}_csrftoken",
+        "SESSION_COOKIE_SECURE": production,
+        "CSRF_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "CSRF_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "CSRF_COOKIE_SAMESITE": "Strict",
+        "SESSION_COOKIE_AGE": env_int("ADMIN_SESSION_SECONDS", 8 * 3600),
+        "AXES_ENABLED": enabled,
+        "AXES_FAILURE_LIMIT": failure_limit,
+        "AXES_COOLOFF_TIME": timedelta(minutes=cooloff),
+        "AXES_LOCKOUT_PARAMETERS": [["username", "ip_address"]],
+        "AXES_RESET_ON_SUCCESS": True,
+    }
 
 
 DEV_METRICS_TOKEN = "dev-metrics-token"
@@ -380,5 +447,7 @@ def logging_config(service: str) -> dict:
             # The access line comes from servicekit.request_id; Django's own would repeat it.
             "django.request": {"level": "ERROR", "filters": ["mask_ids"]},
             "django.server": {"level": "WARNING"},
+            # Its version on every start; sign-in failures and lockouts still log (axes).
+            "axes.apps": {"level": "WARNING"},
         },
     }

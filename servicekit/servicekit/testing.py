@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +32,7 @@ SETTINGS_VARIABLES = frozenset(
         "ALLOWED_HOSTS",
         "DATABASE_URL",
         "PACT_PROVIDER_STATES",
+        "ADMIN_ENABLED",
         *DEV_TOKENS,
     }
 )
@@ -261,3 +263,84 @@ class FailingQueries:
             self.failed += 1
             fail_as_unavailable(execute, context)
         return execute(sql, params, many, context)
+
+
+# What a service's settings make of the operators' console, printed by a process of its own.
+ADMIN_PROBE = """
+import json
+from django.conf import settings
+from django.urls import Resolver404, resolve
+try:
+    resolve("/admin/")
+    served = True
+except Resolver404:
+    served = False
+print(json.dumps({
+    "served": served,
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
+    "login_throttled": settings.AXES_ENABLED
+        and "servicekit.operators.middleware.AdminMiddleware" in settings.MIDDLEWARE,
+    "api_authentication": settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
+}))
+from django.core.management import call_command
+call_command("check", "--deploy", "--fail-level", "WARNING")  # raises on any warning
+"""
+
+
+def admin_settings_of(service_dir: Path, **env: str | None) -> dict:
+    """The operators' console as the service's settings make it under ``env`` (and
+    ``check --deploy`` clean, or the process fails)."""
+    result = run_manage(service_dir, "shell", "-c", ADMIN_PROBE, **env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(next(line for line in result.stdout.splitlines() if line.startswith("{")))
+
+
+def assert_admin_safe_in_production(service_dir: Path, production: dict[str, str]) -> None:
+    """Off in production unless ADMIN_ENABLED; on, Secure cookies and a login throttle, the
+    API still by bearer token only, and ``check --deploy`` clean."""
+    off = admin_settings_of(service_dir, **production)
+    on = admin_settings_of(service_dir, **production, ADMIN_ENABLED="1")
+
+    assert off["served"] is False
+    assert on == {
+        "served": True,
+        "session_cookie_secure": True,
+        "csrf_cookie_secure": True,
+        "login_throttled": True,
+        "api_authentication": ["servicekit.auth.BearerTokenAuthentication"],
+    }
+
+
+# -- the operators' console: browsers signed in as each kind of operator ------------------
+
+
+def operator_browser(username: str, *, group: str | None = None, superuser: bool = False):
+    """A Django test client signed in as a staff user of ``group`` (or a superuser)."""
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    user = User.objects.create_user(username, password="x", is_staff=True, is_superuser=superuser)
+    if group:
+        user.groups.set([Group.objects.get(name=group)])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def actor(db):
+    """An operator of the group operators-act (named ada)."""
+    return operator_browser("ada", group="operators-act")
+
+
+@pytest.fixture
+def viewer(db):
+    """An operator of the group operators-read (named vic)."""
+    return operator_browser("vic", group="operators-read")
+
+
+@pytest.fixture
+def superuser(db):
+    """A superuser (named root): every permission there is."""
+    return operator_browser("root", superuser=True)

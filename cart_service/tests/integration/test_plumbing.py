@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.testing import assert_docs_page_complete, assert_problem, run_manage
+from servicekit.testing import (
+    assert_admin_safe_in_production,
+    assert_docs_page_complete,
+    assert_problem,
+    run_manage,
+)
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -109,6 +114,10 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_admin_is_off_in_production_unless_enabled_and_safe_when_on():
+    assert_admin_safe_in_production(SERVICE_DIR, PRODUCTION)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -132,3 +141,10 @@ def test_provider_states_endpoint_is_absent_by_default(anon):
     response = anon.post("/_pact/provider-states", {"state": "no cart exists"}, format="json")
 
     assert_problem(response, 404, "not_found")
+
+
+def test_production_has_no_development_operators():
+    result = _manage("operator_dev_users", **PRODUCTION, ADMIN_ENABLED="1")
+
+    assert result.returncode != 0
+    assert "No development users in production" in result.stderr

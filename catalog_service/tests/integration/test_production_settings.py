@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.testing import run_manage
+from servicekit.testing import assert_admin_safe_in_production, run_manage
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -63,3 +63,9 @@ def test_the_cache_max_age_is_bounded(tmp_path, value):
 @pytest.mark.parametrize("value", ["0", "300"])
 def test_the_cache_max_age_may_be_from_0_to_300(tmp_path, value):
     assert manage("check", tmp_path=tmp_path, CATALOG_CACHE_MAX_AGE=value).returncode == 0
+
+
+def test_the_admin_is_off_in_production_unless_enabled_and_safe_when_on(tmp_path):
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+
+    assert_admin_safe_in_production(SERVICE_DIR, {**PRODUCTION, **database})

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.testing import run_manage
+from servicekit.testing import assert_admin_safe_in_production, run_manage
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -61,3 +61,9 @@ def test_production_refuses_one_token_for_both_roles(tmp_path):
 
     assert result.returncode != 0
     assert "DISCOUNT_ADMIN_TOKEN must differ from DISCOUNT_SERVICE_TOKEN" in result.stderr
+
+
+def test_the_admin_is_off_in_production_unless_enabled_and_safe_when_on(tmp_path):
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+
+    assert_admin_safe_in_production(SERVICE_DIR, {**PRODUCTION, **database})

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.testing import run_manage
+from servicekit.testing import assert_admin_safe_in_production, run_manage
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -59,3 +59,9 @@ def test_development_defaults_need_no_environment():
     result = manage("check")
 
     assert result.returncode == 0, result.stderr
+
+
+def test_the_admin_is_off_in_production_unless_enabled_and_safe_when_on(tmp_path):
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+
+    assert_admin_safe_in_production(SERVICE_DIR, {**PRODUCTION, **database})

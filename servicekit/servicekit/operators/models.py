@@ -1,0 +1,1 @@
+"""No tables: a models module makes Django send this app post_migrate (groups.py)."""
