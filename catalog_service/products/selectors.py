@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
 from products.domain import is_valid_sku, normalise_sku
 from products.errors import ProductNotFound
 from products.metrics import SKU_LOOKUPS
-from products.models import Price, Product
+from products.models import Price, Product, amounts_by_currency
 from servicekit.perf.db import CompiledLookup
 
 
@@ -51,11 +50,11 @@ def _with_prices(products: list[Product]) -> None:
     """Each product's ``price_map`` in one query, as prefetching ``prices`` builds it."""
     if not products:
         return
-    amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    prices: dict[int, list[Price]] = defaultdict(list)
     for price in _prices_of([p.pk for p in products]):
-        amounts[price.product_id][price.currency] = price.amount
+        prices[price.product_id].append(price)
     for product in products:
-        product.price_map = dict(sorted(amounts[product.pk].items()))
+        product.price_map = amounts_by_currency(prices[product.pk])
 
 
 def product_get(*, sku: str) -> Product:
