@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bench.procfs import busiest_workers, busy_and_total_jiffies, cpu_snapshot
@@ -185,3 +186,47 @@ def sql_counts(stack: Stack) -> dict:
         ).stdout
         counts.update(json.loads(out))
     return counts
+
+
+BATCH = 10_000  # codes a batch: the most one request may ask for (docs/api.md)
+
+
+def code_batches(stack: Stack, *, rounds: int = 3, count: int = BATCH) -> dict:
+    """A single-use promotion issues ``rounds`` batches of ``count`` codes through the API
+    (``POST /api/discounts/{code}/codes/``), one after the other; then one page of 1,000
+    is exported. Wall-clock seconds of each request and discount_service's CPU for them."""
+    from bench.servers import ADMIN, request_json  # the servers import this module
+
+    base = f"{stack.url('discount')}/api/discounts/"
+    request_json(
+        "POST",
+        base,
+        ADMIN,
+        {
+            "code": "BENCHNEWS",
+            "kind": "percent",
+            "value": "10.00",
+            "single_use_codes": True,
+        },
+    )
+    pid = stack._procs["discount"].pid
+    before = cpu_snapshot([pid])["trees"][pid]
+    seconds = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        answer = request_json(
+            "POST", f"{base}BENCHNEWS/codes/", ADMIN, {"count": count, "prefix": "B-"}
+        )
+        seconds.append(time.perf_counter() - started)
+        assert len(answer["codes"]) == count, len(answer["codes"])
+    cpu = cpu_snapshot([pid])["trees"][pid] - before
+    started = time.perf_counter()
+    page = request_json("GET", f"{base}BENCHNEWS/codes/?page_size=1000", ADMIN)
+    export = time.perf_counter() - started
+    assert len(page["results"]) == 1000
+    return {
+        "count": count,
+        "seconds": seconds,
+        "server_cpu_s_per_batch": cpu / rounds,
+        "export_page_seconds": export,
+    }

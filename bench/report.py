@@ -88,6 +88,23 @@ def markdown(report: dict) -> str:
                     f"catalog_service batch read ({db['database']})", db["catalog_read"], floor
                 )
             )
+    if any("code_batches" in db for db in report["databases"]):
+        lines += [
+            "",
+            "## Batches of single-use codes: `POST /api/discounts/{code}/codes/`",
+            "",
+            "| db | codes a batch | seconds a batch (each) | discount_service CPU s a batch "
+            "| export, a page of 1,000 (s) |",
+            "| --- | ---: | --- | ---: | ---: |",
+        ]
+        for db in report["databases"]:
+            if batches := db.get("code_batches"):
+                lines.append(
+                    f"| {db['database']} | {batches['count']:,} "
+                    f"| {' / '.join(f'{s:.2f}' for s in batches['seconds'])} "
+                    f"| {batches['server_cpu_s_per_batch']:.2f} "
+                    f"| {batches['export_page_seconds']:.3f} |"
+                )
     lines += [
         "",
         "## Checkout flow: create a cart with an item, apply a code, check out",

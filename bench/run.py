@@ -42,7 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.drivers import CODE, flow_run, hot_read, sql_counts
+from bench.drivers import CODE, code_batches, flow_run, hot_read, sql_counts
 from bench.observability_overhead import MODES, DropReceiver, observability_env
 from bench.procfs import memory_of
 from bench.report import TARGET_CLIENTS, TARGET_ROUNDS, markdown, median_flow_run, plot, targets
@@ -83,6 +83,8 @@ def bench_database(kind: str, args, work: Path) -> dict:
             database_pid=database_pid,
         )
         result["sql_per_request"] = sql_counts(stack)
+        print(f"[{kind}] batches of single-use codes", flush=True)
+        result["code_batches"] = code_batches(stack)
         result["flows"] = []
         for clients in args.clients:
             rounds = TARGET_ROUNDS if clients == TARGET_CLIENTS else 1

@@ -97,11 +97,16 @@ def create_code(stack: Stack) -> None:
 
 
 def _created(url: str, headers: dict, body: dict) -> None:
-    req = urllib.request.Request(  # noqa: S310
-        url, data=json.dumps(body).encode(), headers=headers, method="POST"
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
-        assert resp.status == 201
+    request_json("POST", url, headers, body)
+
+
+def request_json(method: str, url: str, headers: dict, body: dict | None = None) -> dict:
+    """One request to a service on loopback; its JSON answer (a 4xx or 5xx raises)."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+    with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
+        assert resp.status in (200, 201), resp.status
+        return json.loads(resp.read())
 
 
 @contextlib.contextmanager

@@ -47,15 +47,17 @@ MUTATIONS = [
         (
             (
                 "discounts/serializers.py",
-                "    status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)\n",
+                "    status = serializers.ChoiceField(\n"
+                '        choices=[s.value for s in Status], source="shown_status", read_only=True\n'
+                "    )\n",
                 "    state = serializers.ChoiceField(\n"
-                '        choices=[s.value for s in Status], read_only=True, source="status"\n'
+                '        choices=[s.value for s in Status], source="shown_status", read_only=True\n'
                 "    )\n",
             ),
             (
                 "discounts/serializers.py",
-                '            "status",\n            "created_at",\n        ]\n        read_only_fields',
-                '            "state",\n            "created_at",\n        ]\n        read_only_fields',
+                '            "status",\n            "created_at",\n            "minimum_subtotal",\n',
+                '            "state",\n            "created_at",\n            "minimum_subtotal",\n',
             ),
         ),
     ),
@@ -65,9 +67,9 @@ MUTATIONS = [
         (
             (
                 "discounts/serializers.py",
-                "class DiscountOut(FieldsOnceMixin, serializers.ModelSerializer):\n"
+                '    code = serializers.CharField(source="shown_code", read_only=True)\n'
                 "    value = MoneyField()\n",
-                "class DiscountOut(FieldsOnceMixin, serializers.ModelSerializer):\n"
+                '    code = serializers.CharField(source="shown_code", read_only=True)\n'
                 "    value = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)\n",
             ),
         ),
@@ -99,6 +101,33 @@ MUTATIONS = [
                 "",
             ),
         ),
+    ),
+    Mutation(
+        "discount_service",
+        "promotion rule ignored: minimum subtotal",
+        (
+            (
+                "discounts/domain.py",
+                "if rules.minimum_subtotal is not None and cart.subtotal < rules.minimum_subtotal:",
+                "if False:",
+            ),
+        ),
+    ),
+    Mutation(
+        "discount_service",
+        "promotion rule ignored: sku restriction",
+        (
+            (
+                "discounts/domain.py",
+                "if rules.skus is not None and not matching_lines(rules.skus, cart.lines):",
+                "if False:",
+            ),
+        ),
+    ),
+    Mutation(
+        "discount_service",
+        "single-use code redeemable by a second cart",
+        (("discounts/domain.py", "    if used_by_another:\n", "    if False:\n"),),
     ),
     # payment_service
     Mutation(

@@ -7,7 +7,10 @@ CART_PRICE_MAX_AGE=2 s) on loopback. For ``--duration`` seconds, ``--shoppers`` 
 create carts, apply codes, check out (some declined, some retried, some abandoned, some
 edited and checked out again; a 409 prices_changed is confirmed by checking out again),
 while a fault thread freezes payment_service, discount_service or catalog_service (SIGSTOP
-for up to 4 s, then SIGCONT) or SIGKILLs cart_service's workers, and a pricing thread moves
+for up to 4 s, then SIGCONT) or SIGKILLs cart_service's workers, or fails the databases
+(``--db-faults``, the default: PostgreSQL restarted, crashed with SIGKILL and recovered, one
+service's sessions terminated, one service's database refusing connections for up to 3 s;
+the cluster durable for the run, so a crash loses no commit), and a pricing thread moves
 the products' prices every second or two, and an operator thread refunds part of a paid
 cart or cancels one (now and then an amount the processor declines, or more than is left;
 a 503 is sent again under the same Idempotency-Key, or left to the reconciler). Then the
@@ -26,6 +29,12 @@ invariants (``harness.invariants``, which bench and compose-scale check too):
   ``amount_refunded`` is what payment_service gave back; a cancelled cart got all of it back
   and holds no use of its code.
 
+And no service answered 500 during the run (each service's ``http_requests_total`` by
+status, scraped at the end, and its access log; 503s are counted and printed), every
+service is ready afterwards with the same processes (masters, and the workers of the
+services whose workers were not killed), and, after each database fault, how long until
+every service was ready again.
+
 Prints the counts; exits 1 if any check fails.
 """
 
@@ -33,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import random
 import re
 import sys
@@ -119,12 +129,31 @@ def _name(exc: Exception) -> str:
     return f"{exc.status} {exc.code}" if isinstance(exc, ApiError) else type(exc).__name__
 
 
-def inject_faults(stack: ProcessStack, stop: threading.Event, rnd: random.Random) -> Counter:
+PROCESS_FAULTS = ["freeze payment", "freeze discount", "freeze catalog", "kill cart workers"]
+DB_FAULTS = ["restart postgres", "crash postgres", "terminate sessions", "refuse connections"]
+DATABASES = ("cart", "discount", "payment", "catalog")
+
+
+def inject_faults(
+    stack: ProcessStack,
+    stop: threading.Event,
+    rnd: random.Random,
+    db_faults: bool,
+    recovered: list[tuple[str, float]],
+) -> Counter:
+    """Faults until ``stop``; after each database fault, the seconds until every service
+    was ready again are added to ``recovered``."""
     faults: Counter = Counter()
+    # Every other fault or so is the databases', their kinds in turns: each kind comes up.
+    db_kinds = itertools.cycle(rnd.sample(DB_FAULTS, len(DB_FAULTS)))
     while not stop.wait(rnd.uniform(0.5, 3.0)):
-        kind = rnd.choice(
-            ["freeze payment", "freeze discount", "freeze catalog", "kill cart workers"]
-        )
+        db_fault = db_faults and rnd.random() < 0.5
+        kind = next(db_kinds) if db_fault else rnd.choice(PROCESS_FAULTS)
+        if kind in DB_FAULTS:
+            kind = database_fault(stack, kind, stop, rnd)
+            faults[kind] += 1
+            recovered.append((kind, ready_again(stack)))
+            continue
         if kind == "kill cart workers":
             if stack.stack.kill_workers("cart"):
                 faults[kind] += 1
@@ -137,6 +166,110 @@ def inject_faults(stack: ProcessStack, stop: threading.Event, rnd: random.Random
         finally:
             stack.stack.thaw(name)
     return faults
+
+
+def database_fault(
+    stack: ProcessStack, kind: str, stop: threading.Event, rnd: random.Random
+) -> str:
+    """One fault of the databases; what it was, naming the database it hit."""
+    cluster = stack.cluster
+    if kind == "restart postgres":
+        cluster.restart()
+    elif kind == "crash postgres":
+        cluster.crash()
+    elif kind == "terminate sessions":
+        database = rnd.choice(DATABASES)
+        cluster.terminate_backends(database)
+        kind = f"terminate {database}'s sessions"
+    else:
+        database = rnd.choice(DATABASES)
+        cluster.allow_connections(database, False)
+        try:
+            cluster.terminate_backends(database)  # its open sessions would go on otherwise
+            stop.wait(rnd.uniform(0.5, 3.0))
+        finally:
+            cluster.allow_connections(database, True)
+        kind = f"{database} refuses connections"
+    return kind
+
+
+def ready_again(stack: ProcessStack, budget: float = 60.0) -> float:
+    """Seconds until every service's /health/ready answers 200 (the budget if never)."""
+    started = time.monotonic()
+    waiting = set(stack.names)
+    while waiting and time.monotonic() - started < budget:
+        for name in list(waiting):
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{stack.url(name)}/health/ready", timeout=2).status_code == 200:
+                    waiting.discard(name)
+        if waiting:
+            time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def statuses(stack: ProcessStack) -> dict[str, Counter]:
+    """Each service's answers by status, from its ``http_requests_total`` (all workers, the
+    killed ones included: prometheus_client's multi-process files outlive them)."""
+    out: dict[str, Counter] = {}
+    for name in stack.names:
+        response = requests.get(
+            f"{stack.url(name)}/metrics",
+            headers={"Authorization": f"Bearer {TOKENS['METRICS_TOKEN']}"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        counts: Counter = Counter()
+        for family in text_string_to_metric_families(response.text):
+            if family.name == "http_requests":
+                for sample in family.samples:
+                    if sample.name == "http_requests_total":
+                        counts[sample.labels["status"]] += int(sample.value)
+        out[name] = counts
+    return out
+
+
+ACCESS_500 = re.compile(r"servicekit\.access: [A-Z]+ \S+ 500 ")
+
+
+def logged_500s(stack: ProcessStack) -> dict[str, int]:
+    """500s written in each service's access log (a cross-check of the metrics)."""
+    return {name: len(ACCESS_500.findall(stack.log(name))) for name in stack.names}
+
+
+def processes(stack: ProcessStack) -> dict[str, tuple[int, frozenset[int]]]:
+    """Each service's gunicorn master and its workers, by pid."""
+    return {
+        name: (stack.stack.pid(name), frozenset(stack.stack.workers(name))) for name in stack.names
+    }
+
+
+def health_problems(
+    before: dict[str, tuple[int, frozenset[int]]],
+    after: dict[str, tuple[int, frozenset[int]]],
+    ready_after: float,
+    answered: dict[str, Counter],
+    in_logs: dict[str, int],
+    answers: Counter,
+) -> list[str]:
+    """No 500 anywhere; every service ready at the end, with the processes it started with
+    (cart_service's workers excepted: the run kills them)."""
+    problems = []
+    for name, seen in answered.items():
+        if seen["500"] or in_logs[name]:
+            problems.append(
+                f"{name}_service answered 500 {seen['500']} times ({in_logs[name]} in its log)"
+            )
+    if any(key.startswith("500") for key in answers):
+        problems.append(f"shoppers were answered 500: {dict(answers)}")
+    if ready_after >= 10:
+        problems.append("not every service was ready 10 s after the run")
+    for name, (master, workers) in before.items():
+        now_master, now_workers = after[name]
+        if now_master != master:
+            problems.append(f"{name}_service's master was replaced")
+        if name != "cart" and now_workers != workers:
+            problems.append(f"{name}_service's workers were replaced: {workers} -> {now_workers}")
+    return problems
 
 
 def move_prices(
@@ -268,9 +401,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of faults")
     parser.add_argument("--shoppers", type=int, default=6)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument(
+        "--db-faults",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fail the databases too (restart, crash, sessions terminated, connections refused)",
+    )
     args = parser.parse_args(argv)
     rnd = random.Random(args.seed)
-    print(f"chaos: seed {args.seed}, {args.shoppers} shoppers, {args.duration:.0f} s of faults")
+    began = time.monotonic()
+    print(
+        f"chaos: seed {args.seed}, {args.shoppers} shoppers, {args.duration:.0f} s of faults"
+        f"{' (with database faults)' if args.db_faults else ''}"
+    )
     with tempfile.TemporaryDirectory(prefix="chaos-") as tmp:
         stack = ProcessStack(
             Path(tmp),
@@ -280,6 +423,7 @@ def main(argv: list[str]) -> int:
                 "CART_PRICE_MAX_AGE": str(PRICE_MAX_AGE),
             },
             env={"PAYMENT_REFUND_FAILING_AMOUNT": str(DECLINED_REFUND)},
+            durable=args.db_faults,
         )
         try:
             stack.start()
@@ -303,8 +447,12 @@ def main(argv: list[str]) -> int:
                 stack.url("cart"), token=TOKENS["CART_ADMIN_TOKEN"], timeout=(2.0, 20.0)
             )
             fault_result: dict = {}
+            recovered: list[tuple[str, float]] = []
+            before = processes(stack)
             faulter = threading.Thread(
-                target=lambda: fault_result.update(faults=inject_faults(stack, stop, rnd))
+                target=lambda: fault_result.update(
+                    faults=inject_faults(stack, stop, rnd, args.db_faults, recovered)
+                )
             )
             pricer = threading.Thread(
                 target=lambda: fault_result.update(
@@ -329,6 +477,10 @@ def main(argv: list[str]) -> int:
             quiet, backlog = wait_until_quiet(stack, budget=120)
             counts, problems = check(stack, prices_seen)
             log = stack.log("reconciler")
+            ready_after = ready_again(stack, budget=10)
+            after = processes(stack)
+            answered = statuses(stack)
+            in_logs = logged_500s(stack)
         finally:
             stack.stop()
     answers = sum((s.answers for s in shoppers), Counter())
@@ -342,14 +494,32 @@ def main(argv: list[str]) -> int:
             "outcome unknown, retried next pass": len(re.findall(r"next pass", log)),
             "releases failed, still owed": len(re.findall(r"stays owed", log)),
             "refunds settled": len(re.findall(r"refund \d+ of cart \S+ \(", log)),
+            "passes stopped, database unavailable": len(
+                re.findall(r"reconcile pass stopped: the database is unavailable", log)
+            ),
+            "passes failed on the database otherwise": len(
+                re.findall(r"reconcile pass failed on the database", log)
+            ),
         }
     )
+    by_service = Counter(
+        {f"{name} {status}": n for name, seen in answered.items() for status, n in seen.items()}
+    )
+    recovery: Counter = Counter()
+    for kind, seconds in recovered:  # by kind: the slowest return to ready, in ms
+        kind = "refuse connections" if "refuses" in kind else kind
+        kind = "terminate sessions" if kind.startswith("terminate") else kind
+        recovery[f"{kind}, ms"] = max(recovery[f"{kind}, ms"], round(seconds * 1000))
+    problems += health_problems(before, after, ready_after, answered, in_logs, answers)
     for title, counter in [
         ("faults injected", fault_result.get("faults", Counter())),
         ("price changes", fault_result.get("prices", Counter())),
         ("shoppers' answers", answers),
         ("operators' answers", fault_result.get("operator", Counter())),
         ("reconciler actions", actions),
+        ("answers by service and status (http_requests_total)", by_service),
+        ("500s in the access logs", Counter(in_logs)),
+        ("after each database fault, every service ready again within", recovery),
         ("carts, payments and codes", counts),
     ]:
         print(f"\n{title}:")
@@ -359,7 +529,8 @@ def main(argv: list[str]) -> int:
     state = "quiet" if backlog is not None and not work_left(backlog) else f"NOT quiet ({backlog})"
     print(
         f"\nreconciler {state} {quiet:.0f} s after the faults stopped; {checked} carts checked "
-        f"({len(carts)} created as far as the shoppers know)"
+        f"({len(carts)} created as far as the shoppers know); {time.monotonic() - began:.0f} s "
+        "in all"
     )
     if problems:
         print("\nFAILED:", *problems, sep="\n  ")

@@ -4,7 +4,7 @@
 e2e: install $(PROMETHEUS) ## The end-to-end journeys against a process stack (throwaway PostgreSQL, gunicorn)
 	PROMETHEUS_BIN=$(PROMETHEUS) $(call pytest,e2e) e2e
 
-chaos: install ## Shoppers for a minute while providers freeze and cart workers die; then every cart is checked
+chaos: install ## Shoppers for a minute while providers freeze, cart workers die and PostgreSQL fails; no 500, then every cart is checked
 	$(PY) -m e2e.chaos --duration 60
 
 load: install ## A bounded headless Locust run (10 users, 30 s) against the process stack; reports/

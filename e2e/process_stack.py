@@ -28,7 +28,8 @@ class ProcessStack:
 
     ``reconcile`` (e.g. ``{"CART_RECONCILE_AFTER": "3", "CART_RECONCILE_INTERVAL": "1"}``)
     also runs cart_service's reconciler as a process, with those settings. ``env`` is
-    added to every service's environment (e.g. the ``OTEL_*`` variables).
+    added to every service's environment (e.g. the ``OTEL_*`` variables). ``durable``
+    keeps PostgreSQL's durability on (a run that crashes it on purpose).
     """
 
     def __init__(
@@ -38,8 +39,9 @@ class ProcessStack:
         downstream: dict[str, str] | None = None,
         reconcile: dict[str, str] | None = None,
         env: dict[str, str] | None = None,
+        durable: bool = False,
     ) -> None:
-        self.cluster = Cluster(databases=CHECKOUT_SERVICES)
+        self.cluster = Cluster(databases=CHECKOUT_SERVICES, durable=durable)
         ports = {name: free_port() for name in SERVICES}  # every service's URL is known
         self.proxy = DelayingProxy(("127.0.0.1", ports["payment"]))
         self.log_dir = tmp / "logs"

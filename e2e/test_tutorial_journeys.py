@@ -45,7 +45,7 @@ def test_a_valid_code_updates_the_totals(storefront, discounts, new_code, produc
 
     cart = storefront.apply_discount(cart["id"], code)
 
-    assert cart["discount"] == {"code": code, "kind": "percent", "value": "10.00"}
+    assert cart["discount"] == {"code": code, "kind": "percent", "value": "10.00", "skus": None}
     assert cart["amount_discounted"] == "1.50"
     assert cart["total"] == "13.50"
 

@@ -150,6 +150,7 @@ def test_only_the_targets_client_count_is_run_several_times(monkeypatch, tmp_pat
     monkeypatch.setattr(run, "create_code", lambda stack: None)
     monkeypatch.setattr(run, "hot_read", lambda *a, **k: {})
     monkeypatch.setattr(run, "sql_counts", lambda stack: {})
+    monkeypatch.setattr(run, "code_batches", lambda stack: {})
     monkeypatch.setattr(run.invariants, "report", lambda urls: {"paid": 1, "problems": []})
     monkeypatch.setattr(run, "flow_run", flow_run)
     monkeypatch.setattr(run, "memory_of", lambda masters: {})

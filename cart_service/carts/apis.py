@@ -285,7 +285,9 @@ class CartCheckoutApi(PublicApi):
             503: error_doc(
                 "discount_service_unavailable, payment_service_unavailable; "
                 "checkout again to finish the same attempt. catalog_service_unavailable: the "
-                "prices could not be confirmed; nothing was charged"
+                "prices could not be confirmed; nothing was charged. payment_being_confirmed: "
+                "the charge succeeded but could not be recorded yet; checkout again to see the "
+                "cart paid (nothing is charged again)"
             ),
         },
     )

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_fixed
 
 from carts import pricing, states
+from carts.clients.discount import CartTerms
 from carts.clients.payment import Payment
 from carts.clients.ports import CatalogProvider, DiscountProvider, PaymentProvider
 from carts.errors import (
@@ -26,6 +28,7 @@ from carts.errors import (
     CartNotEditable,
     DiscountRefused,
     DiscountServiceUnavailable,
+    PaymentBeingConfirmed,
     PaymentKeyReused,
     PaymentMismatch,
     PaymentRefused,
@@ -36,6 +39,7 @@ from carts.models import Cart, CartItem, OwedRelease
 from carts.releases import owe_release, owe_release_of, releases_give_back
 from carts.selectors import cart_for_checkout, cart_locked
 from carts.states import PaymentStatus
+from servicekit import dbfaults
 from servicekit.perf.db import save_fields, update_where
 
 logger = logging.getLogger(__name__)
@@ -52,6 +56,10 @@ ATTEMPT_FIELDS = [
 OWED_FIELDS = ["redemption_held", "releases_owed", "updated_at"]
 # The payment found by reference for an attempt may carry a timestamp from another clock.
 CLOCK_SKEW = timedelta(seconds=5)
+# A settle write the database could not take is tried again this often, within this many
+# seconds (a restarted PostgreSQL takes connections again within about a second), before
+# the checkout answers 503 payment_being_confirmed.
+SETTLE_TRIES, SETTLE_BUDGET, SETTLE_WAIT = 4, 1.5, 0.3
 
 
 @dataclass(frozen=True)
@@ -118,10 +126,12 @@ def cart_checkout(
        release would take the new attempt's use); record "a use may be held" before
        redeeming, so a crash during the call leaves a trace the reconciler follows;
        redeem the cart's code (idempotent per cart) unless the unresolved attempt being
-       resumed already holds it;
+       resumed already holds it, sending the cart's lines (a promotion's rules are checked
+       against them);
     2. begin: under the row lock, start attempt n+1 (or resume the unresolved
        attempt n) and COMMIT "attempt n is unresolved" with its amount fixed by
-       the (now frozen) cart and its start time, before any money moves, so that
+       the (now frozen) cart and its start time, before any money moves (if its lines are
+       no longer the ones the redemption was checked against, redeem again), so that
        neither a crash nor an error can make the attempt number be reused for a
        different amount, and the reconciler can finish it;
     3. charge attempt n under its Idempotency-Key. Concurrent checkouts (and the
@@ -148,13 +158,14 @@ def cart_checkout(
             )
             if owed:
                 raise DiscountServiceUnavailable()
-        redeemed = False
+        redeemed: CartTerms | None = None  # the cart the redemption was checked against
         # Resuming an attempt whose redemption was confirmed: it is still held (the
         # cart cannot change meanwhile), and the discount may have expired since.
         if code and not (cart.attempt_unresolved and cart.redemption_held):
-            if not _redeem(cart, code, discount_client):
+            terms = CartTerms.of(cart.currency, cart.lines)
+            if not _redeem(cart, code, terms, discount_client):
                 continue  # the cart changed since we read it: nothing redeemed, look again
-            redeemed = True
+            redeemed = terms
         begun = _checkout_begin(cart_id=cart.id, code=code, redeemed=redeemed)
         if begun.next is Next.PAID:
             return begun.cart  # paid meanwhile by a concurrent checkout
@@ -209,7 +220,7 @@ def _confirm_prices(cart: Cart, catalog_client: CatalogProvider) -> None:
         raise PricesChanged(locked, sorted({line.sku for line in moved}))
 
 
-def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> bool:
+def _redeem(cart: Cart, code: str, terms: CartTerms, discount_client: DiscountProvider) -> bool:
     """Redeem ``code`` for the cart, recorded as "may be held" before the call.
 
     False, and nothing redeemed, when that record finds the cart changed since it was read
@@ -229,7 +240,7 @@ def _redeem(cart: Cart, code: str, discount_client: DiscountProvider) -> bool:
         if not written:
             return False
     try:
-        discount_client.redeem(code, str(cart.id))
+        discount_client.redeem(code, str(cart.id), terms)
     except DiscountRefused:
         if not _refusal_stands(cart.pk, code):
             return False  # paid, being settled or changed meanwhile: look again
@@ -261,8 +272,9 @@ def _refusal_stands(cart_id: object, code: str) -> bool:
     return True
 
 
-def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> Begun:
-    """Start or resume the attempt, unless the cart was paid or changed meanwhile."""
+def _checkout_begin(*, cart_id: object, code: str, redeemed: CartTerms | None) -> Begun:
+    """Start or resume the attempt, unless the cart was paid or changed meanwhile.
+    ``redeemed``: the cart the redemption was checked against, if this checkout redeemed."""
     with transaction.atomic():
         cart = cart_locked(cart_id=cart_id)
         if states.is_paid(cart):
@@ -285,6 +297,10 @@ def _checkout_begin(*, cart_id: object, code: str, redeemed: bool) -> Begun:
                 owe_release(cart, code)
                 save_fields(cart, OWED_FIELDS)
             return Begun(Next.EMPTY, cart)
+        if redeemed and CartTerms.of(cart.currency, cart.lines) != redeemed:
+            # Edited while we redeemed: the promotion's rules were checked against other
+            # lines (a minimum met by an item since removed). Redeem again, against these.
+            return Begun(Next.AGAIN, cart)
         if (
             code
             and cart.releases_owed
@@ -320,12 +336,47 @@ def _checkout_charge(
         # and the next checkout (or the reconciler) repeats it with the same key and amount.
         if payment is None and refused is None:
             raise PaymentServiceUnavailable()
-    cart, _ = attempt_settle(
-        attempt=attempt, payment=payment, refused=refused, discount_client=discount_client
-    )
+    try:
+        cart = _settle_retried(attempt, payment, refused, discount_client)
+    except Exception as exc:
+        if payment is not None and payment.status == "succeeded" and dbfaults.is_unavailable(exc):
+            # Charged, not recorded: the attempt stays unresolved, and the next checkout or
+            # the reconciler settles it with this same payment (same key). Not a 500.
+            logger.warning(
+                "cart %s attempt %d: payment %s succeeded but the database could not record it: %s",
+                attempt.cart.id,
+                attempt.number,
+                payment.id,
+                exc,
+            )
+            raise PaymentBeingConfirmed() from exc
+        raise  # a decline not recorded is database_unavailable: nothing was charged
     if refused is not None:
         raise refused
     _ensure_no_problem(cart)
+    return cart
+
+
+def _settle_retried(
+    attempt: Attempt,
+    payment: Payment | None,
+    refused: PaymentRefused | None,
+    discount_client: DiscountProvider,
+) -> Cart:
+    """``attempt_settle``, tried again within a small budget while the database is
+    unavailable, each time on a new connection (the failed one is discarded). A settle whose
+    answer was lost after it committed finds the attempt settled: the same outcome."""
+    for try_ in Retrying(
+        retry=retry_if_exception(dbfaults.is_unavailable),
+        stop=stop_after_attempt(SETTLE_TRIES) | stop_after_delay(SETTLE_BUDGET),
+        wait=wait_fixed(SETTLE_WAIT),
+        before_sleep=lambda _: connection.close_if_unusable_or_obsolete(),
+        reraise=True,
+    ):
+        with try_:
+            cart, _ = attempt_settle(
+                attempt=attempt, payment=payment, refused=refused, discount_client=discount_client
+            )
     return cart
 
 

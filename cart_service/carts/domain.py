@@ -19,6 +19,7 @@ HUNDRED = Decimal("100")
 
 
 class Line(Protocol):
+    sku: str
     unit_price: Decimal
     quantity: int
 
@@ -28,6 +29,12 @@ class AppliedDiscount:
     kind: str  # "percent" or "fixed"
     value: Decimal
     currency: str | None = None
+    # The skus it takes off from; None: every line.
+    skus: frozenset[str] | None = None
+
+    def covers(self, line: Line) -> bool:
+        """Whether the discount takes off from this line."""
+        return self.skus is None or line.sku in self.skus
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,13 @@ def subtotal(lines: Iterable[Line]) -> Decimal:
     return quantize_cents(sum((line_total(ln.unit_price, ln.quantity) for ln in lines), ZERO))
 
 
+def covered(lines: Iterable[Line], discount: AppliedDiscount | None) -> Decimal:
+    """The subtotal of the lines the discount takes off from (all of them, unrestricted)."""
+    if discount is None or discount.skus is None:
+        return subtotal(lines)
+    return subtotal(line for line in lines if discount.covers(line))
+
+
 def fits_currency(discount: AppliedDiscount, cart_currency: str) -> bool:
     """A fixed discount is an amount of money, so it must be in the cart's currency."""
     return discount.kind != "fixed" or discount.currency == cart_currency
@@ -66,7 +80,8 @@ def check_discount_currency(discount: AppliedDiscount, cart_currency: str) -> No
 def discount_amount(
     discount: AppliedDiscount | None, *, subtotal: Decimal, cart_currency: str
 ) -> Decimal:
-    """fixed → min(value, subtotal); percent → subtotal * value / 100, half-up to cents."""
+    """fixed → min(value, subtotal); percent → subtotal * value / 100, half-up to cents.
+    ``subtotal`` is what the discount applies to: the lines it covers (``covered``)."""
     if discount is None:
         return ZERO
     check_discount_currency(discount, cart_currency)
@@ -82,7 +97,9 @@ def cart_totals(
 ) -> Totals:
     lines = list(lines)
     sub = subtotal(lines)
-    discounted = discount_amount(discount, subtotal=sub, cart_currency=currency)
+    discounted = discount_amount(
+        discount, subtotal=covered(lines, discount), cart_currency=currency
+    )
     return Totals(
         items_number=items_number(lines),
         subtotal=sub,

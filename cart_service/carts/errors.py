@@ -50,6 +50,17 @@ class CartInvalid(ProblemError):
 class DiscountRefused(Unprocessable):
     code = "discount_refused"
     title = "Discount refused"
+    # The members of discount_service's problem a storefront acts on, passed on as they came.
+    extensions: tuple[str, ...] = ()
+
+    @classmethod
+    def from_problem(cls, body: dict) -> DiscountRefused:
+        """The refusal discount_service answered, with its detail and extensions. A refusal
+        answered under another code (``discount_not_started`` is ``discount_not_found`` to
+        shoppers) keeps its own detail: the provider's would say what the code hides."""
+        detail = body.get("detail") if body.get("code") == cls.code else None
+        extra = {name: body[name] for name in cls.extensions if name in body}
+        return cls(detail if isinstance(detail, str) and detail else None, **extra)
 
 
 class DiscountNotFound(DiscountRefused):
@@ -82,9 +93,46 @@ class DiscountCurrencyMismatch(DiscountRefused):
     default_detail = "The fixed discount is in another currency than the cart."
 
 
+class DiscountCodeUsed(DiscountRefused):
+    code = "discount_code_used"
+    title = "Discount code used"
+    default_detail = "This single-use code has been used by another cart."
+
+
+class DiscountMinimumNotMet(DiscountRefused):
+    code = "discount_minimum_not_met"
+    title = "Discount minimum not met"
+    default_detail = "The cart's subtotal is under the discount's minimum."
+    extensions = ("minimum_subtotal", "currency", "missing")
+
+
+class DiscountMinimumItemsNotMet(DiscountRefused):
+    code = "discount_minimum_items_not_met"
+    title = "Discount minimum items not met"
+    default_detail = "The cart has fewer items than the discount asks for."
+    extensions = ("minimum_items", "missing_items")
+
+
+class DiscountNotApplicable(DiscountRefused):
+    code = "discount_not_applicable"
+    title = "Discount not applicable"
+    default_detail = "No line of the cart is of a product the discount is for."
+    extensions = ("skus",)
+
+
 DISCOUNT_REFUSALS: dict[str, type[DiscountRefused]] = {
     cls.code: cls
-    for cls in (DiscountNotFound, DiscountExpired, DiscountInactive, DiscountExhausted)
+    for cls in (
+        DiscountNotFound,
+        DiscountExpired,
+        DiscountInactive,
+        DiscountExhausted,
+        DiscountCodeUsed,
+        DiscountCurrencyMismatch,
+        DiscountMinimumNotMet,
+        DiscountMinimumItemsNotMet,
+        DiscountNotApplicable,
+    )
 }
 # A promotion that has not started yet is not revealed to anonymous callers: to them it
 # is a code that does not exist (what a guesser would otherwise learn from trying codes).
@@ -175,6 +223,18 @@ class PaymentServiceUnavailable(ServiceUnavailable):
     code = "payment_service_unavailable"
     title = "Payment service unavailable"
     default_detail = "The payment service did not answer usefully; try again later."
+
+
+class PaymentBeingConfirmed(ServiceUnavailable):
+    """The charge succeeded but cart_service's database could not record it (yet)."""
+
+    code = "payment_being_confirmed"
+    title = "Payment being confirmed"
+    default_detail = (
+        "The payment was taken, but the cart could not be marked paid yet. Check out again "
+        "in a moment to see it paid: nothing will be charged again."
+    )
+    retry_after = 2
 
 
 class PaymentKeyReused(PaymentServiceUnavailable):

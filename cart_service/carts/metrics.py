@@ -11,13 +11,15 @@ from prometheus_client.registry import Collector
 
 from carts.errors import PaymentRefused
 from carts.selectors import reconciler_backlog
+from servicekit import dbfaults
 from servicekit.errors import ServiceUnavailable
 
 CHECKOUT_OUTCOMES = ("paid", "failed", "unavailable", "rejected")
 CHECKOUTS = Counter(
     "cart_checkouts_total",
     "Checkout requests by outcome: paid; failed (payment declined or refused, the cart may "
-    "be checked out again); unavailable (a provider could not answer: checkout again); rejected "
+    "be checked out again); unavailable (a provider or the database could not answer: "
+    "checkout again); rejected "
     "(empty cart, refused discount, held for an operator, unknown cart).",
     ["outcome"],
 )
@@ -58,8 +60,8 @@ def checkout_counted():
     except ServiceUnavailable:
         CHECKOUTS.labels("unavailable").inc()
         raise
-    except Exception:
-        CHECKOUTS.labels("rejected").inc()
+    except Exception as exc:
+        CHECKOUTS.labels("unavailable" if dbfaults.is_unavailable(exc) else "rejected").inc()
         raise
 
 

@@ -39,6 +39,8 @@ class Cart(models.Model):
     )
     discount_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     discount_currency = models.CharField(max_length=3, blank=True, default="")
+    # A promotion for some products: the skus it takes off from (null: the whole cart).
+    discount_skus = models.JSONField(null=True, blank=True)
 
     # Checkout bookkeeping (see checkout.cart_checkout).
     checkout_attempt = models.PositiveIntegerField(default=0)
@@ -126,6 +128,7 @@ class Cart(models.Model):
             kind=self.discount_kind,
             value=self.discount_value,
             currency=self.discount_currency or None,
+            skus=None if self.discount_skus is None else frozenset(self.discount_skus),
         )
 
     @property
@@ -154,11 +157,18 @@ class Cart(models.Model):
         if lines is None:
             prefetched = getattr(self, "_prefetched_objects_cache", {}).get("items")
             lines = list(prefetched) if prefetched is not None else _lines_of(self.pk)
+            self._own(lines)
             self.__dict__["_lines"] = lines
         return lines
 
     def set_lines(self, lines: list[CartItem]) -> None:
+        self._own(lines)
         self.__dict__["_lines"] = sorted(lines, key=lambda item: (item.created_at, item.id))
+
+    def _own(self, lines: list[CartItem]) -> None:
+        """Each line reads its cart (its discount) from this object, not with a query."""
+        for line in lines:
+            CartItem.cart.field.set_cached_value(line, self)
 
     def totals(self) -> domain.Totals:
         return domain.cart_totals(self.lines, discount=self.discount, currency=self.currency)
@@ -193,6 +203,12 @@ class CartItem(models.Model):
     @property
     def line_total(self):
         return domain.line_total(self.unit_price, self.quantity)
+
+    @property
+    def discounted(self) -> bool:
+        """Whether the cart's discount takes off from this line."""
+        discount = self.cart.discount
+        return discount is not None and discount.covers(self)
 
 
 class OwedRelease(models.Model):

@@ -64,10 +64,11 @@ class DiscountIn(InputFieldsOnceMixin, serializers.Serializer):
 class CartItemOut(FieldsOnceMixin, serializers.ModelSerializer):
     unit_price = MoneyField()
     line_total = MoneyField()
+    discounted = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = CartItem
-        fields = ["id", "sku", "name", "unit_price", "quantity", "line_total"]
+        fields = ["id", "sku", "name", "unit_price", "quantity", "line_total", "discounted"]
 
 
 class DiscountOut(FieldsOnceMixin, serializers.Serializer):
@@ -76,6 +77,10 @@ class DiscountOut(FieldsOnceMixin, serializers.Serializer):
     code = serializers.CharField(source="discount_code")
     kind = serializers.ChoiceField(choices=["percent", "fixed"], source="discount_kind")
     value = MoneyField(source="discount_value")
+    # The skus of a promotion for some products, sorted; null: the whole cart.
+    skus = serializers.ListField(
+        child=serializers.CharField(), source="discount_skus", allow_null=True
+    )
 
     def to_representation(self, cart: Cart):
         return None if cart.discount is None else super().to_representation(cart)

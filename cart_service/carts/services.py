@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carts import domain, pricing, states
+from carts.clients.discount import CartTerms
 from carts.clients.ports import CatalogProvider, DiscountProvider
 from carts.errors import (
     DISCOUNT_STATUS_REFUSALS,
@@ -40,6 +41,7 @@ DISCOUNT_FIELDS = [
     "discount_kind",
     "discount_value",
     "discount_currency",
+    "discount_skus",
     "redemption_held",
     "releases_owed",
     "updated_at",
@@ -225,18 +227,24 @@ def _item(cart: Cart, item_id: object) -> CartItem:
 
 
 def cart_discount_apply(*, cart_id: object, code: str, discount_client: DiscountProvider) -> Cart:
-    """Snapshot an active discount onto the cart, replacing any other one."""
+    """Snapshot a discount the cart may have onto it, replacing any other one.
+
+    discount_service checks the code against the cart as it is now (its status, and a
+    promotion's minimums and products); the checkout's redemption checks it again against
+    the cart as it is then.
+    """
     before = cart_get(cart_id=cart_id)
     _ensure_editable(before)  # refuse early, before asking the provider
     if not is_valid_code(code):  # it cannot exist: no need to ask (nor to put it in a URL)
         raise DiscountNotFound(f"No discount has the code {code[:64]!r}.")
-    discount = discount_client.get(code)
+    discount = discount_client.check(code, CartTerms.of(before.currency, before.lines))
     if discount.status != "active":
         raise DISCOUNT_STATUS_REFUSALS[discount.status]()
     applied = domain.AppliedDiscount(
         kind=discount.kind,
         value=discount.value,
         currency=discount.currency if discount.kind == "fixed" else None,
+        skus=None if discount.skus is None else frozenset(discount.skus),
     )
     # A discount in another currency takes the locked path, which refuses it only after
     # checking the cart is editable (409 before 422, as ever); a cart's currency is fixed.
@@ -254,6 +262,7 @@ def cart_discount_apply(*, cart_id: object, code: str, discount_client: Discount
         cart.discount_kind = applied.kind
         cart.discount_value = applied.value
         cart.discount_currency = applied.currency or ""
+        cart.discount_skus = _skus_column(applied)
         save_fields(cart, DISCOUNT_FIELDS)
     if cart.releases_owed:
         releases_give_back(cart_id=cart.id, discount_client=discount_client)
@@ -275,6 +284,7 @@ def _apply_unlocked(cart: Cart, code: str, applied: domain.AppliedDiscount) -> b
         "discount_kind": applied.kind,
         "discount_value": applied.value,
         "discount_currency": applied.currency or "",
+        "discount_skus": _skus_column(applied),
         "updated_at": timezone.now(),
     }
     unchanged = {
@@ -291,13 +301,17 @@ def _apply_unlocked(cart: Cart, code: str, applied: domain.AppliedDiscount) -> b
     return True
 
 
+def _skus_column(applied: domain.AppliedDiscount) -> list[str] | None:
+    return None if applied.skus is None else sorted(applied.skus)
+
+
 def cart_discount_remove(*, cart_id: object, discount_client: DiscountProvider) -> Cart:
     with transaction.atomic():
         cart = _lock_editable(cart_id)
         if cart.redemption_held:
             owe_release(cart, cart.discount_code)
         cart.discount_code = cart.discount_kind = cart.discount_currency = ""
-        cart.discount_value = None
+        cart.discount_value = cart.discount_skus = None
         cart.save(update_fields=DISCOUNT_FIELDS)
     if cart.releases_owed:
         releases_give_back(cart_id=cart.id, discount_client=discount_client)

@@ -25,13 +25,20 @@ reconciler, the selectors and the partial indexes all use these names.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.db import models
 from django.db.models import Q
 
-if TYPE_CHECKING:
-    from carts.models import Cart
+
+class Cart(Protocol):
+    """The columns the predicates read: a Cart as carts.models defines it (which imports
+    this module for its partial indexes, so this module does not import it back)."""
+
+    payment_status: str
+    attempt_unresolved: bool
+    checkout_problem: str
+    redemption_held: bool
 
 
 class PaymentStatus(models.TextChoices):

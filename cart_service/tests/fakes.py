@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from carts import errors
 from carts.clients.catalog import Product
-from carts.clients.discount import Discount, Redemption
+from carts.clients.discount import CartTerms, Discount, Redemption
 from carts.clients.payment import Payment, Refund
 from carts.clients.ports import CatalogProvider, DiscountProvider, PaymentProvider
 
@@ -32,29 +32,59 @@ class FakeDiscountClient:
     redemptions: dict[tuple[str, str], Redemption] = field(default_factory=dict)
     calls: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def add(self, code="SAVE10", kind="percent", value="10.00", currency=None, status="active"):
+    # The cart each check and redeem was sent with, by code (the last one).
+    carts_sent: dict[str, CartTerms] = field(default_factory=dict)
+
+    def add(
+        self,
+        code="SAVE10",
+        kind="percent",
+        value="10.00",
+        currency=None,
+        status="active",
+        minimum_subtotal=None,
+        minimum_items=None,
+        skus=None,
+    ):
         self.discounts[code] = Discount(
-            code=code, kind=kind, value=Decimal(value), currency=currency, status=status
+            code=code,
+            kind=kind,
+            value=Decimal(value),
+            currency=currency,
+            status=status,
+            minimum_subtotal=None if minimum_subtotal is None else Decimal(minimum_subtotal),
+            minimum_items=minimum_items,
+            skus=None if skus is None else tuple(skus),
         )
         return self.discounts[code]
 
-    def get(self, code: str) -> Discount:
-        self.calls.append(("get", code, ""))
+    def _get(self, code: str) -> Discount:
         if code not in self.discounts:
             raise errors.DiscountNotFound()
         return self.discounts[code]
 
-    def redeem(self, code: str, cart_id: str) -> Redemption:
+    def check(self, code: str, cart: CartTerms) -> Discount:
+        self.calls.append(("check", code, ""))
+        self.carts_sent[code] = cart
+        discount = self._get(code)
+        if discount.status != "active":
+            raise errors.DISCOUNT_STATUS_REFUSALS[discount.status]()
+        _check_rules(discount, cart)
+        return discount
+
+    def redeem(self, code: str, cart_id: str, cart: CartTerms) -> Redemption:
         self.calls.append(("redeem", code, cart_id))
+        self.carts_sent[code] = cart
         if self.redeem_outages:
             self.redeem_outages -= 1
             raise errors.DiscountServiceUnavailable()
-        discount = self.get(code)
+        discount = self._get(code)
         held = (code, cart_id) in self.redemptions
         # As discount_service: a held use is answered again while the discount is active or
         # exhausted; an inactive, expired or unstarted one is refused, the use left held.
         if not (held and discount.status == "exhausted") and discount.status != "active":
             raise errors.DISCOUNT_STATUS_REFUSALS[discount.status]()
+        _check_rules(discount, cart)  # also for a cart that holds a use
         if not held:
             self.redemptions[code, cart_id] = Redemption(
                 code=code, cart_id=cart_id, created_at=datetime.now(UTC)
@@ -73,6 +103,26 @@ class FakeDiscountClient:
 
     def count(self, method: str) -> int:
         return sum(1 for call in self.calls if call[0] == method)
+
+
+def _check_rules(discount: Discount, cart: CartTerms) -> None:
+    """discount_service's rules, in its order (docs/api.md, "Checking a code against a cart")."""
+    subtotal = sum((line.unit_price * line.quantity for line in cart.items), Decimal("0.00"))
+    if discount.currency and discount.currency != cart.currency:
+        raise errors.DiscountCurrencyMismatch()
+    if discount.minimum_subtotal is not None and subtotal < discount.minimum_subtotal:
+        raise errors.DiscountMinimumNotMet(
+            minimum_subtotal=f"{discount.minimum_subtotal:.2f}",
+            currency=discount.currency,
+            missing=f"{discount.minimum_subtotal - subtotal:.2f}",
+        )
+    items = sum(line.quantity for line in cart.items)
+    if discount.minimum_items is not None and items < discount.minimum_items:
+        raise errors.DiscountMinimumItemsNotMet(
+            minimum_items=discount.minimum_items, missing_items=discount.minimum_items - items
+        )
+    if discount.skus is not None and not {line.sku for line in cart.items} & set(discount.skus):
+        raise errors.DiscountNotApplicable(skus=list(discount.skus))
 
 
 @dataclass

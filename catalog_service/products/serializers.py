@@ -11,36 +11,17 @@ from products.domain import (
     NAME_MAX_LENGTH,
     SKU_RULE,
     batch_size_problem,
-    is_valid_sku,
-    normalise_sku,
     repeated_skus,
 )
 from products.models import Product
 from servicekit.drf import RefusedFieldsMixin
-from servicekit.fields import MoneyField, StrictBooleanField, StrictCharField
+from servicekit.fields import MoneyField, SkuField, StrictBooleanField, StrictCharField
 from servicekit.perf.drf import FieldsOnceMixin, InputFieldsOnceMixin
 
 PRICES_HELP = (
     "The price per currency code it is sold in (codes from the CURRENCIES setting), each a "
     "money string with two decimals, at least 0.00. A currency left out: not sold in it."
 )
-
-
-class SkuField(StrictCharField):
-    """A sku, normalised (trimmed, upper-cased) before it is checked."""
-
-    def __init__(self, **kwargs):
-        # Longer than any sku, so a long one is refused by the rule, which names the limit.
-        kwargs.setdefault("max_length", 200)
-        # normalise_sku trims; DRF's trim would also drop Unicode spaces (U+00A0 ...).
-        kwargs.setdefault("trim_whitespace", False)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data) -> str:
-        sku = normalise_sku(super().to_internal_value(data))
-        if not is_valid_sku(sku):
-            raise serializers.ValidationError(f"A sku is {SKU_RULE}")
-        return sku
 
 
 class PricesField(serializers.DictField):

@@ -40,6 +40,13 @@ class DiscountRow:
 
 
 @dataclass(frozen=True)
+class IssuedCodeRow:
+    code: str
+    status: str
+    cart_id: str | None
+
+
+@dataclass(frozen=True)
 class CartRow:
     id: str
     total: Decimal
@@ -99,6 +106,59 @@ class AdminConsole:
     ) -> DiscountRow:
         body = {"code": code, "kind": kind, "value": f"{value:.2f}", "description": description}
         return _discount(self._call("discounts", "POST", "/api/discounts/", json=body))
+
+    def create_promotion(
+        self,
+        *,
+        code: str,
+        kind: str,
+        value: Decimal,
+        minimum_subtotal: Decimal | None = None,
+        currency: str | None = None,
+        skus: list[str] | None = None,
+        max_redemptions: int | None = None,
+    ) -> DiscountRow:
+        """A promotion redeemed only through the single-use codes it issues."""
+        body: dict[str, Any] = {
+            "code": code,
+            "kind": kind,
+            "value": f"{value:.2f}",
+            "single_use_codes": True,
+        }
+        if minimum_subtotal is not None:
+            body["minimum_subtotal"] = f"{minimum_subtotal:.2f}"
+            body["currency"] = currency
+        if skus:
+            body["skus"] = skus
+        if max_redemptions is not None:
+            body["max_redemptions"] = max_redemptions
+        return _discount(self._call("discounts", "POST", "/api/discounts/", json=body))
+
+    def issue_codes(self, code: str, *, count: int, prefix: str = "") -> list[str]:
+        """A batch of single-use codes for the promotion ``code``; all or none."""
+        body = {"count": count, "prefix": prefix}
+        return self._call("discounts", "POST", f"/api/discounts/{code}/codes/", json=body)["codes"]
+
+    def issued_codes(
+        self, code: str, *, status: str | None = None, page_size: int = 1000
+    ) -> list[IssuedCodeRow]:
+        """Every code the promotion issued (the export: page after page, in the order made)."""
+        params: dict[str, str] = {"page_size": str(page_size)}
+        if status:
+            params["status"] = status
+        rows: list[IssuedCodeRow] = []
+        page_number = 1
+        while True:
+            page = self._call(
+                "discounts",
+                "GET",
+                f"/api/discounts/{code}/codes/",
+                params={**params, "page": str(page_number)},
+            )
+            rows += [IssuedCodeRow(c["code"], c["status"], c["cart_id"]) for c in page["results"]]
+            if not page.get("next"):
+                return rows
+            page_number += 1
 
     def deactivate_discount(self, code: str) -> DiscountRow:
         body = {"is_active": False}

@@ -93,6 +93,118 @@ def test_creates_a_discount(admin_discount_pact):
     assert (row.code, row.value, row.times_redeemed) == ("WINTER25", Decimal("25.00"), 0)
 
 
+ISSUED_RE = r"^NEWS-[0-9A-HJKMNP-TV-Z]{12}$"  # the prefix, then 12 of Crockford's base 32
+ISSUED_EXAMPLES = ["NEWS-7K3MQ9ZD2XWA", "NEWS-2B8RJ4NCV6TE", "NEWS-9QWE5RT3YZ4M"]
+SHOPPER_CART_ID = "44444444-4444-4444-8444-444444444444"
+
+
+def test_creates_a_promotion_of_single_use_codes_with_a_minimum(admin_discount_pact):
+    (
+        admin_discount_pact.upon_receiving("an admin creates a single-use promotion over 30.00")
+        .with_request("POST", "/api/discounts/")
+        .with_header("Authorization", bearer(ADMIN))
+        .with_body(
+            {
+                "code": "NEWSLETTER",
+                "kind": "percent",
+                "value": "15.00",
+                "single_use_codes": True,
+                "minimum_subtotal": "30.00",
+                "currency": "EUR",
+                "max_redemptions": 5000,
+            },
+            content_type="application/json",
+        )
+        .will_respond_with(201)
+        .with_body(
+            {
+                **discount_body("NEWSLETTER", value="15.00"),
+                "single_use_codes": True,
+                "minimum_subtotal": money("30.00"),
+                "currency": "EUR",
+                "codes_issued": 0,
+            },
+            content_type="application/json",
+        )
+    )
+    with admin_discount_pact.serve() as srv:
+        row = console(srv, "discounts", ADMIN).create_promotion(
+            code="NEWSLETTER",
+            kind="percent",
+            value=Decimal("15"),
+            minimum_subtotal=Decimal("30"),
+            currency="EUR",
+            max_redemptions=5000,
+        )
+    assert (row.code, row.value) == ("NEWSLETTER", Decimal("15.00"))
+
+
+def test_issues_a_batch_of_codes(admin_discount_pact):
+    (
+        admin_discount_pact.upon_receiving("an admin issues three codes of a promotion")
+        .given("a discount exists", code="NEWSLETTER", single_use_codes=True)
+        .with_request("POST", "/api/discounts/NEWSLETTER/codes/")
+        .with_header("Authorization", bearer(ADMIN))
+        .with_body({"count": 3, "prefix": "NEWS-"}, content_type="application/json")
+        .will_respond_with(201)
+        .with_body(
+            {
+                "discount": {"code": "NEWSLETTER", "codes_issued": 3},
+                "prefix": "NEWS-",
+                "count": 3,
+                # Three codes, each drawn at random by the provider: typed by the pattern.
+                "codes": match.like(
+                    [match.regex(c, regex=ISSUED_RE) for c in ISSUED_EXAMPLES], min=3, max=3
+                ),
+            },
+            content_type="application/json",
+        )
+    )
+    with admin_discount_pact.serve() as srv:
+        codes = console(srv, "discounts", ADMIN).issue_codes("NEWSLETTER", count=3, prefix="NEWS-")
+    assert len(codes) == 3
+    assert all(c.startswith("NEWS-") for c in codes)
+
+
+def test_exports_the_used_codes_of_a_promotion(admin_discount_pact):
+    (
+        admin_discount_pact.upon_receiving("an admin exports the used codes of a promotion")
+        .given(
+            "a promotion with issued codes exists",
+            code="NEWSLETTER",
+            codes=["NEWS-7K3MQ9ZD2XWA", "NEWS-2B8RJ4NCV6TE"],
+            used_by={"NEWS-7K3MQ9ZD2XWA": SHOPPER_CART_ID},
+        )
+        .with_request("GET", "/api/discounts/NEWSLETTER/codes/")
+        .with_query_parameter("page_size", "1000")
+        .with_query_parameter("status", "used")
+        .with_query_parameter("page", "1")
+        .with_header("Authorization", bearer(ADMIN))
+        .will_respond_with(200)
+        .with_body(
+            {
+                "count": 1,
+                "next": None,
+                "results": [
+                    {
+                        "code": "NEWS-7K3MQ9ZD2XWA",
+                        "status": "used",
+                        "cart_id": SHOPPER_CART_ID,
+                        "redeemed_at": timestamp(),
+                        "created_at": timestamp(),
+                    }
+                ],
+            },
+            content_type="application/json",
+        )
+    )
+    with admin_discount_pact.serve() as srv:
+        rows = console(srv, "discounts", ADMIN).issued_codes("NEWSLETTER", status="used")
+    assert [(r.code, r.status, r.cart_id) for r in rows] == [
+        ("NEWS-7K3MQ9ZD2XWA", "used", SHOPPER_CART_ID)
+    ]
+
+
 def test_deactivates_the_default_discount(admin_discount_pact):
     (
         admin_discount_pact.upon_receiving("an admin deactivates a discount")

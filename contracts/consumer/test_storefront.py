@@ -215,8 +215,17 @@ def test_apply_a_discount_code(storefront_pact):
         .with_body({"code": "SAVE10"}, content_type="application/json")
         .will_respond_with(200)
         .with_body(
-            mugs_cart(
-                discount={"code": match.str("SAVE10"), "kind": "percent", "value": money("10.00")},
+            cart_body(
+                # The storefront marks the lines a discount took off from: every line, for a
+                # discount without skus (null: the whole cart).
+                items=[{**item_body(MUGS_LINE, "13.50"), "discounted": True}],
+                subtotal="13.50",
+                discount={
+                    "code": match.str("SAVE10"),
+                    "kind": "percent",
+                    "value": money("10.00"),
+                    "skus": None,
+                },
                 amount_discounted="1.35",
                 total="12.15",
             ),
@@ -226,6 +235,7 @@ def test_apply_a_discount_code(storefront_pact):
     with storefront_pact.serve() as srv:
         cart = client(srv).apply_discount(CART_ID, "SAVE10")
     assert cart["discount"]["code"] == "SAVE10"
+    assert [line["discounted"] for line in cart["items"]] == [True]
 
 
 @pytest.mark.parametrize(

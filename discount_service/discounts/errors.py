@@ -1,6 +1,6 @@
 """The errors discount_service answers with; each carries a stable ``code``."""
 
-from discounts.domain import Status
+from discounts.domain import Refusal, Refused
 from servicekit.errors import Conflict, NotFound, ProblemError, Unprocessable
 
 
@@ -12,6 +12,12 @@ class DiscountNotFound(NotFound):
 class DiscountCodeTaken(Conflict):
     code = "discount_code_taken"
     title = "Discount code taken"
+
+
+class DiscountNotSingleUse(Conflict):
+    code = "discount_not_single_use"
+    title = "Discount not single-use"
+    default_detail = "Only a single_use_codes promotion issues codes."
 
 
 class InvalidDiscount(ProblemError):
@@ -32,7 +38,8 @@ class InvalidDiscount(ProblemError):
 
 
 class DiscountNotRedeemable(Unprocessable):
-    """Base of the refusals to redeem; the subclass says why."""
+    """Base of the refusals to grant a code; the subclass says why. A rule's refusal carries
+    the facts a storefront acts on as extension members (``missing``, ``skus``, ...)."""
 
 
 class DiscountNotStarted(DiscountNotRedeemable):
@@ -55,9 +62,50 @@ class DiscountExhausted(DiscountNotRedeemable):
     title = "Discount exhausted"
 
 
-REFUSALS: dict[Status, type[DiscountNotRedeemable]] = {
-    Status.SCHEDULED: DiscountNotStarted,
-    Status.EXPIRED: DiscountExpired,
-    Status.INACTIVE: DiscountInactive,
-    Status.EXHAUSTED: DiscountExhausted,
+class DiscountCodeUsed(DiscountNotRedeemable):
+    code = "discount_code_used"
+    title = "Discount code used"
+
+
+class DiscountCartRequired(DiscountNotRedeemable):
+    code = "discount_cart_required"
+    title = "Discount cart required"
+
+
+class DiscountCurrencyMismatch(DiscountNotRedeemable):
+    code = "discount_currency_mismatch"
+    title = "Discount currency mismatch"
+
+
+class DiscountMinimumNotMet(DiscountNotRedeemable):
+    code = "discount_minimum_not_met"
+    title = "Discount minimum not met"
+
+
+class DiscountMinimumItemsNotMet(DiscountNotRedeemable):
+    code = "discount_minimum_items_not_met"
+    title = "Discount minimum items not met"
+
+
+class DiscountNotApplicable(DiscountNotRedeemable):
+    code = "discount_not_applicable"
+    title = "Discount not applicable"
+
+
+REFUSALS: dict[Refusal, type[DiscountNotRedeemable]] = {
+    Refusal.NOT_STARTED: DiscountNotStarted,
+    Refusal.EXPIRED: DiscountExpired,
+    Refusal.INACTIVE: DiscountInactive,
+    Refusal.EXHAUSTED: DiscountExhausted,
+    Refusal.CODE_USED: DiscountCodeUsed,
+    Refusal.CART_REQUIRED: DiscountCartRequired,
+    Refusal.CURRENCY: DiscountCurrencyMismatch,
+    Refusal.MINIMUM_SUBTOTAL: DiscountMinimumNotMet,
+    Refusal.MINIMUM_ITEMS: DiscountMinimumItemsNotMet,
+    Refusal.SKUS: DiscountNotApplicable,
 }
+
+
+def refused(refusal: Refused) -> DiscountNotRedeemable:
+    """The problem a refusal is answered with, its facts as extension members."""
+    return REFUSALS[refusal.reason](refusal.detail, **refusal.facts)

@@ -19,8 +19,56 @@ DISCOUNT = {
     "is_active": True,
     "status": "active",
     "created_at": "2026-01-01T00:00:00Z",
+    "minimum_subtotal": None,
+    "minimum_items": None,
+    "skus": None,
+    "single_use_codes": False,
+    "codes_issued": 0,
 }
 REDEMPTION = {"code": "SAVE10", "cart_id": CART_ID, "created_at": "2026-11-21T10:00:00Z"}
+OVER_50 = {
+    "code": "OVER50",
+    "kind": "percent",
+    "value": "10.00",
+    "currency": "USD",
+    "minimum_subtotal": "50.00",
+    "description": "10 % off orders over 50.00 USD",
+}
+MUGS = {
+    "code": "MUGS20",
+    "kind": "percent",
+    "value": "20.00",
+    "skus": ["MUG-1", "MUG-2"],
+    "description": "20 % off mugs",
+}
+NEWSLETTER = {
+    "code": "NEWSLETTER",
+    "kind": "fixed",
+    "value": "5.00",
+    "currency": "EUR",
+    "single_use_codes": True,
+    "max_redemptions": 5000,
+    "description": "5 euros off, one code per newsletter reader",
+}
+CART = {
+    "currency": "USD",
+    "items": [
+        {"sku": "MUG-1", "quantity": 2, "unit_price": "7.50"},
+        {"sku": "TEE-3", "quantity": 1, "unit_price": "22.50"},
+    ],
+}
+ISSUED = ["NEWS-7K3MQ9ZD2XWA", "NEWS-2B8RJ4NCV6TE"]
+
+
+def _problem(code: str, title: str, detail: str, **facts: object) -> dict:
+    return {
+        "type": f"https://errors.checkout.example/{code.replace('_', '-')}",
+        "title": title,
+        "status": 422,
+        "detail": detail,
+        "code": code,
+        **facts,
+    }
 
 
 def _response(name: str, value: dict, *status_codes: str) -> OpenApiExample:
@@ -46,6 +94,9 @@ CREATE = [
         value={"code": "FIVE-EUR", "kind": "fixed", "value": "5.00", "currency": "EUR"},
         request_only=True,
     ),
+    OpenApiExample("10 % off orders over 50.00 USD", value=OVER_50, request_only=True),
+    OpenApiExample("20 % off mugs", value=MUGS, request_only=True),
+    OpenApiExample("A promotion of single-use codes", value=NEWSLETTER, request_only=True),
     _response("A percent discount", {**DISCOUNT, "times_redeemed": 0}, "201"),
 ]
 UPDATE = [
@@ -63,5 +114,68 @@ UPDATE = [
 ]
 REDEEM = [
     OpenApiExample("A cart redeems the code", value={"cart_id": CART_ID}, request_only=True),
+    OpenApiExample(
+        "A cart redeems a promotion's code",
+        value={"cart_id": CART_ID, "cart": CART},
+        request_only=True,
+        description="With the cart as it is checked out: required for a discount with rules.",
+    ),
     _response("The redemption", REDEMPTION, "201", "200"),
+    _response("Through an issued code", {**REDEMPTION, "code": ISSUED[0]}, "201"),
+]
+ELIGIBILITY = [
+    OpenApiExample("A cart of 37.50 USD", value={"cart": CART}, request_only=True),
+    _response(
+        "20 % off mugs, for a cart with mugs",
+        {**DISCOUNT, **MUGS, "max_redemptions": None, "times_redeemed": 0},
+        "200",
+    ),
+    _response(
+        "Below the minimum",
+        _problem(
+            "discount_minimum_not_met",
+            "Discount minimum not met",
+            "The discount needs a subtotal of 50.00 USD: add 12.50 more.",
+            minimum_subtotal="50.00",
+            currency="USD",
+            missing="12.50",
+        ),
+        "422",
+    ),
+]
+ISSUE = [
+    OpenApiExample(
+        "Ten thousand codes for the newsletter",
+        value={"count": 10000, "prefix": "news-"},
+        request_only=True,
+    ),
+    _response(
+        "Two codes",
+        {
+            "discount": {
+                **DISCOUNT,
+                **NEWSLETTER,
+                "times_redeemed": 0,
+                "codes_issued": 2,
+                "ends_at": None,
+            },
+            "prefix": "NEWS-",
+            "count": 2,
+            "codes": ISSUED,
+        },
+        "201",
+    ),
+]
+ISSUED_CODES = [
+    _response(
+        "A used code",
+        {
+            "code": ISSUED[0],
+            "status": "used",
+            "cart_id": CART_ID,
+            "redeemed_at": "2026-12-08T10:00:00Z",
+            "created_at": "2026-12-07T09:00:00Z",
+        },
+        "200",
+    ),
 ]

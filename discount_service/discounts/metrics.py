@@ -5,7 +5,8 @@ from prometheus_client import Counter
 REDEMPTIONS = Counter(
     "discount_redemptions_total",
     "Redemption requests by result: created (a use taken), already_held (the cart held it: "
-    "a retry), refused (expired, not started, inactive or exhausted).",
+    "a retry), moved (the cart's use of a promotion moved to another of its codes), refused "
+    "(the discount's status, a code another cart holds, a missing cart or a rule it fails).",
     ["result"],
 )
 RELEASES = Counter(
@@ -13,7 +14,18 @@ RELEASES = Counter(
     "Release requests by result: released (a use given back), nothing_held.",
     ["result"],
 )
-for _result in ("created", "already_held", "refused"):
+CHECKS = Counter(
+    "discount_eligibility_checks_total",
+    "Checks of a code against a cart by result: eligible, refused.",
+    ["result"],
+)
+CODES_ISSUED = Counter(
+    "discount_codes_issued_total",
+    "Codes issued by single-use promotions.",
+)
+for _result in ("created", "already_held", "moved", "refused"):
     REDEMPTIONS.labels(_result)
 for _result in ("released", "nothing_held"):
     RELEASES.labels(_result)
+for _result in ("eligible", "refused"):
+    CHECKS.labels(_result)

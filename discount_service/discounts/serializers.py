@@ -7,11 +7,29 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
-from discounts.domain import CODE_RULE, Status, Terms, is_valid_code, normalise_code, terms_errors
-from discounts.models import Discount, Redemption
+from discounts.domain import (
+    CODE_RULE,
+    MAX_BATCH,
+    MAX_MINIMUM_ITEMS,
+    MAX_SKUS,
+    PREFIX_RULE,
+    Cart,
+    Line,
+    Status,
+    Terms,
+    is_valid_code,
+    normalise_code,
+    normalise_prefix,
+    prefix_error,
+    skus_rule,
+    terms_errors,
+)
+from discounts.models import Discount, IssuedCode, Redemption
+from servicekit.drf import RefusedFieldsMixin
 from servicekit.fields import (
     CurrencyField,
     MoneyField,
+    SkuField,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
@@ -20,6 +38,10 @@ from servicekit.fields import (
 from servicekit.perf.drf import FieldsOnceMixin, InputFieldsOnceMixin
 
 MAX_INT = 2_147_483_647
+# A cart sent to be checked: at most this many lines (cart_service holds 100 by default).
+MAX_CART_LINES = 1_000
+# The most a cart line holds (cart_service's MAX_QUANTITY).
+MAX_QUANTITY = 999
 # Fields of a discount that PATCH refuses to change (the rest of the representation).
 FROZEN_FIELDS = (
     "code",
@@ -30,6 +52,11 @@ FROZEN_FIELDS = (
     "times_redeemed",
     "status",
     "created_at",
+    "minimum_subtotal",
+    "minimum_items",
+    "skus",
+    "single_use_codes",
+    "codes_issued",
 )
 
 
@@ -49,9 +76,32 @@ class CodeField(StrictCharField):
         return code
 
 
+class SkusField(serializers.ListField):
+    """A discount's skus: 1 to MAX_SKUS distinct skus, normalised as the catalog keeps them."""
+
+    child = StrictCharField(trim_whitespace=False)
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=1, max_length=MAX_SKUS, **kwargs)
+
+    def to_internal_value(self, data) -> list[str]:
+        if isinstance(data, list) and len(data) > MAX_SKUS:  # before reading each one
+            raise serializers.ValidationError(f"At most {MAX_SKUS} skus.")
+        skus, errors = skus_rule(super().to_internal_value(data))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return list(skus)
+
+
 class DiscountOut(FieldsOnceMixin, serializers.ModelSerializer):
+    # The code it was asked by: its own, or one of its issued codes.
+    code = serializers.CharField(source="shown_code", read_only=True)
     value = MoneyField()
-    status = serializers.ChoiceField(choices=[s.value for s in Status], read_only=True)
+    status = serializers.ChoiceField(
+        choices=[s.value for s in Status], source="shown_status", read_only=True
+    )
+    minimum_subtotal = MoneyField(allow_null=True)
+    skus = serializers.ListField(child=serializers.CharField(), allow_null=True)
 
     class Meta:
         model = Discount
@@ -68,6 +118,11 @@ class DiscountOut(FieldsOnceMixin, serializers.ModelSerializer):
             "is_active",
             "status",
             "created_at",
+            "minimum_subtotal",
+            "minimum_items",
+            "skus",
+            "single_use_codes",
+            "codes_issued",
         ]
         read_only_fields = fields
 
@@ -103,6 +158,35 @@ class DiscountCreateIn(serializers.Serializer):
         help_text="null: unlimited.",
     )
     is_active = StrictBooleanField(required=False, default=True)
+    minimum_subtotal = MoneyField(
+        min_value=Decimal("0"),
+        exclusive_min=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The subtotal a cart must reach, in `currency` (a percent discount with a "
+        "minimum names the currency it is counted in); null: none.",
+    )
+    minimum_items = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_MINIMUM_ITEMS,
+        help_text="The number of items (the sum of quantities) a cart must reach; null: none.",
+    )
+    skus = SkusField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only the lines of these catalog skus are discounted (1-100, distinct); "
+        "null: the whole cart.",
+    )
+    single_use_codes = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="A promotion redeemed only through the codes it issues, each once.",
+    )
 
     def validate(self, attrs):
         attrs.setdefault("starts_at", timezone.now())
@@ -113,6 +197,8 @@ class DiscountCreateIn(serializers.Serializer):
                 currency=attrs["currency"],
                 starts_at=attrs["starts_at"],
                 ends_at=attrs["ends_at"],
+                minimum_subtotal=attrs["minimum_subtotal"],
+                minimum_items=attrs["minimum_items"],
             )
         )
         if errors:
@@ -120,7 +206,9 @@ class DiscountCreateIn(serializers.Serializer):
         return attrs
 
 
-class DiscountUpdateIn(serializers.Serializer):
+class DiscountUpdateIn(RefusedFieldsMixin, serializers.Serializer):
+    refused_fields = FROZEN_FIELDS
+
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
     ends_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="After starts_at; null: never expires."
@@ -134,30 +222,45 @@ class DiscountUpdateIn(serializers.Serializer):
     )
     is_active = StrictBooleanField(required=False)
 
-    def to_internal_value(self, data):
-        # Frozen fields are reported together with any other invalid field.
-        frozen = {}
-        if isinstance(data, dict):
-            frozen = {
-                name: ["This field cannot be changed."] for name in FROZEN_FIELDS if name in data
-            }
-        try:
-            attrs = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if isinstance(exc.detail, dict):
-                raise serializers.ValidationError({**frozen, **exc.detail}) from None
-            raise
-        if frozen:
-            raise serializers.ValidationError(frozen)
-        return attrs
+
+class CartLineIn(serializers.Serializer):
+    sku = SkuField(help_text="Normalised as the catalog keeps it (`mug-1` is `MUG-1`).")
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+    unit_price = MoneyField()
+
+    def to_internal_value(self, data) -> Line:
+        return Line(**super().to_internal_value(data))
+
+
+class CartIn(serializers.Serializer):
+    currency = CurrencyField()
+    items: serializers.ListSerializer[Line] = serializers.ListSerializer(
+        child=CartLineIn(), max_length=MAX_CART_LINES
+    )
+
+    def to_internal_value(self, data) -> Cart:
+        attrs = super().to_internal_value(data)
+        return Cart(currency=attrs["currency"], lines=tuple(attrs["items"]))
+
+
+class EligibilityIn(serializers.Serializer):
+    cart = CartIn(
+        help_text="The cart's currency and lines; its subtotal and item count are "
+        "computed from them."
+    )
 
 
 class RedemptionCreateIn(InputFieldsOnceMixin, serializers.Serializer):
     cart_id = StrictUUIDField()
+    cart = CartIn(
+        required=False,
+        help_text="The cart as it is checked out: required for a discount with rules.",
+    )
 
 
 class RedemptionOut(FieldsOnceMixin, serializers.ModelSerializer):
-    code = serializers.CharField(source="discount.code", read_only=True)
+    # The code the use was taken through: the discount's own or an issued one.
+    code = serializers.CharField(read_only=True)
 
     class Meta:
         model = Redemption
@@ -185,3 +288,52 @@ class DiscountListQueryIn(serializers.Serializer):
 
     def validate_is_active(self, value: str) -> bool:
         return value == "true"
+
+
+class IssuedCodesCreateIn(serializers.Serializer):
+    count = StrictIntegerField(min_value=1, max_value=MAX_BATCH)
+    prefix = StrictCharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=100,  # longer than any prefix, so a long one is refused by the rule
+        help_text=f"Before each code's 12 random characters: {PREFIX_RULE}",
+    )
+
+    def validate_prefix(self, value: str) -> str:
+        prefix = normalise_prefix(value)
+        if (error := prefix_error(prefix)) is not None:
+            raise serializers.ValidationError(error)
+        return prefix
+
+
+class IssuedBatchOut(FieldsOnceMixin, serializers.Serializer):
+    discount = DiscountOut(read_only=True, help_text="The promotion, with its codes_issued.")
+    prefix = serializers.CharField(read_only=True)
+    count = serializers.IntegerField(read_only=True)
+    codes = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class IssuedCodeOut(FieldsOnceMixin, serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=["unused", "used"], read_only=True)
+    # null while unused (DRF reads a missing redemption as null)
+    cart_id = serializers.UUIDField(source="redemption.cart_id", read_only=True, allow_null=True)
+    redeemed_at = serializers.DateTimeField(
+        source="redemption.created_at", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = IssuedCode
+        fields = ["code", "status", "cart_id", "redeemed_at", "created_at"]
+        read_only_fields = fields
+
+
+class IssuedCodeListQueryIn(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["unused", "used"], required=False, help_text="Only unused or used codes."
+    )
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, help_text="Default 20; more than 1,000 is capped at 1,000."
+    )

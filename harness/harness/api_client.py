@@ -151,6 +151,16 @@ class DiscountAdminClient(_Client):
     def update(self, code: str, **fields) -> dict:
         return self._call("PATCH", f"/api/discounts/{code}/", json=fields)
 
+    def issue_codes(self, code: str, count: int, prefix: str = "") -> dict:
+        """A batch of single-use codes of the promotion ``code``."""
+        return self._call(
+            "POST", f"/api/discounts/{code}/codes/", json={"count": count, "prefix": prefix}
+        )
+
+    def codes(self, code: str, **params) -> dict:
+        """A page of the codes the promotion issued (``status``, ``page``, ``page_size``)."""
+        return self._call("GET", f"/api/discounts/{code}/codes/", params=params)
+
 
 class CatalogAdminClient(_Client):
     """The shop's admin of catalog_service: products and their prices."""

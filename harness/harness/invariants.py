@@ -32,6 +32,7 @@ with an empty default, a query in ``read`` and the checks that need it in ``CHEC
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -61,6 +62,8 @@ class Cart:
     discount_kind: str = ""  # percent, fixed; "" for none
     discount_value: Decimal | None = None
     amount_refunded: Decimal = Decimal("0.00")
+    # The skus a promotion restricted to takes off from; None: every line.
+    discount_skus: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class Price:
 class Code:
     code: str
     times_redeemed: int
+    # A promotion's single-use codes: each redeems the promotion (counted on it).
+    issued: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -264,9 +269,12 @@ def every_succeeded_payment_has_a_cart(rows: Rows) -> Iterator[str]:
 
 
 def each_code_counts_the_paid_carts_holding_it(rows: Rows) -> Iterator[str]:
+    """A discount's times_redeemed is its paid carts; a promotion's, the paid carts holding
+    any of the codes it issued."""
     for code in rows.codes:
+        held_through = code.issued | {code.code}
         holders = sum(
-            1 for c in rows.carts if c.payment_status == PAID and c.discount_code == code.code
+            1 for c in rows.carts if c.payment_status == PAID and c.discount_code in held_through
         )
         if code.times_redeemed != holders:
             yield (
@@ -374,14 +382,24 @@ CHECKS: tuple[Callable[[Rows], Iterator[str]], ...] = (
 
 
 def total(cart: Cart, lines: Iterable[Line]) -> Decimal:
-    """The cart's total as docs/api.md states it: the lines' subtotal less the discount
-    (percent: rounded half-up to cents; fixed: at most the subtotal), never below zero."""
+    """The cart's total as docs/api.md states it: the lines' subtotal less the discount,
+    taken off the lines it covers (all, or those of its skus; percent: rounded half-up to
+    cents; fixed: at most their subtotal), never below zero."""
+    lines = list(lines)
     subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+    covered = sum(
+        (
+            line.unit_price * line.quantity
+            for line in lines
+            if cart.discount_skus is None or line.sku in cart.discount_skus
+        ),
+        Decimal("0.00"),
+    )
     off = Decimal("0.00")
     if cart.discount_kind == "percent" and cart.discount_value is not None:
-        off = (subtotal * cart.discount_value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        off = (covered * cart.discount_value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
     elif cart.discount_kind == "fixed" and cart.discount_value is not None:
-        off = min(cart.discount_value, subtotal)
+        off = min(cart.discount_value, covered)
     return max(subtotal - off, Decimal("0.00")).quantize(CENT)
 
 
@@ -436,11 +454,14 @@ def read(db_urls: dict[str, str], prices_seen: Iterable[Price] = ()) -> Rows:
                 kind or "",
                 None if value is None else _decimal(value),
                 _decimal(refunded),
+                _skus(skus),
             )
-            for cart_id, status, last_payment_id, code, currency, kind, value, refunded in query(
-                db_urls["cart"],
-                "SELECT id, payment_status, last_payment_id, discount_code, currency, "
-                "discount_kind, discount_value, amount_refunded FROM carts_cart",
+            for cart_id, status, last_payment_id, code, currency, kind, value, refunded, skus in (
+                query(
+                    db_urls["cart"],
+                    "SELECT id, payment_status, last_payment_id, discount_code, currency, "
+                    "discount_kind, discount_value, amount_refunded, discount_skus FROM carts_cart",
+                )
             )
         ),
         cart_refunds=tuple(
@@ -473,13 +494,29 @@ def read(db_urls: dict[str, str], prices_seen: Iterable[Price] = ()) -> Rows:
                 "SELECT id, reference, status, amount, currency FROM payments_payment",
             )
         ),
-        codes=tuple(
-            Code(code, times)
-            for code, times in query(
-                db_urls["discount"], "SELECT code, times_redeemed FROM discounts_discount"
-            )
-        ),
+        codes=_codes(db_urls["discount"]),
     )
+
+
+def _codes(db_url: str) -> tuple[Code, ...]:
+    issued: dict[str, set[str]] = {}
+    for code, promotion in query(
+        db_url,
+        "SELECT i.code, d.code FROM discounts_issuedcode i "
+        "JOIN discounts_discount d ON d.id = i.discount_id",
+    ):
+        issued.setdefault(promotion, set()).add(code)
+    return tuple(
+        Code(code, times, frozenset(issued.get(code, ())))
+        for code, times in query(db_url, "SELECT code, times_redeemed FROM discounts_discount")
+    )
+
+
+def _skus(value) -> frozenset[str] | None:
+    """A JSON column: PostgreSQL gives the list, SQLite its text."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return None if value is None else frozenset(value)
 
 
 def _decimal(value) -> Decimal:

@@ -3,7 +3,8 @@
     python -m harness.pgcluster run [--port P] [--db NAME ...] -- COMMAND ...
 
 starts a fresh cluster in a temporary folder (loopback only, trust auth,
-durability off because it is thrown away), creates the named databases, runs
+durability off because it is thrown away; ``Cluster(durable=True)`` keeps it on, for
+runs that crash the server on purpose), creates the named databases, runs
 COMMAND with ``PG_BASE_URL=postgres://postgres@127.0.0.1:P`` in its
 environment, and removes the cluster afterwards, whatever COMMAND did. Its exit
 code is COMMAND's. As root, the server runs as the ``postgres`` user (initdb
@@ -25,12 +26,14 @@ forces one of the two; ``python -m harness.pgcluster which`` prints the choice.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import hashlib
 import importlib.util
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -200,18 +203,40 @@ def shared_dir(user: str | None) -> Path:
     return SHARED_DIR if entered.returncode == 0 else Path("/tmp")
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    """Until it is reaped: the next postmaster refuses to start while the old pid exists."""
+    return Path(f"/proc/{pid}").exists()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+# Durability off: a throwaway cluster that nothing must survive. A run that crashes the
+# server on purpose (make chaos) asks for it on: a crash must not lose a commit a service
+# was told about.
+FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+DURABLE = "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+
+
 class Cluster:
-    def __init__(self, port: int | None = None, databases: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, port: int | None = None, databases: tuple[str, ...] = (), *, durable: bool = False
+    ) -> None:
         self.bin = pg_bin_dir()  # the binaries chosen (see pg_bin_dir)
         self.server_bin = self.bin  # the folder they run from (as root: see start)
         self.port = port or free_port()
         self.databases = databases
+        self.durable = durable
         self._user = _server_user() if os.geteuid() == 0 else None
         self.dir = Path(tempfile.mkdtemp(prefix="pgcluster-", dir=shared_dir(self._user)))
         self.data = self.dir / "data"
@@ -253,9 +278,24 @@ class Cluster:
             "UTF8",
             "--no-sync",
         )
+        self._start_server()
+        for name in self.databases:
+            self._run(
+                str(self.server_bin / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                name,
+            )
+        return self
+
+    def _start_server(self) -> None:
         options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            f"{DURABLE if self.durable else FAST} -c max_connections=300"
         )
         self._run(
             str(self.server_bin / "pg_ctl"),
@@ -270,18 +310,48 @@ class Cluster:
             "60",
             "start",
         )
-        for name in self.databases:
-            self._run(
-                str(self.server_bin / "createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                name,
-            )
-        return self
+
+    # -- faults, for make chaos ------------------------------------------------------------
+
+    def restart(self) -> None:
+        """A clean restart (``pg_ctl stop -m fast``, then start): every session is ended."""
+        self._run(str(self.server_bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self._start_server()
+
+    def crash(self) -> None:
+        """SIGKILL the postmaster and its processes, as a crash would; the start that
+        follows replays the WAL (crash recovery)."""
+        pid = self.server_pid
+        victims = [pid, *_children(pid)]
+        for victim in victims:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(_alive(v) for v in victims) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._start_server()
+
+    def sql(self, statement: str, *params: object) -> list[tuple]:
+        """Run one statement as the superuser, on the maintenance database."""
+        import psycopg  # harness[postgres]
+
+        with psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=10) as conn:
+            cursor = conn.execute(statement, params or None)  # type: ignore[call-overload]
+            return cursor.fetchall() if cursor.description else []
+
+    def terminate_backends(self, database: str) -> int:
+        """End every session on ``database`` (pg_terminate_backend); how many there were."""
+        rows = self.sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            database,
+        )
+        return len(rows)
+
+    def allow_connections(self, database: str, allowed: bool) -> None:
+        """``ALTER DATABASE ... ALLOW_CONNECTIONS``: off, no new session may open on it (its
+        open ones go on: end them with terminate_backends)."""
+        self.sql(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
 
     def stop(self) -> None:
         try:

@@ -244,6 +244,10 @@ class Stack:
     def thaw(self, name: str) -> None:
         os.killpg(self._procs[name].pid, signal.SIGCONT)
 
+    def pid(self, name: str) -> int:
+        """The pid of the process started for ``name`` (a gunicorn master)."""
+        return self._procs[name].pid
+
     def workers(self, name: str) -> list[int]:
         """The pids of a gunicorn's worker processes (its master's children)."""
         pid = self._procs[name].pid

@@ -288,6 +288,51 @@ def test_a_total_follows_the_documented_rounding_and_never_goes_below_zero():
     assert invariants.total(fixed, lines) == D("0.00")
 
 
+def test_a_discount_for_some_skus_takes_off_only_from_their_lines():
+    mugs = Cart(
+        OPEN_CART,
+        "pending",
+        discount_kind="percent",
+        discount_value=D("20.00"),
+        discount_skus=frozenset({"MUG-1"}),
+    )
+    fixed = dataclasses.replace(mugs, discount_kind="fixed", discount_value=D("50.00"))
+    lines = [Line(OPEN_CART, "MUG-1", D("7.50"), 2), Line(OPEN_CART, "TEA-1", D("4.00"), 1)]
+
+    assert invariants.total(mugs, lines) == D("16.00")  # 19.00 less 20 % of the mugs' 15.00
+    assert invariants.total(fixed, lines) == D("4.00")  # at most the mugs' 15.00 off
+
+
+def test_a_promotion_counts_the_paid_carts_holding_any_of_its_codes():
+    issued = {"discount_kind": "percent", "discount_value": D("10.00")}
+    rows = dataclasses.replace(
+        consistent(),
+        carts=(
+            *consistent().carts,
+            Cart(uuid.uuid4(), "paid", discount_code="NEWS-A", **issued),
+            Cart(uuid.uuid4(), "paid", discount_code="NEWS-B", **issued),
+            Cart(uuid.uuid4(), "pending", discount_code="NEWS-C", **issued),
+        ),
+        lines=(),
+        payments=(),
+        refunds=(),
+        cart_refunds=(),
+    )
+    counted = {"SAVE10": 2, "UNUSED": 0}
+    promotion = Code("NEWS", 2, frozenset({"NEWS-A", "NEWS-B", "NEWS-C"}))
+
+    def code_problems(times: int) -> list[str]:
+        codes = (
+            *(Code(c, n) for c, n in counted.items()),
+            dataclasses.replace(promotion, times_redeemed=times),
+        )
+        rows_ = dataclasses.replace(rows, codes=codes)
+        return list(invariants.each_code_counts_the_paid_carts_holding_it(rows_))
+
+    assert code_problems(2) == []
+    assert code_problems(3) == ["NEWS: times_redeemed 3, paid carts holding it 2"]
+
+
 def test_without_the_catalog_or_the_lines_those_checks_are_skipped():
     rows = dataclasses.replace(consistent(), prices=None, lines=())
     rows = with_cart(rows, FREE_CART, payment_status="pending")
@@ -330,6 +375,12 @@ def test_report_reads_the_services_own_tables(tmp_path):
     )
     catalog = tmp_path / "catalog.sqlite3"
     _sqlite(
+        tmp_path / "discount.sqlite3",
+        "CREATE TABLE discounts_issuedcode (code varchar(32), discount_id integer)",
+        "INSERT INTO discounts_issuedcode VALUES (?, ?)",
+        [("NEWS-7K3M", 2)],
+    )
+    _sqlite(
         catalog,
         "CREATE TABLE products_product (id integer, sku varchar(64))",
         "INSERT INTO products_product VALUES (?, ?)",
@@ -340,11 +391,22 @@ def test_report_reads_the_services_own_tables(tmp_path):
             cart_db,
             "CREATE TABLE carts_cart (id char(32), payment_status varchar(8), "
             "last_payment_id varchar(64), discount_code varchar(64), currency varchar(3), "
-            "discount_kind varchar(8), discount_value decimal, amount_refunded decimal)",
-            "INSERT INTO carts_cart VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "discount_kind varchar(8), discount_value decimal, amount_refunded decimal, "
+            "discount_skus text)",
+            "INSERT INTO carts_cart VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (PAID_CART.hex, "paid", str(PAID_WITH), "SAVE10", "USD", "percent", "10.00", 4),
-                (OPEN_CART.hex, "pending", "", "", "USD", "", None, "0"),
+                (
+                    PAID_CART.hex,
+                    "paid",
+                    str(PAID_WITH),
+                    "SAVE10",
+                    "USD",
+                    "percent",
+                    "10.00",
+                    4,
+                    None,
+                ),
+                (OPEN_CART.hex, "pending", "", "NEWS-7K3M", "USD", "fixed", "1", "0", '["MUG-1"]'),
             ],
         ),
         "payment": _sqlite(
@@ -362,19 +424,26 @@ def test_report_reads_the_services_own_tables(tmp_path):
         ),
         "discount": _sqlite(
             tmp_path / "discount.sqlite3",
-            "CREATE TABLE discounts_discount (code varchar(32), times_redeemed integer)",
-            "INSERT INTO discounts_discount VALUES (?, ?)",
-            [("SAVE10", 2)],
+            "CREATE TABLE discounts_discount (id integer, code varchar(32), times_redeemed integer)",
+            "INSERT INTO discounts_discount VALUES (?, ?, ?)",
+            [(1, "SAVE10", 2), (2, "NEWS", 0)],
         ),
     }
 
     assert invariants.read(db_urls) == Rows(
         carts=(
             Cart(PAID_CART, "paid", str(PAID_WITH), **SAVE10, amount_refunded=D("4.00")),
-            Cart(OPEN_CART, "pending"),
+            Cart(
+                OPEN_CART,
+                "pending",
+                discount_code="NEWS-7K3M",
+                discount_kind="fixed",
+                discount_value=D("1.00"),
+                discount_skus=frozenset({"MUG-1"}),
+            ),
         ),
         payments=(Payment(PAID_WITH, f"cart:{PAID_CART}", "succeeded", D("13.50"), "USD"),),
-        codes=(Code("SAVE10", 2),),
+        codes=(Code("SAVE10", 2), Code("NEWS", 0, frozenset({"NEWS-7K3M"}))),
         lines=(Line(PAID_CART, "MUG-1", D("7.50"), 2),),
         prices=frozenset({Price("MUG-1", "USD", D("7.50"))}),
         refunds=(Refund(GIVEN_BACK, PAID_WITH, D("4.00"), "succeeded"),),

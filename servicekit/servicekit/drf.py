@@ -18,6 +18,7 @@ from rest_framework import exceptions, pagination, parsers, renderers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from servicekit import dbfaults
 from servicekit.errors import ProblemError, client_fault, problem
 from servicekit.observability import db as observability_db
 
@@ -40,13 +41,18 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
 def _flatten(detail, path: str = "") -> dict[str, list[str]]:
     """DRF's nested errors as docs/api.md's flat ``{"field": ["message", ...]}``.
 
-    Nested fields get dotted paths: ``items.0.unit_price``.
+    Nested fields get dotted paths: ``items.0.unit_price``; a nested serializer's errors of
+    its own (not a dictionary, a list too long) are named by its field: ``cart.items``.
     """
     out: dict[str, list[str]] = {}
     key = path or api_settings.NON_FIELD_ERRORS_KEY
     if isinstance(detail, dict):
         for name, value in detail.items():
-            for field, messages in _flatten(value, f"{path}.{name}" if path else str(name)).items():
+            if path and name == api_settings.NON_FIELD_ERRORS_KEY:
+                name_path = path
+            else:
+                name_path = f"{path}.{name}" if path else str(name)
+            for field, messages in _flatten(value, name_path).items():
                 out.setdefault(field, []).extend(messages)
     elif isinstance(detail, list) and any(isinstance(d, (dict, list)) for d in detail):
         for index, value in enumerate(detail):  # a list of items: {} where an item is valid
@@ -91,7 +97,7 @@ def exception_handler(exc, context) -> Response | None:
         request.accepted_renderer = renderers.JSONRenderer()
         request.accepted_media_type = PROBLEM_CONTENT_TYPE
     if isinstance(exc, ProblemError):
-        return problem_response(exc.as_problem())
+        return problem_response(exc.as_problem(), exc.headers())
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -106,6 +112,12 @@ def exception_handler(exc, context) -> Response | None:
                 "Another request is changing this resource; try again.",
             ),
             {"Retry-After": "1"},
+        )
+    if dbfaults.is_unavailable(exc):
+        observability_db.connection_failed()
+        dbfaults.log_unavailable(exc, type(context.get("view")).__name__)
+        return problem_response(
+            dbfaults.unavailable_problem(), {"Retry-After": dbfaults.RETRY_AFTER}
         )
     if isinstance(exc, exceptions.ValidationError):
         return problem_response(validation_problem(exc.detail))

@@ -19,6 +19,7 @@ class ProblemError(Exception):
     code: str = "bad_request"
     title: str = "Bad request"
     default_detail: str = ""
+    retry_after: int | None = None  # seconds: sent as Retry-After when set
 
     def __init__(self, detail: str | None = None, **extra: object) -> None:
         self.detail = detail or self.default_detail or self.title
@@ -27,6 +28,9 @@ class ProblemError(Exception):
 
     def as_problem(self) -> dict[str, object]:
         return problem(self.status, self.code, self.title, self.detail, **self.extra)
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class NotFound(ProblemError):

@@ -8,6 +8,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from servicekit.money import MoneyError, format_money, parse_money
+from servicekit.skus import SKU_RULE, is_valid_sku, normalise_sku
 
 
 class MoneyField(serializers.Field):
@@ -125,3 +126,20 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+class SkuField(StrictCharField):
+    """A product sku, normalised as the catalog keeps it (``servicekit.skus``), then checked."""
+
+    def __init__(self, **kwargs):
+        # Longer than any sku, so a long one is refused by the rule, which names the limit.
+        kwargs.setdefault("max_length", 200)
+        # normalise_sku trims; DRF's trim would also drop Unicode spaces (U+00A0 ...).
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> str:
+        sku = normalise_sku(super().to_internal_value(data))
+        if not is_valid_sku(sku):
+            raise serializers.ValidationError(f"A sku is {SKU_RULE}")
+        return sku

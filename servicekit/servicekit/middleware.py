@@ -1,9 +1,10 @@
 """Every error answer is problem+json, also those Django and its decorators write themselves.
 
 DRF views render their errors through ``servicekit.drf.exception_handler``. Plain Django
-views (health, provider states) and Django itself answer some errors with an empty or
-HTML body: a 405 from ``require_safe``/``require_POST``, a body over
-``DATA_UPLOAD_MAX_MEMORY_SIZE``. This middleware gives those the same shape.
+views (health, provider states, /metrics) and Django itself answer some errors with an
+empty or HTML body: a 405 from ``require_safe``/``require_POST``, a body over
+``DATA_UPLOAD_MAX_MEMORY_SIZE``. This middleware gives those the same shape, and answers
+a plain view's unavailable database 503 ``database_unavailable`` as DRF's views do.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from http import HTTPStatus
 
 from django.http import JsonResponse
 
+from servicekit import dbfaults
 from servicekit.drf import PROBLEM_CONTENT_TYPE
 from servicekit.errors import client_fault, problem
+from servicekit.views import database_unavailable
 
 # Headers of the original answer a client needs to act on it.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
@@ -74,5 +77,7 @@ class ProblemMiddleware:
         return rewritten
 
     def process_exception(self, request, exception):
+        if dbfaults.is_unavailable(exception):
+            return database_unavailable(exception, request.path)
         body = client_fault(exception)
         return None if body is None else _respond(body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import subprocess
@@ -225,3 +226,55 @@ def assert_docs_page_complete(client, *tokens: str) -> None:
     assert response.status_code == 200, response.status_code
     problems = schema_doc_problems(response.json(), tokens)
     assert not problems, "\n".join(problems)
+
+
+def fail_as_unavailable(execute, context) -> None:
+    """Raise what an unavailable database raises, a real error of the database through
+    Django's cursor (``execute``, inside an execute wrapper): PostgreSQL cancels the
+    statement (statement_timeout, left set: close the connection afterwards), SQLite cannot
+    open a database file."""
+    if context["connection"].vendor == "postgresql":
+        execute("SET statement_timeout = 50", None, False, context)
+        execute("SELECT pg_sleep(2)", None, False, context)
+    else:
+        execute("ATTACH DATABASE '/nonexistent-dir/gone.sqlite3' AS gone", None, False, context)
+
+
+@contextlib.contextmanager
+def queries_fail_as_unavailable(*, first: int = 1):
+    """From the ``first``-th query on (1-based), every query of this thread's connection
+    fails as an unavailable database's does (``fail_as_unavailable``); the connection is
+    closed afterwards."""
+    seen = 0
+
+    def fail(execute, sql, params, many, context):
+        nonlocal seen
+        seen += 1
+        if seen >= first:
+            fail_as_unavailable(execute, context)
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(fail):
+            yield
+    finally:
+        connection.close()
+
+
+class FailingQueries:
+    """An execute wrapper (``with connection.execute_wrapper(faults):``) whose next ``n``
+    queries fail as an unavailable database's do, once ``fail_next(n)`` is called."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.failed = 0
+
+    def fail_next(self, n: int) -> None:
+        self.pending = n
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.pending:
+            self.pending -= 1
+            self.failed += 1
+            fail_as_unavailable(execute, context)
+        return execute(sql, params, many, context)

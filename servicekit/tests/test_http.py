@@ -218,6 +218,23 @@ def test_nested_validation_errors_are_flat_dotted_fields():
     }
 
 
+def test_a_nested_serializers_own_errors_are_named_by_its_field():
+    from servicekit.drf import validation_problem
+
+    body = validation_problem(
+        {
+            "cart": {"non_field_errors": ["Expected a dictionary."]},
+            "order": {"items": {"non_field_errors": ["At most 2."]}, "note": ["Too long."]},
+        }
+    )
+
+    assert body["errors"] == {
+        "cart": ["Expected a dictionary."],
+        "order.items": ["At most 2."],
+        "order.note": ["Too long."],
+    }
+
+
 def test_errors_without_a_field_go_under_non_field_errors():
     from servicekit.drf import validation_problem
 

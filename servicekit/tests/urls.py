@@ -1,3 +1,5 @@
+from django.db import connection
+from django.http import JsonResponse
 from django.urls import path
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -44,6 +46,35 @@ class BrokenApi(APIView):
         raise RuntimeError("a bug, with a secret inside")
 
 
+# Real SQLite errors, raised through Django's cursor (so wrapped as Django wraps them).
+DB_FAULTS = {
+    # the database file cannot be opened: SQLITE_CANTOPEN, the database is unavailable
+    "unavailable": "ATTACH DATABASE '/nonexistent-dir/gone.sqlite3' AS gone",
+    # a bug of ours: SQLITE_ERROR, an OperationalError too
+    "no_such_table": "SELECT * FROM no_such_table",
+}
+
+
+def _fault(kind: str) -> None:
+    with connection.cursor() as cursor:
+        if kind == "integrity":
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS once (n INTEGER UNIQUE)")
+            cursor.execute("INSERT INTO once VALUES (1)")
+            cursor.execute("INSERT INTO once VALUES (1)")
+        cursor.execute(DB_FAULTS[kind])
+
+
+class DatabaseFaultApi(APIView):
+    def get(self, request, kind: str):
+        _fault(kind)
+        return Response({})
+
+
+def plain_database_fault(request, kind: str):
+    _fault(kind)
+    return JsonResponse({})
+
+
 states = ProviderStates()
 made: list[str] = []
 
@@ -75,6 +106,8 @@ urlpatterns = [
     path("conflict", ConflictApi.as_view()),
     path("broken", BrokenApi.as_view()),
     path("things/<int:thing_id>/", ThingApi.as_view()),
+    path("db-fault/<str:kind>", DatabaseFaultApi.as_view()),
+    path("plain-db-fault/<str:kind>", plain_database_fault),
     *common_urlpatterns(provider_states=states),
 ]
 

@@ -236,11 +236,16 @@ class ProviderClient:
         self.fail(response, problems)  # outside the except: no chained traceback
 
 
-def error_code(response: requests.Response) -> str | None:
-    """The ``code`` of a problem+json body, if there is one."""
+def problem_body(response: requests.Response) -> dict:
+    """A problem+json body as a dict ({} if the body is no JSON object)."""
     try:
         data = response.json()
     except ValueError:
-        return None
-    code = data.get("code") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def error_code(response: requests.Response) -> str | None:
+    """The ``code`` of a problem+json body, if there is one."""
+    code = problem_body(response).get("code")
     return code if isinstance(code, str) else None

@@ -13,16 +13,18 @@ from decimal import Decimal
 from typing import Protocol
 
 from carts.clients.catalog import Product
-from carts.clients.discount import Discount, Redemption
+from carts.clients.discount import CartTerms, Discount, Redemption
 from carts.clients.payment import Payment, Refund
 
 
 class DiscountProvider(Protocol):
-    def get(self, code: str) -> Discount:
-        """The discount with this code, any status; DiscountNotFound if none."""
+    def check(self, code: str, cart: CartTerms) -> Discount:
+        """The discount if this cart may have it now (nothing held); DiscountRefused
+        subclasses (DiscountNotFound if no such code) naming the status or rule."""
 
-    def redeem(self, code: str, cart_id: str) -> Redemption:
-        """Hold one use for the cart; idempotent per cart. DiscountRefused subclasses."""
+    def redeem(self, code: str, cart_id: str, cart: CartTerms) -> Redemption:
+        """Hold one use for the cart, its rules checked against ``cart``; idempotent per
+        cart. DiscountRefused subclasses."""
 
     def release(self, code: str, cart_id: str) -> None:
         """Give the cart's use back; idempotent (nothing held is fine)."""

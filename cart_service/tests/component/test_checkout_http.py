@@ -66,7 +66,14 @@ def test_checkout_redeems_charges_and_propagates_the_request_id(anon, cart, mock
         "decline_code": None,
     }
     redeem_call, charge_call = mocked.calls
-    assert json.loads(redeem_call.request.body) == {"cart_id": str(cart.id)}
+    line = cart.items.get()
+    assert json.loads(redeem_call.request.body) == {
+        "cart_id": str(cart.id),
+        "cart": {
+            "currency": cart.currency,
+            "items": [{"sku": line.sku, "quantity": line.quantity, "unit_price": "7.50"}],
+        },
+    }
     assert redeem_call.request.headers["Authorization"] == "Bearer dev-discount-service-token"
     assert json.loads(charge_call.request.body) == {
         "reference": f"cart:{cart.id}",
@@ -227,7 +234,7 @@ def test_discount_service_down_at_checkout_is_503_and_charges_nothing(anon, cart
 def test_applying_a_discount_while_discount_service_fails_changes_nothing(anon, mocked, failure):
     cart = CartFactory()
     CartItemFactory(cart=cart)
-    mocked.get(f"{DISCOUNTS}/SAVE10/", **failure)
+    mocked.post(f"{DISCOUNTS}/SAVE10/eligibility/", **failure)
     before = snapshot(cart)
 
     response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")

@@ -116,9 +116,9 @@ class SlowRedeem(FakeDiscountClient):
     """A discount_service that takes a moment to answer a redeem: a shopper's other request
     (here, removing the only item) lands meanwhile on most rounds."""
 
-    def redeem(self, code, cart_id):
+    def redeem(self, code, cart_id, cart):
         time.sleep(0.02)
-        return super().redeem(code, cart_id)
+        return super().redeem(code, cart_id, cart)
 
 
 def test_a_checkout_raced_by_removing_the_only_item_never_leaves_a_use_held():

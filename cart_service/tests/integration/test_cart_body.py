@@ -27,6 +27,7 @@ _DATETIME = serializers.DateTimeField()
 def hand_built(cart) -> dict:
     """The cart body as it was built by hand (before the declared fields rendered it)."""
     totals = cart.totals()
+    discount = cart.discount
     return {
         "id": str(cart.id),
         "currency": cart.currency,
@@ -38,6 +39,7 @@ def hand_built(cart) -> dict:
                 "unit_price": format_money(item.unit_price),
                 "quantity": item.quantity,
                 "line_total": format_money(item.line_total),
+                "discounted": discount is not None and discount.covers(item),
             }
             for item in cart.lines
         ],
@@ -47,8 +49,9 @@ def hand_built(cart) -> dict:
             "code": cart.discount_code,
             "kind": discount.kind,
             "value": format_money(discount.value),
+            "skus": cart.discount_skus,
         }
-        if (discount := cart.discount)
+        if discount
         else None,
         "amount_discounted": format_money(totals.amount_discounted),
         "total": format_money(totals.total),

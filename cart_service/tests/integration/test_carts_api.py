@@ -59,6 +59,7 @@ def test_create_cart_answers_201_with_the_documented_shape(anon):
         "unit_price": "7.50",
         "quantity": 2,
         "line_total": "15.00",
+        "discounted": False,  # no discount applied
     }
     assert (body["items_number"], body["subtotal"], body["amount_discounted"], body["total"]) == (
         2,
@@ -201,7 +202,8 @@ def test_get_cart_recomputes_totals_from_items(anon):
 
     body = anon.get(f"/api/carts/{cart.id}/").json()
 
-    assert body["discount"] == {"code": "SAVE10", "kind": "percent", "value": "10.00"}
+    assert body["discount"] == {"code": "SAVE10", "kind": "percent", "value": "10.00", "skus": None}
+    assert [item["discounted"] for item in body["items"]] == [True]
     assert (body["subtotal"], body["amount_discounted"], body["total"]) == (
         "15.00",
         "1.50",

@@ -10,7 +10,7 @@ from tests.factories import CartFactory
 pytestmark = pytest.mark.django_db
 
 DISCOUNTS = "http://127.0.0.1:8001/api/discounts"
-OTHER_CODES = re.compile(rf"{DISCOUNTS}/(?!SAVE10/)[^/]+/")
+OTHER_CODES = re.compile(rf"{DISCOUNTS}/(?!SAVE10/)[^/]+/eligibility/")
 NOT_FOUND = {"code": "discount_not_found", "status": 404}
 ACTIVE = {
     "code": "SAVE10",
@@ -30,8 +30,8 @@ ACTIVE = {
 
 @pytest.fixture
 def mocked(mocked):
-    mocked.get(f"{DISCOUNTS}/SAVE10/", json=ACTIVE)
-    mocked.get(OTHER_CODES, json=NOT_FOUND, status=404)
+    mocked.post(f"{DISCOUNTS}/SAVE10/eligibility/", json=ACTIVE)
+    mocked.post(OTHER_CODES, json=NOT_FOUND, status=404)
     return mocked
 
 

@@ -41,18 +41,20 @@ def discount_fields(cart):
 
 
 def test_applying_a_percent_discount_recomputes_the_totals(anon, cart, mocked):
-    mocked.get(f"{DISCOUNTS}/SAVE10/", json=discount())
+    mocked.post(f"{DISCOUNTS}/SAVE10/eligibility/", json=discount())
 
     response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "save10"}, format="json")
 
     assert response.status_code == 200
     body = response.json()
-    assert body["discount"] == {"code": "SAVE10", "kind": "percent", "value": "10.00"}
+    assert body["discount"] == {"code": "SAVE10", "kind": "percent", "value": "10.00", "skus": None}
     assert (body["amount_discounted"], body["total"]) == ("1.50", "13.50")
 
 
 def test_applying_a_fixed_discount_in_the_cart_currency(anon, cart, mocked):
-    mocked.get(f"{DISCOUNTS}/FIVEOFF/", json=discount("FIVEOFF", "fixed", "5.00", "USD"))
+    mocked.post(
+        f"{DISCOUNTS}/FIVEOFF/eligibility/", json=discount("FIVEOFF", "fixed", "5.00", "USD")
+    )
 
     body = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "FIVEOFF"}, format="json").json()
 
@@ -61,8 +63,8 @@ def test_applying_a_fixed_discount_in_the_cart_currency(anon, cart, mocked):
 
 
 def test_applying_another_code_replaces_the_first(anon, cart, mocked):
-    mocked.get(f"{DISCOUNTS}/SAVE10/", json=discount())
-    mocked.get(f"{DISCOUNTS}/HALF/", json=discount("HALF", value="50.00"))
+    mocked.post(f"{DISCOUNTS}/SAVE10/eligibility/", json=discount())
+    mocked.post(f"{DISCOUNTS}/HALF/eligibility/", json=discount("HALF", value="50.00"))
     anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
 
     body = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "HALF"}, format="json").json()
@@ -81,7 +83,7 @@ def test_applying_another_code_replaces_the_first(anon, cart, mocked):
     ],
 )
 def test_a_discount_that_is_not_active_is_422_and_not_applied(anon, cart, mocked, status, code):
-    mocked.get(f"{DISCOUNTS}/SAVE10/", json=discount(status=status))
+    mocked.post(f"{DISCOUNTS}/SAVE10/eligibility/", json=discount(status=status))
 
     response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
 
@@ -90,7 +92,11 @@ def test_a_discount_that_is_not_active_is_422_and_not_applied(anon, cart, mocked
 
 
 def test_an_unknown_code_is_422_discount_not_found(anon, cart, mocked):
-    mocked.get(f"{DISCOUNTS}/NOPE/", json={"code": "discount_not_found", "status": 404}, status=404)
+    mocked.post(
+        f"{DISCOUNTS}/NOPE/eligibility/",
+        json={"code": "discount_not_found", "status": 404},
+        status=404,
+    )
 
     response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "NOPE"}, format="json")
 
@@ -98,7 +104,7 @@ def test_an_unknown_code_is_422_discount_not_found(anon, cart, mocked):
 
 
 def test_a_fixed_discount_in_another_currency_is_422_mismatch(anon, cart, mocked):
-    mocked.get(f"{DISCOUNTS}/EURO5/", json=discount("EURO5", "fixed", "5.00", "EUR"))
+    mocked.post(f"{DISCOUNTS}/EURO5/eligibility/", json=discount("EURO5", "fixed", "5.00", "EUR"))
 
     response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "EURO5"}, format="json")
 
@@ -107,8 +113,8 @@ def test_a_fixed_discount_in_another_currency_is_422_mismatch(anon, cart, mocked
 
 
 def test_a_failed_lookup_keeps_the_discount_already_applied(anon, cart, mocked):
-    mocked.get(f"{DISCOUNTS}/SAVE10/", json=discount())
-    mocked.get(f"{DISCOUNTS}/OTHER/", status=503)
+    mocked.post(f"{DISCOUNTS}/SAVE10/eligibility/", json=discount())
+    mocked.post(f"{DISCOUNTS}/OTHER/eligibility/", status=503)
     anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
 
     response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "OTHER"}, format="json")

@@ -35,8 +35,8 @@ def _payment_of_the_request(request):
 
 @pytest.fixture
 def providers(mocked):
-    mocked.get(
-        f"{DISCOUNTS}/SAVE10/",
+    mocked.post(
+        f"{DISCOUNTS}/SAVE10/eligibility/",
         json={
             "code": "SAVE10",
             "kind": "percent",
@@ -100,12 +100,12 @@ def test_replacing_a_held_code_locks_the_cart(anon, cart, providers, django_asse
     cart.discount_code, cart.redemption_held = "OLD10", True  # a checkout may hold OLD10
     cart.save()
 
-    # the throttle, the cart; under the lock: the row, the owed release, the UPDATE; the
-    # release given back (its row read, claimed, deleted; under the lock, the flag
-    # cleared); then the items
+    # the throttle, the cart and its items (the lines the code is checked against); under
+    # the lock: the row, the owed release, the UPDATE; the release given back (its row read,
+    # claimed, deleted; under the lock, the flag cleared); then the items as they are now
     mocked = providers
     mocked.delete(f"{DISCOUNTS}/OLD10/redemptions/{cart.id}/", status=204)
-    with django_assert_num_queries(statements(11, transactions=2)):
+    with django_assert_num_queries(statements(12, transactions=2)):
         response = anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
     assert response.status_code == 200
 
@@ -114,10 +114,11 @@ def test_checking_out(anon, cart, providers, django_assert_num_queries):
     anon.put(f"/api/carts/{cart.id}/discount/", {"code": "SAVE10"}, format="json")
 
     # the throttle's counters (checkouts that charged nothing); the cart with "has items";
-    # "a use may be held" written ahead of the redemption (so a crash during that call
-    # leaves a trace for the reconciler); begin: lock, items, UPDATE; settle: one
-    # conditional UPDATE
-    with django_assert_num_queries(statements(7, transactions=1)):
+    # its items (the lines the redemption is checked against); "a use may be held" written
+    # ahead of the redemption (so a crash during that call leaves a trace for the
+    # reconciler); begin: lock, items (the same lines?), UPDATE; settle: one conditional
+    # UPDATE
+    with django_assert_num_queries(statements(8, transactions=1)):
         response = anon.post(f"/api/carts/{cart.id}/checkout/")
     assert response.json()["payment_status"] == "paid"
 

@@ -21,8 +21,8 @@ class ChangedDuringTheCall(FakeDiscountClient):
         super().__init__()
         self.change = change
 
-    def get(self, code):
-        discount = super().get(code)
+    def check(self, code, cart):
+        discount = super().check(code, cart)
         if self.change:
             self.change()
             self.change = None
@@ -126,12 +126,14 @@ def test_a_whole_checkout_run_meanwhile_sends_the_apply_to_the_lock():
     assert stored(cart).discount_code == "SAVE10"
 
 
-def test_another_currency_on_a_cart_paid_meanwhile_is_still_409_first():
+def test_a_code_is_checked_against_the_cart_as_it_is(discounts):
     cart = cart_with("15.00")
-    discounts = ChangedDuringTheCall(
-        lambda: Cart.objects.filter(pk=cart.pk).update(payment_status="paid")
-    )
-    discounts.add("FIVEEUR", "fixed", "5.00", currency="EUR")
+    line = cart.items.get()
 
-    with pytest.raises(CartNotEditable, match="paid"):
-        apply(cart, "FIVEEUR", discounts)
+    apply(cart, "SAVE10", discounts)
+
+    sent = discounts.carts_sent["SAVE10"]
+    assert sent.currency == cart.currency
+    assert [(ln.sku, ln.quantity, ln.unit_price) for ln in sent.items] == [
+        (line.sku, 1, Decimal("15.00"))
+    ]

@@ -123,7 +123,7 @@ def test_a_release_owed_is_given_back_before_the_code_is_redeemed_again(discount
     result = checkout(cart, discounts, payments)
 
     assert result.payment_status == "paid"
-    calls = [c[0] for c in discounts.calls if c[0] != "get"]
+    calls = [c[0] for c in discounts.calls if c[0] != "check"]
     assert calls[-2:] == ["release", "redeem"]  # given back first, then held for the new attempt
     assert discounts.redemptions.keys() == {("SAVE10", str(cart.id))}
     assert not OwedRelease.objects.exists()
@@ -379,13 +379,13 @@ def test_a_code_replaced_right_after_checkout_read_the_cart_is_not_redeemed(
 
 def test_a_code_replaced_while_checkout_redeemed_it_is_given_back(discounts, payments):
     class ReplacedDuringRedeem(type(discounts)):
-        def redeem(self, code, cart_id):
+        def redeem(self, code, cart_id, cart):
             if code == "SAVE10" and not self.replaced:
                 self.replaced = True
                 # The shopper applies OTHER meanwhile: SAVE10 "may be held", so it is owed
                 # and given back at once, before this redeem lands and takes the use again.
                 services.cart_discount_apply(cart_id=cart_id, code="OTHER", discount_client=self)
-            return super().redeem(code, cart_id)
+            return super().redeem(code, cart_id, cart)
 
     provider = ReplacedDuringRedeem()
     provider.replaced = False
@@ -442,10 +442,10 @@ def test_a_code_replaced_at_every_redeem_ends_409_with_nothing_charged_or_held(p
     codes = iter(["OTHER", "SAVE10", "OTHER", "SAVE10"])
 
     class ReplacedAtEveryRedeem(FakeDiscountClient):
-        def redeem(self, code, cart_id):
+        def redeem(self, code, cart_id, cart):
             # The shopper applies another code while each redeem is in flight.
             services.cart_discount_apply(cart_id=cart_id, code=next(codes), discount_client=self)
-            return super().redeem(code, cart_id)
+            return super().redeem(code, cart_id, cart)
 
     provider = ReplacedAtEveryRedeem()
     provider.add("SAVE10")
@@ -467,8 +467,8 @@ def test_a_code_replaced_at_every_redeem_ends_409_with_nothing_charged_or_held(p
 class ItemsRemovedWhileRedeeming(FakeDiscountClient):
     """discount_service answers the redeem after the shopper emptied the cart meanwhile."""
 
-    def redeem(self, code, cart_id):
-        redemption = super().redeem(code, cart_id)
+    def redeem(self, code, cart_id, cart):
+        redemption = super().redeem(code, cart_id, cart)
         for item in list(Cart.objects.get(pk=cart_id).items.all()):
             services.cart_item_remove(cart_id=cart_id, item_id=item.id)
         return redemption

@@ -4,15 +4,18 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from carts import releases, services
 from carts.checkout import cart_checkout
 from carts.errors import DiscountServiceUnavailable, PaymentMismatch, PaymentServiceUnavailable
+from carts.management.commands.reconcile_checkouts import Command
 from carts.models import Cart, OwedRelease
 from carts.reconciler import reconcile_pass
+from servicekit.testing import FailingQueries
 from tests.factories import cart_with
 from tests.fakes import FakeCatalogClient
 
@@ -176,8 +179,8 @@ def test_a_use_given_back_while_a_returning_checkout_redeemed_is_redeemed_again(
         checkout(cart, discounts, payments)
     answer_redeem = discounts.redeem
 
-    def answered_then_a_pass(code, cart_id):
-        answer = answer_redeem(code, cart_id)
+    def answered_then_a_pass(code, cart_id, cart):
+        answer = answer_redeem(code, cart_id, cart)
         del discounts.redeem  # one pass only, at the first redeem
         done = a_pass(discounts, payments)
         assert (done["uses_owed"], done["released"]) == (1, 1)
@@ -303,3 +306,42 @@ def test_the_reconciler_serves_its_counters_on_its_own_port(discounts, payments)
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
     assert "cart_reconciler_passes_total" in text
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as the reconciler runs
+def test_a_pass_the_database_fails_under_settles_nothing_twice(discounts, payments, caplog):
+    cart = cart_with("15.00")
+    payments.lost_responses = 1
+    with pytest.raises(PaymentServiceUnavailable):
+        checkout(cart, discounts, payments)
+    faults = FailingQueries()
+    charge = payments.charge
+
+    def charge_then_fail(**kwargs):  # the settle write, right after the charge, fails
+        payment = charge(**kwargs)
+        faults.fail_next(1 if len(payments.calls) == 2 else 0)
+        return payment
+
+    payments.charge = charge_then_fail
+    with connection.execute_wrapper(faults):
+        with pytest.raises(DatabaseError):
+            a_pass(discounts, payments)
+        caplog.clear()
+        loop = Command()
+        loop._pass = lambda: a_pass(discounts, payments)  # type: ignore[method-assign]
+        faults.fail_next(1)
+        loop.guarded_pass()  # the loop carries on: a warning, no traceback
+    connection.close()
+
+    assert "the database is unavailable" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
+    assert Cart.objects.get(pk=cart.pk).attempt_unresolved
+    a_pass(discounts, payments)  # within the first pass's lease: left alone
+    assert Cart.objects.get(pk=cart.pk).attempt_unresolved
+    assert len(payments.calls) == 2
+
+    done = a_pass(discounts, payments, later=120 + settings.CART_RECONCILE_LEASE + 1)
+
+    assert done["settled_paid"] == 1
+    assert Cart.objects.get(pk=cart.pk).payment_status == "paid"
+    assert len(payments.charged) == 1  # replays of one key: one payment

@@ -1,6 +1,7 @@
 """The compiled hot read (servicekit.perf.db.CompiledLookup) reads what the ORM reads."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -10,7 +11,7 @@ from discounts.errors import DiscountNotFound
 from discounts.models import Discount, Redemption
 from servicekit.perf.db import CompiledLookup
 from servicekit.testing import locked_elsewhere
-from tests.factories import DiscountFactory
+from tests.factories import DiscountFactory, IssuedCodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,22 @@ def test_a_discount_read_by_code_equals_the_orms_row():
 
     assert fields(found) == fields(Discount.objects.get(pk=discount.pk))
     assert found.status == discount.status
+
+
+def test_a_discount_with_rules_read_by_code_equals_the_orms_row():
+    discount = DiscountFactory(
+        code="MUGS20",
+        currency="EUR",
+        minimum_subtotal=Decimal("50.00"),
+        minimum_items=3,
+        skus=["MUG-1", "MUG-2"],
+    )
+
+    for _ in range(2):  # the first run compiles, the second runs the compiled SQL
+        found = selectors.discount_get(code="MUGS20")
+        assert fields(found) == fields(Discount.objects.get(pk=discount.pk))
+    assert found.skus == ["MUG-1", "MUG-2"]
+    assert found.minimum_subtotal == Decimal("50.00")
 
 
 def test_an_unknown_code_is_not_found():
@@ -48,6 +65,26 @@ def test_an_unknown_or_malformed_code_is_not_found_when_locking_too():
         selectors.discount_locked(code="NOPE42")
     with transaction.atomic(), pytest.raises(DiscountNotFound):
         selectors.discount_locked(code="no spaces allowed!")
+
+
+def test_the_promotion_locked_through_an_issued_code_equals_the_orms_row():
+    issued = IssuedCodeFactory(discount=DiscountFactory(promotion=True, skus=["MUG-1"]))
+
+    for _ in range(2):
+        with transaction.atomic():
+            locked = selectors.code_locked(code=issued.code.lower())
+        assert fields(locked) == fields(Discount.objects.get(pk=issued.discount.pk))
+        assert locked.issued.code == issued.code
+
+
+def test_the_holder_of_an_issued_code_equals_the_orms_row():
+    held, free = IssuedCodeFactory.create_batch(2, discount=DiscountFactory(promotion=True))
+    services.discount_redeem(code=held.code, cart_id=uuid.uuid4())
+
+    for _ in range(2):
+        [holder] = services._holder(held.pk)
+        assert fields(holder) == fields(Redemption.objects.get(issued_code=held))
+    assert services._holder(free.pk) == []
 
 
 @pytest.mark.postgres

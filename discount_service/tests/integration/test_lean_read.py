@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from discounts.apis import DiscountDetailApi
+from servicekit.testing import assert_problem, queries_fail_as_unavailable
 from tests.conftest import ADMIN_TOKEN, SERVICE_TOKEN
-from tests.factories import DiscountFactory
+from tests.factories import DiscountFactory, IssuedCodeFactory, RedemptionFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/discounts/"
@@ -44,6 +45,9 @@ PATHS = [
     "FIXED5/",
     "NOPE/",
     "has.dots/",
+    "NEWSLETTER/",  # a single-use promotion's own code: to admins only
+    "news-7k3mq9zd2xwa/",  # one of its issued codes
+    "NEWS-2B8RJ4NCV6TE/",  # another, used
     "SAVE10/?format=json",
     "SAVE10/?unused=1",
 ]
@@ -53,6 +57,10 @@ PATHS = [
 def discounts():
     DiscountFactory(code="SAVE10", description="Ten percent off \u2028 für alle ✓")
     DiscountFactory(code="FIXED5", fixed=True, ends_at=None, max_redemptions=3, times_redeemed=1)
+    promotion = DiscountFactory(code="NEWSLETTER", promotion=True, minimum_items=2, skus=["A"])
+    IssuedCodeFactory(discount=promotion, code="NEWS-7K3MQ9ZD2XWA")
+    used = IssuedCodeFactory(discount=promotion, code="NEWS-2B8RJ4NCV6TE")
+    RedemptionFactory(discount=promotion, issued_code=used)
 
 
 def _answer(method: str, path: str, authorization: str | None, accept: str | None):
@@ -88,6 +96,7 @@ def test_a_plain_read_skips_drf_and_anything_else_goes_through_it(discounts, drf
 
     assert client.get(f"{URL}save10/").json()["code"] == "SAVE10"
     assert client.get(f"{URL}FIXED5/", HTTP_ACCEPT="application/json").status_code == 200
+    assert client.get(f"{URL}NEWS-7K3MQ9ZD2XWA/").json()["code"] == "NEWS-7K3MQ9ZD2XWA"
     assert drf_requests == []
 
     assert client.get(f"{URL}NOPE/").status_code == 404
@@ -144,3 +153,15 @@ def test_a_failing_lean_read_is_logged(monkeypatch, discounts, caplog):
     [record] = [r for r in caplog.records if "lean_get failed" in r.getMessage()]
     assert record.levelname == "WARNING"
     assert "the lean read broke" in str(record.exc_info[1])
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as the service runs: no test transaction
+def test_a_lean_read_whose_database_fails_answers_503_as_drf_does(discounts, drf_requests, caplog):
+    with queries_fail_as_unavailable():
+        response = APIClient().get(URL + "SAVE10/", HTTP_AUTHORIZATION=f"Bearer {SERVICE_TOKEN}")
+
+    assert_problem(response, 503, "database_unavailable")
+    assert response["Retry-After"] == "1"
+    assert drf_requests == ["GET"]  # the lean read failed, and DRF answered
+    assert "lean_get failed" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]  # an outage, not a bug

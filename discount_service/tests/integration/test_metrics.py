@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from servicekit.observability.metrics import sample_value
-from tests.factories import DiscountFactory
+from tests.factories import DiscountFactory, IssuedCodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +52,39 @@ def test_releases_are_counted_by_result(service):
     service.delete(f"/api/discounts/SAVE10/redemptions/{cart_id}/")
 
     assert (releases("released"), releases("nothing_held")) == (released + 1, nothing + 1)
+
+
+def test_a_use_moved_to_another_code_of_a_promotion_is_counted(service):
+    first, second = IssuedCodeFactory.create_batch(2, discount=DiscountFactory(promotion=True))
+    cart_id = str(uuid.uuid4())
+    service.post(f"/api/discounts/{first.code}/redemptions/", {"cart_id": cart_id}, format="json")
+    moved = redemptions("moved")
+
+    service.post(f"/api/discounts/{second.code}/redemptions/", {"cart_id": cart_id}, format="json")
+
+    assert redemptions("moved") == moved + 1
+
+
+def test_eligibility_checks_are_counted_by_result(service):
+    DiscountFactory(code="SAVE10")
+    DiscountFactory(code="FOUR", minimum_items=4)
+    cart = {"currency": "USD", "items": [{"sku": "A", "quantity": 1, "unit_price": "1.00"}]}
+    before = {r: checks(r) for r in ("eligible", "refused")}
+
+    service.post("/api/discounts/SAVE10/eligibility/", {"cart": cart}, format="json")
+    service.post("/api/discounts/FOUR/eligibility/", {"cart": cart}, format="json")
+
+    assert {r: checks(r) - before[r] for r in before} == {"eligible": 1, "refused": 1}
+
+
+def test_issued_codes_are_counted(admin):
+    DiscountFactory(code="NEWSLETTER", promotion=True)
+    before = sample_value("discount_codes_issued_total", {})
+
+    admin.post("/api/discounts/NEWSLETTER/codes/", {"count": 7}, format="json")
+
+    assert sample_value("discount_codes_issued_total", {}) == before + 7
+
+
+def checks(result):
+    return sample_value("discount_eligibility_checks_total", {"result": result})

@@ -2,15 +2,17 @@
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from rest_framework import serializers
 
+from discounts import selectors
 from discounts.serializers import DiscountOut
 from servicekit.testing import assert_problem
-from tests.factories import DiscountFactory
+from tests.factories import DiscountFactory, IssuedCodeFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/discounts/"
@@ -138,8 +140,16 @@ def test_invalid_query_params_are_400(admin, params, field):
         {"fixed": True, "max_redemptions": 3, "times_redeemed": 2},
         {"ends_at": None, "description": "", "is_active": False},
         {"starts_at": timezone.now() + timedelta(days=2)},
+        {
+            "currency": "EUR",
+            "minimum_subtotal": Decimal("50.00"),
+            "minimum_items": 3,
+            "skus": ["MUG-1", "MUG-2"],
+            "single_use_codes": True,
+            "codes_issued": 0,
+        },
     ],
-    ids=["percent", "fixed-limited", "open-ended-inactive", "scheduled"],
+    ids=["percent", "fixed-limited", "open-ended-inactive", "scheduled", "rules"],
 )
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
 def test_the_body_built_once_is_what_drfs_fields_give(overrides, zone):
@@ -157,3 +167,12 @@ def test_the_body_built_once_is_what_drfs_fields_give(overrides, zone):
         json.dumps(by_fields, cls=DjangoJSONEncoder)
     )
     assert list(serializer.data) == list(by_fields)  # same keys, same order
+
+
+def test_the_body_of_an_issued_code_built_once_is_what_drfs_fields_give(service):
+    issued = IssuedCodeFactory(discount=DiscountFactory(promotion=True, minimum_items=2))
+    discount = selectors.code_get(code=issued.code)
+    serializer = DiscountOut(discount)
+
+    assert serializer.data == serializers.Serializer.to_representation(serializer, discount)
+    assert serializer.data["code"] == issued.code

@@ -75,6 +75,13 @@ def test_an_empty_patch_changes_nothing(admin):
         {"times_redeemed": 0},
         {"status": "active"},
         {"created_at": "2026-01-01T00:00:00Z"},
+        {"minimum_subtotal": "10.00"},
+        {"minimum_items": 2},
+        {"skus": ["MUG-1"]},
+        {"skus": None},
+        {"single_use_codes": True},
+        {"codes_issued": 3},
+        {"minimum_subtotal": None, "minimum_items": None},
     ],
 )
 def test_other_fields_cannot_change(admin, body):

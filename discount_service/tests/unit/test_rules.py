@@ -1,4 +1,5 @@
-"""Validation rules of a discount's terms and of what may change later."""
+"""Validation rules of a discount's terms (its promotion's minimums too) and of what may
+change later."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -62,3 +63,39 @@ def test_max_redemptions_cannot_drop_below_what_was_redeemed():
     assert max_redemptions_error(2, times_redeemed=3) is not None
     assert max_redemptions_error(3, times_redeemed=3) is None
     assert max_redemptions_error(None, times_redeemed=3) is None
+
+
+# -- a promotion's minimums -------------------------------------------------------------------
+
+
+def test_a_percent_discount_with_a_minimum_counts_it_in_a_currency():
+    assert terms_errors(terms(currency="USD", minimum_subtotal=Decimal("50.00"))) == {}
+
+
+def test_a_percent_discount_with_a_minimum_and_no_currency_is_refused_naming_currency():
+    assert list(terms_errors(terms(minimum_subtotal=Decimal("50.00")))) == ["currency"]
+
+
+def test_a_percent_discount_with_a_currency_and_no_minimum_is_still_refused():
+    assert list(terms_errors(terms(currency="USD"))) == ["currency"]
+
+
+def test_a_fixed_discount_minimum_is_in_its_own_currency():
+    fixed = terms(kind="fixed", value=Decimal("5.00"), currency="EUR")
+
+    assert terms_errors(fixed) == {}
+    assert terms_errors(terms(**{**fixed.__dict__, "minimum_subtotal": Decimal("20.00")})) == {}
+
+
+@pytest.mark.parametrize("minimum", ["0.00", "-1.00"])
+def test_a_minimum_subtotal_at_or_below_zero_is_refused(minimum):
+    errors = terms_errors(terms(currency="USD", minimum_subtotal=Decimal(minimum)))
+
+    assert list(errors) == ["minimum_subtotal"]
+
+
+@pytest.mark.parametrize(
+    ("items", "valid"), [(0, False), (1, True), (10_000, True), (10_001, False)]
+)
+def test_minimum_items_is_from_1_to_10000(items, valid):
+    assert ("minimum_items" not in terms_errors(terms(minimum_items=items))) is valid

@@ -18,6 +18,7 @@ from rest_framework import negotiation, renderers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
+from servicekit import dbfaults
 from servicekit.auth import BearerTokenAuthentication, bearer_token, token_role
 
 if TYPE_CHECKING:  # rest_framework.views reads the settings, which name this module
@@ -110,13 +111,14 @@ class LeanGetMixin:
                         data = self.lean_get(request.GET, **kwargs)
                     else:
                         data = self.lean_get(**kwargs)
-                except Exception:
+                except Exception as exc:
                     # DRF runs it again, and answers or reports the error; a lean read
-                    # that keeps failing must show, not only cost twice the CPU.
+                    # that keeps failing must show, not only cost twice the CPU. (An
+                    # unavailable database is an outage, not a bug: no traceback.)
                     logger.warning(
                         "%s.lean_get failed; answered through DRF",
                         type(self).__name__,
-                        exc_info=True,
+                        exc_info=not dbfaults.is_unavailable(exc),
                     )
                     data = None
                 if data is not None:

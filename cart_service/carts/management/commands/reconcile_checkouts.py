@@ -12,6 +12,7 @@ from django.db import DatabaseError, close_old_connections
 
 from carts.clients import discount, payment
 from carts.reconciler import reconcile_pass
+from servicekit import dbfaults
 
 logger = logging.getLogger("carts.reconciler")
 
@@ -42,14 +43,33 @@ class Command(BaseCommand):
             settings.CART_RECONCILE_INTERVAL,
         )
         while not stop.is_set():
-            try:
-                self._pass()
-            except DatabaseError:
-                # The database is a dependency like the providers: try again next pass.
-                logger.exception("reconcile pass failed on the database; next pass")
-            close_old_connections()
+            self.guarded_pass()
             stop.wait(settings.CART_RECONCILE_INTERVAL)
         logger.info("reconciler stopped")
+
+    def guarded_pass(self) -> None:
+        """A pass of the loop: one that fails on the database is tried again next interval.
+
+        An unavailable database (restarting, refusing connections, the connection dropped)
+        is a normal outcome, like a provider that is down: one WARNING line. What the pass
+        had claimed stays leased until CART_RECONCILE_LEASE runs out, so no other pass
+        takes it meanwhile; whatever it had committed stays, and is finished from there.
+        Its connection is discarded if it is broken, so the next pass reconnects.
+        """
+        try:
+            self._pass()
+        except DatabaseError as exc:
+            if dbfaults.is_unavailable(exc):
+                said = str(exc).strip().splitlines()
+                logger.warning(
+                    "reconcile pass stopped: the database is unavailable (%s); tried again in %ss",
+                    said[0] if said else type(exc).__name__,
+                    settings.CART_RECONCILE_INTERVAL,
+                )
+            else:
+                logger.exception("reconcile pass failed on the database; next pass")
+        finally:
+            close_old_connections()
 
     def _pass(self) -> None:
         reconcile_pass(
