@@ -11,7 +11,11 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def _processes() -> tuple[dict[int, int], dict[int, float]]:
-    """Every process's parent and user+system CPU seconds, from /proc."""
+    """Every process's parent and user+system CPU seconds, from /proc: its own and that of
+    its children it has reaped (cutime, cstime). A process that ends moves its CPU into
+    its parent's, so a tree's CPU never falls: PostgreSQL's backends that exit during a
+    run (a connection closed and opened again, ``DB_CONN_MAX_AGE``) stay counted in the
+    postmaster's; counting only the living made the database's CPU per flow negative."""
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
@@ -24,7 +28,7 @@ def _processes() -> tuple[dict[int, int], dict[int, float]]:
         fields = stat[stat.rindex(")") + 2 :].split()
         pid = int(entry.name)
         parents[pid] = int(fields[1])
-        times[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        times[pid] = sum(int(f) for f in fields[11:15]) / CLK_TCK
     return parents, times
 
 

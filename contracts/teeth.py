@@ -305,8 +305,8 @@ CATALOG_MUTATIONS = [
         (
             (
                 "products/models.py",
-                "return {p.currency: p.amount for p in sorted(self.prices.all(), key=_currency)}",
-                "return {p.currency: float(p.amount) for p in sorted(self.prices.all(), key=_currency)}",
+                "return {p.currency: p.amount for p in sorted(prices, key=_currency)}",
+                "return {p.currency: float(p.amount) for p in sorted(prices, key=_currency)}",
             ),
             (
                 "products/serializers.py",
@@ -326,8 +326,8 @@ CATALOG_MUTATIONS = [
             ),
             (
                 "products/serializers.py",
-                "class ProductOut(serializers.ModelSerializer):\n",
-                "class ProductOut(serializers.ModelSerializer):\n"
+                "class ProductOut(FieldsOnceMixin, serializers.ModelSerializer):\n",
+                "class ProductOut(FieldsOnceMixin, serializers.ModelSerializer):\n"
                 '    is_active = serializers.BooleanField(source="active", read_only=True)\n',
             ),
         ),
@@ -338,9 +338,9 @@ CATALOG_MUTATIONS = [
         (
             (
                 "products/models.py",
-                "return {p.currency: p.amount for p in sorted(self.prices.all(), key=_currency)}",
-                "return {\n            p.currency: p.amount\n            for p in sorted(self.prices.all(), key=_currency)\n"
-                '            if p.currency != "EUR"\n        }',
+                "return {p.currency: p.amount for p in sorted(prices, key=_currency)}",
+                "return {\n        p.currency: p.amount\n        for p in sorted(prices, key=_currency)\n"
+                '        if p.currency != "EUR"\n    }',
             ),
         ),
     ),

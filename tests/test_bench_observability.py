@@ -144,6 +144,27 @@ def test_a_snapshot_sees_the_workers_of_a_real_process():
         child.wait()
 
 
+def test_a_trees_cpu_keeps_what_a_child_that_ended_used():
+    # PostgreSQL's backends come and go (a connection closed and opened again mid-run);
+    # what one used must not vanish from the server's CPU when it ends.
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    script = (
+        f"import subprocess, sys, time; subprocess.run([sys.executable, '-c', {busy!r}]); "
+        "print('reaped', flush=True); time.sleep(30)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        assert parent.stdout.readline() == "reaped\n"  # the busy child ended
+
+        tree = procfs.cpu_snapshot([parent.pid])["trees"][parent.pid]
+
+        assert tree >= 0.3  # its CPU is still the tree's
+    finally:
+        parent.kill()
+        parent.wait()
+
+
 def test_a_round_where_one_worker_took_every_connection_is_not_the_figure():
     rounds = [
         {"rps": 2087.0, "balanced": False},

@@ -41,6 +41,17 @@ def batch_size_problem(count: int) -> str | None:
     return None
 
 
+def well_formed_batch(raw: list[str]) -> list[str] | None:
+    """The normalised skus of a batch read that has none of the problems the API refuses
+    (too many, a malformed sku, one named twice); None if it has any."""
+    if not raw or batch_size_problem(len(raw)) is not None:
+        return None
+    skus = [normalise_sku(sku) for sku in raw]
+    if not all(map(is_valid_sku, skus)) or len(set(skus)) != len(skus):
+        return None
+    return skus
+
+
 def repeated_skus(skus: list[str]) -> list[str]:
     """The (normalised) skus named more than once, each once, sorted."""
     return sorted(sku for sku, times in Counter(skus).items() if times > 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import models
@@ -48,7 +49,7 @@ class Product(models.Model):
     @cached_property
     def price_map(self) -> dict[str, Decimal]:
         """The amount per currency it is sold in, by currency code (prefetch ``prices``)."""
-        return {p.currency: p.amount for p in sorted(self.prices.all(), key=_currency)}
+        return amounts_by_currency(self.prices.all())
 
 
 class Price(models.Model):
@@ -71,6 +72,11 @@ class Price(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}:{self.currency}"
+
+
+def amounts_by_currency(prices: Iterable[Price]) -> dict[str, Decimal]:
+    """A product's ``price_map`` from its prices (the batch read reads them in bulk)."""
+    return {p.currency: p.amount for p in sorted(prices, key=_currency)}
 
 
 def _currency(price: Price) -> str:

@@ -16,6 +16,7 @@ from products.domain import (
 from products.models import Product
 from servicekit.drf import RefusedFieldsMixin
 from servicekit.fields import MoneyField, SkuField, StrictBooleanField, StrictCharField
+from servicekit.perf.drf import FieldsOnceMixin, InputFieldsOnceMixin
 
 PRICES_HELP = (
     "The price per currency code it is sold in (codes from the CURRENCIES setting), each a "
@@ -76,7 +77,7 @@ class SkuListField(serializers.ListField):
         return skus
 
 
-class ProductOut(serializers.ModelSerializer):
+class ProductOut(FieldsOnceMixin, serializers.ModelSerializer):
     prices = PricesField(source="price_map", read_only=True, help_text=PRICES_HELP)
 
     class Meta:
@@ -102,7 +103,7 @@ class ProductUpdateIn(RefusedFieldsMixin, serializers.Serializer):
     )
 
 
-class ProductListQueryIn(serializers.Serializer):
+class ProductListQueryIn(InputFieldsOnceMixin, serializers.Serializer):
     search = serializers.CharField(
         required=False,
         allow_blank=True,

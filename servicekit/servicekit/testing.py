@@ -124,6 +124,23 @@ def provider_states_on(settings):
     remount()
 
 
+@pytest.fixture
+def drf_requests(monkeypatch):
+    """The methods of the requests that reached DRF's own request handling (a lean read,
+    ``servicekit.perf.drf.LeanGetMixin``, skips it)."""
+    from rest_framework.views import APIView
+
+    seen: list[str] = []
+    initial = APIView.initial
+
+    def spy(self, request, *args, **kwargs):
+        seen.append(request.method)
+        return initial(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(APIView, "initial", spy)
+    return seen
+
+
 def pytest_collection_modifyitems(config, items):
     # Concurrency tests prove claims about PostgreSQL's locking; on SQLite they would
     # prove nothing. `make test` runs them against a throwaway PostgreSQL cluster.

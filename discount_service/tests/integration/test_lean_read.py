@@ -91,20 +91,6 @@ def test_every_role_and_accept_gets_what_drf_answers(monkeypatch, discounts, aut
             assert lean == drf, (method, path)
 
 
-@pytest.fixture
-def drf_requests(monkeypatch):
-    """How many requests reached DRF's own request handling."""
-    seen = []
-    initial = APIView.initial
-
-    def spy(self, request, *args, **kwargs):
-        seen.append(request.method)
-        return initial(self, request, *args, **kwargs)
-
-    monkeypatch.setattr(APIView, "initial", spy)
-    return seen
-
-
 def test_a_plain_read_skips_drf_and_anything_else_goes_through_it(discounts, drf_requests):
     client = APIClient(HTTP_AUTHORIZATION=AUTHORIZATIONS["service"])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar, cast
 
 from django.db import DatabaseError, connections, router, transaction
@@ -52,6 +52,11 @@ class CompiledLookup(Generic[M]):
     when first run, and with several fields a first run whose values cannot be told
     apart (equal to each other or to a constant) goes through the ORM uncompiled, and
     the next run compiles.
+
+    A field named ``<field>__in`` takes a sequence: ``filter(<field>__in=values)``, its
+    SQL compiled once per number of values. Its values are read as the ORM reads them
+    (``None`` dropped, each once, in order), and none at all matches nothing without a
+    query, as the ORM answers.
     """
 
     def __init__(self, queryset: Callable[[], QuerySet[M]], *fields: str) -> None:
@@ -59,7 +64,10 @@ class CompiledLookup(Generic[M]):
             raise TypeError("CompiledLookup needs at least one field")
         self._queryset = queryset
         self._fields = fields
-        self._plans: dict[str, _Plan] = {}  # per database alias
+        # Which fields take a sequence (``<field>__in``).
+        self._many = tuple(name.endswith("__in") for name in fields)
+        # Per database alias, and with ``__in`` fields per number of values of each.
+        self._plans: dict[str | tuple[str, tuple[int, ...]], _Plan] = {}
         # The model and the looked-up fields, known once the queryset was first built; the
         # queryset itself is built only to compile, never on the hot path.
         self._model: type[M] | None = None
@@ -72,19 +80,36 @@ class CompiledLookup(Generic[M]):
         if model is None:
             model = self._queryset().model
             pk = model._meta.pk
+            names = [
+                name.removesuffix("__in") if many else name
+                for name, many in zip(self._fields, self._many, strict=True)
+            ]
             self._model_fields = [
-                model._meta.get_field(pk.name if name == "pk" else name) for name in self._fields
+                model._meta.get_field(pk.name if name == "pk" else name) for name in names
             ]
             self._model = model
+        if any(self._many):
+            values = tuple(
+                _distinct(cast(Iterable[object], value)) if many else value
+                for value, many in zip(values, self._many, strict=True)
+            )
+            if any(many and not value for value, many in zip(values, self._many, strict=True)):
+                return []  # the ORM's EmptyResultSet: nothing matches, no query
         alias = router.db_for_read(model)
         connection = connections[alias]
-        prepared = [
-            field.get_db_prep_value(value, connection, prepared=False)
-            for field, value in zip(self._model_fields, values, strict=True)
-        ]
-        plan = self._plans.get(alias)
+        prepared: list[object] = []
+        shape: list[int] = []
+        for field, value, many in zip(self._model_fields, values, self._many, strict=True):
+            if many:
+                items = cast(list[object], value)  # made a list above
+                prepared += [field.get_db_prep_value(v, connection, prepared=False) for v in items]
+                shape.append(len(items))
+            else:
+                prepared.append(field.get_db_prep_value(value, connection, prepared=False))
+        key = (alias, tuple(shape)) if shape else alias
+        plan = self._plans.get(key)
         if plan is None:
-            return self._first_run(model, alias, values, prepared)
+            return self._first_run(model, alias, key, values, prepared)
         params = plan.params.copy()
         for at, value in zip(plan.at, prepared, strict=True):
             params[at] = value
@@ -101,7 +126,12 @@ class CompiledLookup(Generic[M]):
         return found
 
     def _first_run(
-        self, model: type[M], alias: str, values: tuple[object, ...], prepared: list[object]
+        self,
+        model: type[M],
+        alias: str,
+        key: str | tuple[str, tuple[int, ...]],
+        values: tuple[object, ...],
+        prepared: list[object],
     ) -> list[M]:
         """Compile, run through ``raw()``, and keep what ``raw()`` worked out."""
         queryset = self._queryset().filter(**dict(zip(self._fields, values, strict=True)))
@@ -110,7 +140,7 @@ class CompiledLookup(Generic[M]):
             [i for i, param in enumerate(params) if param == value][:2] for value in prepared
         )
         if any(len(found) != 1 for found in at) or len({found[0] for found in at}) != len(at):
-            if len(self._fields) == 1:
+            if len(prepared) == 1:
                 raise ValueError(
                     f"{self._fields[0]}={values[0]!r} is not one parameter of {params!r}"
                 )
@@ -130,8 +160,13 @@ class CompiledLookup(Generic[M]):
             (pos, funcs, expression)
             for pos, (funcs, expression) in compiler.get_converters(cols).items()
         ]
-        self._plans[alias] = plan
+        self._plans[key] = plan
         return found
+
+
+def _distinct(values: Iterable[object]) -> list[object]:
+    """An ``__in`` lookup's values as the ORM sends them: ``None`` dropped, each once."""
+    return [value for value in dict.fromkeys(values) if value is not None]
 
 
 # (model, WHERE field names, SET field names, database alias) -> (SQL, WHERE fields, SET fields)

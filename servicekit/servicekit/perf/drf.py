@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # rest_framework.views reads the settings, which name this mo
     from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
+# DRF's query parameter that picks a renderer (URL_FORMAT_OVERRIDE): DRF negotiates it.
+_FORMAT = "format"
 
 
 class JSONFirstNegotiation(negotiation.DefaultContentNegotiation):
@@ -54,48 +56,61 @@ def _picks_first_renderer(meta, first: type[renderers.BaseRenderer]) -> bool:
 class LeanGetMixin:
     """For an ``APIView`` whose GET is a hot read: plain GETs skip DRF's per-request work.
 
-    A GET with no query string, an ``Accept`` that picks the view's first renderer
-    without negotiating (none, ``*/*``, ``application/json`` for a JSON renderer) and a
-    bearer token of one of ``lean_roles`` is answered from ``lean_get(**kwargs)``: the
-    data DRF would render, or None to let the view answer as usual (not found, say). The
-    answer is DRF's own: the same renderer, Content-Type, ``Allow`` and ``Vary``.
-    Everything else, every error included, goes through DRF, and so does a lean read
-    that raises: the view runs it again and answers, or reports, as it always does.
+    A GET with an ``Accept`` that picks the view's first renderer without negotiating
+    (none, ``*/*``, ``application/json`` for a JSON renderer), from one of ``lean_roles``
+    by bearer token (or from anyone, with ``lean_public``), and with no query string
+    (or, with ``lean_query``, one without DRF's ``format``) is answered from
+    ``lean_get(**kwargs)`` (with ``lean_query``, ``lean_get(query, **kwargs)``, the
+    request's ``QueryDict``): the data DRF would render, or None to let the view answer
+    as usual (not found, say, or a query it does not take). The answer is DRF's own:
+    the same renderer, Content-Type, ``Allow`` and ``Vary``. Everything else, every
+    error included, goes through DRF, and so does a lean read that raises: the view
+    runs it again and answers, or reports, as it always does.
 
     DRF's request wrapper, authentication and permission classes, negotiation and
     response finalising are a measurable part of the hot read's CPU (perf/README.md).
-    ``lean_roles`` must be roles the view's own permissions admit for GET; the tests
-    compare both paths, role by role, to hold the answers equal.
+    ``lean_roles`` must be roles the view's own permissions admit for GET, and
+    ``lean_public`` only for a view whose GET neither authenticates nor checks
+    permissions; the tests compare both paths, role by role, to hold the answers equal.
     """
 
     lean_roles: tuple[str, ...] = ()
-    lean_get: Callable[..., object | None]  # the view's URL kwargs -> the data, or None
+    lean_public = False  # GET is open to anyone: no token is read
+    lean_query = False  # GETs with a query string are lean too; lean_get gets it first
+    lean_get: Callable[..., object | None]  # [the query,] the URL kwargs -> the data, or None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if not cls.lean_roles:
+        if not (cls.lean_roles or cls.lean_public):
             return
         if not callable(getattr(cls, "lean_get", None)):
-            raise TypeError(f"{cls.__name__} has lean_roles but no lean_get()")
+            raise TypeError(f"{cls.__name__} is lean but has no lean_get()")
         # What the lean path does not do, the view must not need: it authenticates by
-        # bearer token alone and neither throttles nor versions.
-        if list(getattr(cls, "authentication_classes", [])) != [BearerTokenAuthentication]:
+        # bearer token alone (or not at all) and neither throttles nor versions.
+        if cls.lean_roles and cls.lean_public:
+            raise TypeError(f"{cls.__name__}: a lean GET is for lean_roles or for anyone")
+        if cls.lean_roles and list(getattr(cls, "authentication_classes", [])) != [
+            BearerTokenAuthentication
+        ]:
             raise TypeError(f"{cls.__name__}: a lean GET authenticates by bearer token only")
         if getattr(cls, "throttle_classes", None) or getattr(cls, "versioning_class", None):
             raise TypeError(f"{cls.__name__}: a lean GET neither throttles nor versions")
 
     def dispatch(self, request, *args, **kwargs):
         view = cast("APIView", self)
-        if request.method == "GET" and self.lean_roles and not request.META.get("QUERY_STRING"):
+        if request.method == "GET" and (self.lean_roles or self.lean_public):
+            query = request.META.get("QUERY_STRING")
             first = view.renderer_classes[0]
-            token = bearer_token(request.META.get("HTTP_AUTHORIZATION", ""))
             if (
-                token is not None
+                (not query or (self.lean_query and _FORMAT not in request.GET))
                 and _picks_first_renderer(request.META, first)
-                and token_role(token) in self.lean_roles
+                and (self.lean_public or self._lean_role(request) in self.lean_roles)
             ):
                 try:
-                    data = self.lean_get(**kwargs)
+                    if self.lean_query:
+                        data = self.lean_get(request.GET, **kwargs)
+                    else:
+                        data = self.lean_get(**kwargs)
                 except Exception as exc:
                     # DRF runs it again, and answers or reports the error; a lean read
                     # that keeps failing must show, not only cost twice the CPU. (An
@@ -112,6 +127,11 @@ class LeanGetMixin:
                         response[name] = value
                     return response
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    @staticmethod
+    def _lean_role(request) -> str | None:
+        token = bearer_token(request.META.get("HTTP_AUTHORIZATION", ""))
+        return None if token is None else token_role(token)
 
 
 # An output serializer whose fields are built once per class, not once per response.
