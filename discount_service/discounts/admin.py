@@ -5,8 +5,10 @@ discount_update), after the rules of discounts.domain, so the admin keeps every 
 API keeps; every change is in the history with the operator and the reason. Redemptions
 are read-only: carts redeem and release them through the API.
 
-Promotions (issued codes, rules) are being added on another branch: a batch or rule admin
-joins here as another ModelAdmin, and a code's rules as another inline of DiscountAdmin.
+A promotion's rules are shown on its page (set when it is made, through the API: frozen
+after); a single-use promotion issues batches of codes by an action (through
+services.issued_codes_create, as POST …/codes/ does), and its codes are listed, used or not,
+on the issued codes' page (read-only: carts redeem and release them).
 """
 
 from __future__ import annotations
@@ -21,16 +23,20 @@ from django.utils import timezone
 from discounts import services
 from discounts.domain import (
     CODE_RULE,
+    MAX_BATCH,
+    PREFIX_RULE,
     Status,
     Terms,
     is_valid_code,
     max_redemptions_error,
     normalise_code,
+    normalise_prefix,
+    prefix_error,
     terms_errors,
     window_error,
 )
 from discounts.models import Discount, IssuedCode, Redemption
-from servicekit.operators.actions import Outcome, with_reason
+from servicekit.operators.actions import Outcome, ReasonForm, with_reason
 from servicekit.operators.admin import ReadOnlyAdminMixin, ReasonFormMixin, ReasonInHistoryMixin
 
 
@@ -150,7 +156,7 @@ class DiscountAdmin(ReasonInHistoryMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     # Promotions' rules will be another inline here.
     inlines = [RedemptionInline]
-    actions = ["deactivate"]
+    actions = ["deactivate", "issue_codes"]
 
     def get_fields(self, request, obj=None):
         shown = ("times_redeemed", "status", "created_at", *PROMOTION) if obj else ()
@@ -194,6 +200,75 @@ class DiscountAdmin(ReasonInHistoryMixin, admin.ModelAdmin):
             return Outcome("deactivated")
 
         return with_reason(self, request, queryset, title="Deactivate", perform=deactivate)
+
+    @admin.action(description="Issue a batch of single-use codes", permissions=["change"])
+    def issue_codes(self, request: HttpRequest, queryset: QuerySet[Discount]):
+        def issue(discount: Discount, data: dict) -> Outcome:
+            batch = services.issued_codes_create(
+                code=discount.code, count=data["count"], prefix=data["code_prefix"]
+            )
+            made = len(batch.codes)
+            return Outcome(
+                f"{made:,} codes issued ({batch.prefix or 'no prefix'}; "
+                f"{batch.discount.codes_issued:,} in all)"
+            )
+
+        return with_reason(
+            self,
+            request,
+            queryset,
+            title="Issue a batch of single-use codes",
+            perform=issue,
+            form_class=IssueCodesForm,
+        )
+
+
+class IssueCodesForm(ReasonForm):
+    count = forms.IntegerField(min_value=1, max_value=MAX_BATCH, help_text=f"1 to {MAX_BATCH:,}.")
+    # Not "prefix": a form's own attribute (its fields' name prefix).
+    code_prefix = forms.CharField(
+        label="Prefix", required=False, strip=False, help_text=f"Optional: {PREFIX_RULE}"
+    )
+
+    def clean_code_prefix(self) -> str:
+        prefix = normalise_prefix(self.cleaned_data["code_prefix"])
+        if error := prefix_error(prefix):
+            raise forms.ValidationError(error)
+        return prefix
+
+
+class UsedFilter(admin.SimpleListFilter):
+    title = "used"
+    parameter_name = "used"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "used"), ("no", "unused")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(redemption__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(IssuedCode)
+class IssuedCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A promotion's single-use codes: which are used, and by which cart (search by code,
+    by the promotion's code, or by cart id)."""
+
+    list_display = ["code", "discount", "used", "cart_id", "created_at"]
+    list_filter = [UsedFilter]
+    search_fields = ["=code", "=discount__code", "=redemption__cart_id"]
+    list_select_related = ["discount", "redemption"]
+    show_full_result_count = False  # a promotion may have hundreds of thousands
+
+    @admin.display(boolean=True, description="used")
+    def used(self, issued: IssuedCode) -> bool:
+        return issued.redemption_or_none is not None
+
+    @admin.display(description="cart")
+    def cart_id(self, issued: IssuedCode):
+        redemption = issued.redemption_or_none
+        return redemption.cart_id if redemption else None
 
 
 @admin.register(Redemption)

@@ -192,3 +192,73 @@ def test_a_promotions_rules_are_shown_on_its_page(viewer):
 
     assert "50.00" in page
     assert "MUG-1" in page
+
+
+ISSUED = "/admin/discounts/issuedcode/"
+
+
+def test_a_batch_of_codes_is_issued_with_a_reason_and_a_plain_code_refused(actor):
+    from discounts.models import IssuedCode
+
+    promotion, plain = DiscountFactory(promotion=True), DiscountFactory()
+    data = {"action": "issue_codes", "_selected_action": [promotion.pk, plain.pk]}
+
+    page = actor.post(CHANGELIST, data)
+    done = actor.post(
+        CHANGELIST,
+        {**data, "apply": "yes", "count": "3", "code_prefix": "nl-", "reason": "newsletter"},
+        follow=True,
+    )
+
+    assert {"count", "code_prefix", "reason"} <= set(page.context["form"].fields)
+    codes = list(IssuedCode.objects.filter(discount=promotion).values_list("code", flat=True))
+    assert len(codes) == 3
+    assert all(c.startswith("NL-") and len(c) == 15 for c in codes)
+    promotion.refresh_from_db()
+    assert promotion.codes_issued == 3
+    shown = [str(m) for m in done.context["messages"]]
+    assert f"{promotion.code}: 3 codes issued (NL-; 3 in all)" in shown
+    assert any(m.startswith(f"{plain.code}:") and "discount_not_single_use" in m for m in shown)
+    assert "newsletter" in history_of(promotion)[0].change_message
+    assert not IssuedCode.objects.filter(discount=plain).exists()
+
+
+@pytest.mark.parametrize(("count", "prefix"), [("0", "NL-"), ("10001", "NL-"), ("3", "N L")])
+def test_a_batch_out_of_bounds_is_refused_on_the_form(actor, count, prefix):
+    from discounts.models import IssuedCode
+
+    promotion = DiscountFactory(promotion=True)
+    data = {"action": "issue_codes", "_selected_action": [promotion.pk], "apply": "yes"}
+
+    page = actor.post(CHANGELIST, {**data, "count": count, "code_prefix": prefix, "reason": "x"})
+
+    assert page.status_code == 200
+    assert page.context["form"].errors
+    assert not IssuedCode.objects.exists()
+
+
+def test_the_read_only_group_cannot_issue_codes(viewer):
+    from discounts.models import IssuedCode
+
+    promotion = DiscountFactory(promotion=True)
+    data = {"action": "issue_codes", "_selected_action": [promotion.pk]}
+
+    viewer.post(CHANGELIST, {**data, "apply": "yes", "count": "3", "reason": "x"})
+
+    assert not IssuedCode.objects.exists()
+
+
+def test_a_promotions_codes_are_listed_used_or_not_with_the_cart(viewer):
+    from tests.factories import IssuedCodeFactory
+
+    promotion = DiscountFactory(code="NEWS", promotion=True)
+    used, unused = IssuedCodeFactory(discount=promotion), IssuedCodeFactory(discount=promotion)
+    redemption = RedemptionFactory(discount=promotion, issued_code=used)
+
+    listed = viewer.get(ISSUED, {"used": "yes"}).context["cl"].result_list
+    assert list(listed) == [used]
+    assert list(viewer.get(ISSUED, {"used": "no"}).context["cl"].result_list) == [unused]
+    found = viewer.get(ISSUED, {"q": str(redemption.cart_id)}).context["cl"].result_list
+    assert list(found) == [used]
+    assert str(redemption.cart_id) in viewer.get(ISSUED, {"used": "yes"}).content.decode()
+    assert viewer.get(f"{ISSUED}add/").status_code == 403
