@@ -361,3 +361,12 @@ def viewer(db):
 def superuser(db):
     """A superuser (named root): every permission there is."""
     return operator_browser("root", superuser=True)
+
+
+def pairs(xs, ys, *, with_x, with_y) -> list[tuple]:
+    """Each of ``xs`` with every one of ``with_y``, and each of ``ys`` with every one of
+    ``with_x``: for a choice made from two inputs the code reads independently (a lean
+    path's role from Authorization, its negotiation from Accept), the pairs that meet every
+    value of each with the other's telling values, not the whole product."""
+    chosen = {(x, y) for x in xs for y in with_y} | {(x, y) for y in ys for x in with_x}
+    return sorted(chosen, key=repr)
