@@ -16,7 +16,7 @@ import requests
 
 from e2e.env import COMPOSE_MODE
 from e2e.waiting import InBackground, until
-from harness.api_client import ApiError, CartAdminClient
+from harness.api_client import ApiError, CartAdminClient, declined_on_purpose
 from harness.stack import PYTHON
 from harness.tokens import TOKENS
 
@@ -248,7 +248,11 @@ def test_a_refund_the_processor_declines_gives_nothing_back(
     discounts.create(code=code, kind="percent", value="10.00", max_redemptions=5)
     cart = paid_cart(storefront, product, "18.00", code)  # 18.00 - 1.80
 
-    declined = refused(lambda: cart_admin.refund(cart["id"], DECLINED_REFUND, key="declined"))
+    declined = refused(
+        lambda: cart_admin.refund(
+            cart["id"], DECLINED_REFUND, key="declined", request_id=declined_on_purpose()
+        )
+    )
 
     assert (declined.status, declined.code) == (502, "refund_refused")
     assert declined.body["reason"] == "refund_declined"
@@ -278,7 +282,7 @@ def test_a_cancel_the_processor_declines_leaves_the_cart_paid_with_its_code(
     cart = paid_cart(storefront, product, "18.00", code)  # 16.20 paid
     cart_admin.refund(cart["id"], "3.07", key="first")  # 13.13 left: the cancel is declined
 
-    declined = refused(lambda: cart_admin.cancel(cart["id"]))
+    declined = refused(lambda: cart_admin.cancel(cart["id"], request_id=declined_on_purpose()))
 
     assert (declined.status, declined.code) == (502, "refund_refused")
     assert declined.body["reason"] == "refund_declined"

@@ -19,7 +19,9 @@ discount code check out while payment's replicas are paused (``docker pause``): 
 gives up after its time budget with its own 503, the attempt unresolved; the replicas
 are resumed and may then take the charges cart gave up on. Fails unless every cart is
 settled (paid or failed) by the reconcilers within a budget; ``report`` then checks them
-with all the others. Their request ids start with ``stuck-``: their 5xx are expected.
+with all the others. Their request ids start with ``stuck-``: their 5xx are expected, as
+are the 502s of requests the end-to-end suite makes to be declined (request ids
+``declined-on-purpose-``: a refund the stand-in processor declines is 502 refund_refused).
 
 ``report``:
 * requests per service replica, from the load balancer's log (one line per request,
@@ -54,6 +56,7 @@ from pathlib import Path
 import requests
 
 from harness import invariants
+from harness.api_client import DECLINED_ON_PURPOSE
 from harness.stack import CHECKOUT_SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +87,9 @@ def per_replica(
         status = int(status)
         if status >= 500 and rid.startswith(STUCK):
             statuses["5xx while payment was paused (expected)"] += 1
+        elif status == 502 and rid.startswith(DECLINED_ON_PURPOSE):
+            # the end-to-end suite's refunds the processor declines: 502 refund_refused
+            statuses["502 declined on purpose by the e2e suite (expected)"] += 1
         else:
             statuses[f"{status // 100}xx"] += 1
             if status >= 500:

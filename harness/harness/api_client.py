@@ -11,6 +11,7 @@ discounts and products, cancel or refund paid carts, and inspect payments.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -84,6 +85,17 @@ class _Client:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+
+# The request ids of requests a journey makes to be refused with a documented 502 (a refund
+# the stand-in processor declines: refund_refused): compose-scale counts them apart from the
+# 5xx it fails on, as it does the ``stuck-`` checkouts.
+DECLINED_ON_PURPOSE = "declined-on-purpose-"
+
+
+def declined_on_purpose() -> str:
+    """A request id for a request made to be declined (see DECLINED_ON_PURPOSE)."""
+    return f"{DECLINED_ON_PURPOSE}{uuid.uuid4()}"
 
 
 def money(value: Decimal | str | int) -> str:

@@ -1,0 +1,50 @@
+"""scripts/compose_scale_check.py: which 5xx through the load balancer fail compose-scale."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from harness.api_client import declined_on_purpose
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def check_module():
+    spec = importlib.util.spec_from_file_location(
+        "compose_scale_check", ROOT / "scripts" / "compose_scale_check.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def line(status: int, request_id: str) -> str:
+    return (
+        f"lb_1 | lb service=cart status={status} upstream=10.0.0.2:8002 "
+        f"upstream_status={status} request_id={request_id} method=POST request_time=0.03"
+    )
+
+
+def test_only_the_unexpected_5xx_are_problems(tmp_path):
+    check = check_module()
+    log = tmp_path / "lb.log"
+    log.write_text(
+        "\n".join(
+            [
+                line(200, "a"),
+                line(503, "stuck-1"),  # a checkout while payment was paused
+                line(502, declined_on_purpose()),  # a refund the e2e suite has declined
+                line(502, "b"),  # a 502 nobody asked for
+                line(500, declined_on_purpose()),  # only a 502 is declined on purpose
+            ]
+        )
+    )
+
+    _, _, statuses, problems = check.per_replica(log, {"10.0.0.2": "cart_1"})
+
+    assert statuses["5xx while payment was paused (expected)"] == 1
+    assert statuses["502 declined on purpose by the e2e suite (expected)"] == 1
+    assert statuses["5xx"] == 2
+    assert len(problems) == 2
+    assert all("request_id=b " in p or "status=500" in p for p in problems)
