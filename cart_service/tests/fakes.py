@@ -7,6 +7,7 @@ strictly below 20.00 succeed and others are declined.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -271,3 +272,19 @@ if TYPE_CHECKING:  # mypy (make lint) holds the fakes to the ports checkout is t
     _discounts: DiscountProvider = FakeDiscountClient()
     _payments: PaymentProvider = FakePaymentClient()
     _catalog: CatalogProvider = FakeCatalogClient()
+
+
+def succeeded_payment_answer(request) -> tuple[int, dict[str, str], str]:
+    """payment_service's answer to a charge, for ``responses``' callbacks: a succeeded
+    payment of the amount and currency asked for."""
+    body = json.loads(request.body)
+    payment = {
+        "id": "0b6f3c1e-0000-4000-8000-000000000001",
+        "reference": body["reference"],
+        "amount": body["amount"],
+        "currency": body["currency"],
+        "status": "succeeded",
+        "decline_code": None,
+        "created_at": "2026-01-01T00:00:00Z",
+    }
+    return 201, {"Content-Type": "application/json"}, json.dumps(payment)

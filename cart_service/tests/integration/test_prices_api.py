@@ -9,28 +9,15 @@ from django.utils import timezone
 
 from carts.models import Cart
 from servicekit.testing import assert_problem
+from tests.fakes import succeeded_payment_answer
 
 pytestmark = pytest.mark.django_db
 
 PAYMENTS = "http://127.0.0.1:8003/api/payments/"
 
 
-def _payment(request):
-    body = json.loads(request.body)
-    payment = {
-        "id": "0b6f3c1e-0000-4000-8000-000000000007",
-        "reference": body["reference"],
-        "amount": body["amount"],
-        "currency": body["currency"],
-        "status": "succeeded",
-        "decline_code": None,
-        "created_at": "2026-01-01T00:00:00Z",
-    }
-    return 201, {"Content-Type": "application/json"}, json.dumps(payment)
-
-
 def test_a_price_that_moved_is_shown_before_it_is_charged(anon, mocked, catalog_products):
-    mocked.add_callback(responses.POST, PAYMENTS, callback=_payment)
+    mocked.add_callback(responses.POST, PAYMENTS, callback=succeeded_payment_answer)
     cart = anon.post(
         "/api/carts/",
         {"currency": "USD", "items": [{"sku": "MUG-1", "quantity": 2}]},

@@ -4,33 +4,17 @@ A cart is read once per request and written in one short transaction; a change t
 adds a query to the hot path fails here (bench/run.py shows what each one costs).
 """
 
-import json
-
 import pytest
 import responses
 
 from servicekit.testing import statements
+from tests.fakes import succeeded_payment_answer
 
 pytestmark = pytest.mark.django_db
 
 DISCOUNTS = "http://127.0.0.1:8001/api/discounts"
 PAYMENTS = "http://127.0.0.1:8003/api/payments/"
 ITEM = {"sku": "MUG-1", "name": "Mug", "unit_price": "7.50", "quantity": 2}
-
-
-def _payment_of_the_request(request):
-    """payment_service's answer: a succeeded payment of the amount asked for."""
-    body = json.loads(request.body)
-    payment = {
-        "id": "0b6f3c1e-0000-4000-8000-000000000001",
-        "reference": body["reference"],
-        "amount": body["amount"],
-        "currency": body["currency"],
-        "status": "succeeded",
-        "decline_code": None,
-        "created_at": "2026-01-01T00:00:00Z",
-    }
-    return 201, {"Content-Type": "application/json"}, json.dumps(payment)
 
 
 @pytest.fixture
@@ -50,7 +34,7 @@ def providers(mocked):
         status=201,
         json={"code": "SAVE10", "cart_id": "x", "created_at": "2026-01-01T00:00:00Z"},
     )
-    mocked.add_callback(responses.POST, PAYMENTS, callback=_payment_of_the_request)
+    mocked.add_callback(responses.POST, PAYMENTS, callback=succeeded_payment_answer)
     return mocked
 
 
