@@ -10,14 +10,29 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from bench.procfs import busiest_workers, busy_and_total_jiffies, cpu_snapshot
 from harness.stack import Stack
+from harness.tokens import TOKENS
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CODE = "BENCH10"
+ADMIN = {
+    "Authorization": f"Bearer {TOKENS['DISCOUNT_ADMIN_TOKEN']}",
+    "Content-Type": "application/json",
+}
+
+
+def request_json(method: str, url: str, headers: dict, body: dict | None = None) -> dict:
+    """One request to a service on loopback; its JSON answer (a 4xx or 5xx raises)."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+    with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
+        assert resp.status in (200, 201), resp.status
+        return json.loads(resp.read())
 
 
 def wrk(url: str, *, seconds: float, connections: int = 8, headers: dict | None = None) -> dict:
@@ -195,8 +210,6 @@ def code_batches(stack: Stack, *, rounds: int = 3, count: int = BATCH) -> dict:
     """A single-use promotion issues ``rounds`` batches of ``count`` codes through the API
     (``POST /api/discounts/{code}/codes/``), one after the other; then one page of 1,000
     is exported. Wall-clock seconds of each request and discount_service's CPU for them."""
-    from bench.servers import ADMIN, request_json  # the servers import this module
-
     base = f"{stack.url('discount')}/api/discounts/"
     request_json(
         "POST",

@@ -4,7 +4,6 @@ them, and the bare-Django floor (``bench/floor.py``) under the same gunicorn set
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.drivers import CODE
+from bench.drivers import ADMIN, CODE, request_json
 from bench.flow import PRODUCTS
 from harness.pgcluster import Cluster, free_port
 from harness.stack import CHECKOUT_SERVICES, SERVICES, Stack
@@ -21,10 +20,6 @@ from harness.tokens import TOKENS
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-ADMIN = {
-    "Authorization": f"Bearer {TOKENS['DISCOUNT_ADMIN_TOKEN']}",
-    "Content-Type": "application/json",
-}
 CATALOG_ADMIN = {
     "Authorization": f"Bearer {TOKENS['CATALOG_ADMIN_TOKEN']}",
     "Content-Type": "application/json",
@@ -98,15 +93,6 @@ def create_code(stack: Stack) -> None:
 
 def _created(url: str, headers: dict, body: dict) -> None:
     request_json("POST", url, headers, body)
-
-
-def request_json(method: str, url: str, headers: dict, body: dict | None = None) -> dict:
-    """One request to a service on loopback; its JSON answer (a 4xx or 5xx raises)."""
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
-    with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
-        assert resp.status in (200, 201), resp.status
-        return json.loads(resp.read())
 
 
 @contextlib.contextmanager
