@@ -7,6 +7,7 @@
         --pause CONTAINER...
     python scripts/compose_scale_check.py report --lb-log FILE --replicas FILE --db-port PORT
     python scripts/compose_scale_check.py lb-down --url URL
+    python scripts/compose_scale_check.py dns LOG...
 
 ``probe`` (before lb's log is read):
 * what passes through the load balancer untouched: the client's X-Request-ID, and a
@@ -38,6 +39,10 @@ are the 502s of requests the end-to-end suite makes to be declined (request ids
 ``lb-down`` (after the replicas of a service are stopped): the load balancer's own
 answer is a 502 or 504 problem+json (refused, or no answer: a stopped container's
 address may just not answer), with the request id.
+
+``dns`` (after a failed run): how many lines of the logs say a name did not resolve
+(psycopg's, libpq's, urllib3's and getaddrinfo's words for it): inside the project's own
+network that is the container engine's DNS, not the stack; prints the count.
 
 Exits 1 on any failed check.
 """
@@ -292,6 +297,28 @@ def lb_down(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+# Each client's words for a name that did not resolve: psycopg 3, libpq (psycopg 2),
+# urllib3/requests (through getaddrinfo's own message), nginx.
+UNRESOLVED = re.compile(
+    r"failed to resolve host|could not translate host name|Name or service not known"
+    r"|Temporary failure in name resolution|NameResolutionError|host not found in upstream"
+)
+
+
+def unresolved_names(lines) -> int:
+    return sum(1 for line in lines if UNRESOLVED.search(line))
+
+
+def dns(args: argparse.Namespace) -> int:
+    count = 0
+    for path in args.logs:
+        if path.exists():
+            with path.open(errors="replace") as log:
+                count += unresolved_names(log)
+    print(count)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -316,6 +343,9 @@ def main() -> int:
     down = sub.add_parser("lb-down")
     down.add_argument("--url", required=True)
     down.set_defaults(run=lb_down)
+    names = sub.add_parser("dns")
+    names.add_argument("logs", nargs="+", type=Path)
+    names.set_defaults(run=dns)
     args = parser.parse_args()
     return args.run(args)
 
