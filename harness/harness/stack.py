@@ -30,6 +30,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,9 +179,14 @@ class Stack:
         for svc in names:
             if svc not in WORKERS:
                 self._check_port_free(svc)
+        databases = [svc for svc in names if svc not in WORKERS] if migrate else []
+        if databases:
+            # Each service has its own database: their migrations run side by side, and the
+            # first that fails is raised once all have ended.
+            with ThreadPoolExecutor(max_workers=len(databases)) as pool:
+                for done in [pool.submit(self.migrate, svc) for svc in databases]:
+                    done.result()
         for svc in names:
-            if migrate and svc not in WORKERS:
-                self.migrate(svc)
             out = None
             if self.log_dir:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
