@@ -66,3 +66,28 @@ def test_an_address_is_closed_to_codes_after_thirty_wrong_ones(urls, new_code, r
     assert (throttled.status, throttled.code) == (429, "throttled")
     assert int(throttled.retry_after) > 0
     assert other.apply_discount(fresh["id"], real_code)["discount"]["code"] == real_code
+
+
+def test_a_storefront_asking_again_as_the_cart_grows_is_never_closed_out(
+    urls, discounts, new_code, product
+):
+    # "Add 12.50 more": the storefront applies the code after each change of the cart, more
+    # often than the cart's limit of refusals, and the shopper who reaches the minimum gets it.
+    storefront = shopper(urls, "127.0.0.6")
+    code = new_code("OVER50")
+    discounts.create(
+        code=code, kind="percent", value="10.00", currency="USD", minimum_subtotal="50.00"
+    )
+    cart = storefront.create_cart("USD", items=[product("4.00")])
+
+    missing = []
+    for _ in range(PER_CART + 2):
+        answer = refused(storefront, cart["id"], code)
+        assert (answer.status, answer.code) == (422, "discount_minimum_not_met")
+        missing.append(answer.body["missing"])
+        storefront.add_item(cart["id"], **product("3.00"))
+    cart = storefront.add_item(cart["id"], **product("20.00"))
+
+    assert (missing[0], missing[-1]) == ("46.00", "13.00")
+    cart = storefront.apply_discount(cart["id"], code)
+    assert (cart["subtotal"], cart["amount_discounted"]) == ("60.00", "6.00")

@@ -52,6 +52,11 @@ class DiscountRefused(Unprocessable):
     title = "Discount refused"
     # The members of discount_service's problem a storefront acts on, passed on as they came.
     extensions: tuple[str, ...] = ()
+    # A refusal of a code that exists, for what the cart holds (under a minimum, no line the
+    # code is for): the shopper fixes the cart, not the code, and a storefront applies the
+    # code again as the cart changes ("add 12.50 more"), so it is no guess
+    # (carts/throttle.py counts the others).
+    about_the_cart = False
 
     @classmethod
     def from_problem(cls, body: dict) -> DiscountRefused:
@@ -104,6 +109,7 @@ class DiscountMinimumNotMet(DiscountRefused):
     title = "Discount minimum not met"
     default_detail = "The cart's subtotal is under the discount's minimum."
     extensions = ("minimum_subtotal", "currency", "missing")
+    about_the_cart = True
 
 
 class DiscountMinimumItemsNotMet(DiscountRefused):
@@ -111,6 +117,7 @@ class DiscountMinimumItemsNotMet(DiscountRefused):
     title = "Discount minimum items not met"
     default_detail = "The cart has fewer items than the discount asks for."
     extensions = ("minimum_items", "missing_items")
+    about_the_cart = True
 
 
 class DiscountNotApplicable(DiscountRefused):
@@ -118,6 +125,7 @@ class DiscountNotApplicable(DiscountRefused):
     title = "Discount not applicable"
     default_detail = "No line of the cart is of a product the discount is for."
     extensions = ("skus",)
+    about_the_cart = True
 
 
 DISCOUNT_REFUSALS: dict[str, type[DiscountRefused]] = {

@@ -6,6 +6,8 @@ shares the counts:
 
 - **refused discount codes** (``PUT …/discount/`` answered with a discount refusal): a code
   must not be guessable. ``CART_CODE_ATTEMPTS_PER_ADDRESS``, ``CART_CODE_ATTEMPTS_PER_CART``.
+  A right code refused for what the cart holds (under its minimum, no line it is for:
+  ``DiscountRefused.about_the_cart``) is no guess and counts nothing.
 - **checkouts that charged nothing** (declined, or refused by payment_service): card testing
   costs the shop a fee per attempt. ``CART_CHECKOUT_ATTEMPTS_PER_ADDRESS``,
   ``CART_CHECKOUT_ATTEMPTS_PER_CART``. A checkout that pays counts nothing, so a shopper who
@@ -205,7 +207,11 @@ class CodeAttemptsThrottled(_View):
     throttle_classes = [CodeAttemptThrottle]
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, DiscountRefused) and self.request.method == "PUT":
+        if (
+            isinstance(exc, DiscountRefused)
+            and not exc.about_the_cart
+            and self.request.method == "PUT"
+        ):
             count(buckets(self.request, CodeAttemptThrottle.scopes, self.kwargs["cart_id"]))
         return super().handle_exception(exc)
 

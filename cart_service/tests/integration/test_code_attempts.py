@@ -10,7 +10,8 @@ from tests.factories import CartFactory
 pytestmark = pytest.mark.django_db
 
 DISCOUNTS = "http://127.0.0.1:8001/api/discounts"
-OTHER_CODES = re.compile(rf"{DISCOUNTS}/(?!SAVE10/)[^/]+/eligibility/")
+# Every code but the ones a test answers itself (responses: the first match answers).
+OTHER_CODES = re.compile(rf"{DISCOUNTS}/(?!(SAVE10|OVER50|RULED|GONE)/)[^/]+/eligibility/")
 NOT_FOUND = {"code": "discount_not_found", "status": 404}
 ACTIVE = {
     "code": "SAVE10",
@@ -147,3 +148,60 @@ def test_a_code_that_cannot_exist_is_not_found_without_asking_and_counted(
 
     assert_problem(attempt(anon, cart, "SAVE10"), 429, "throttled")
     assert len(mocked.calls) == 0  # discount_service was never asked
+
+
+MINIMUM_NOT_MET = {
+    "code": "discount_minimum_not_met",
+    "status": 422,
+    "minimum_subtotal": "50.00",
+    "currency": "USD",
+    "missing": "12.50",
+}
+
+
+def test_a_right_code_refused_for_what_the_cart_holds_is_no_guess(anon, mocked, limits):
+    # A storefront applies the code again each time the cart changes, to say "add 12.50 more":
+    # more times than the cart's limit of refusals (3 here), and the shopper who then reaches
+    # the minimum still gets the code. Guesses on the same cart still count.
+    mocked.post(f"{DISCOUNTS}/OVER50/eligibility/", json=MINIMUM_NOT_MET, status=422)
+    cart = CartFactory()
+    for _ in range(5):
+        refused = attempt(anon, cart, "OVER50")
+        assert_problem(refused, 422, "discount_minimum_not_met")
+        assert refused.json()["missing"] == "12.50"
+
+    assert attempt(anon, cart, "SAVE10").status_code == 200
+    for n in range(3):
+        assert_problem(attempt(anon, cart, f"GUESS{n}"), 422, "discount_not_found")
+    assert_problem(attempt(anon, cart, "SAVE10"), 429, "throttled")
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"code": "discount_minimum_items_not_met", "minimum_items": 3, "missing_items": 1},
+        {"code": "discount_not_applicable", "skus": ["MUG-1"]},
+    ],
+)
+def test_every_refusal_about_the_cart_counts_nothing(anon, mocked, limits, refusal):
+    mocked.post(f"{DISCOUNTS}/RULED/eligibility/", json={**refusal, "status": 422}, status=422)
+    cart = CartFactory()
+    for _ in range(4):
+        assert_problem(attempt(anon, cart, "RULED"), 422, refusal["code"])
+
+    assert attempt(anon, cart, "SAVE10").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("discount_expired", 422), ("discount_inactive", 422), ("discount_code_used", 422)],
+)
+def test_a_code_refused_for_itself_still_counts(anon, mocked, limits, code, status):
+    mocked.post(
+        f"{DISCOUNTS}/GONE/eligibility/", json={"code": code, "status": status}, status=status
+    )
+    cart = CartFactory()
+    for _ in range(3):
+        assert_problem(attempt(anon, cart, "GONE"), 422, code)
+
+    assert_problem(attempt(anon, cart, "SAVE10"), 429, "throttled")
