@@ -162,6 +162,14 @@ def test_an_operator_creates_a_discount_code_that_a_shopper_then_uses(
     assert "1" in page.inner_text(f"#result_list tr:has-text('{code}') td.field-times_redeemed")
     shot(page, "05-the-code-redeemed-once")
 
+    # The code's page: its latest uses, and the way to every one of them.
+    page.click(f"#result_list a:has-text('{code}')")
+    assert cart["id"] in page.inner_text("#redemptions-group")
+    shot(page, "05b-the-codes-page-with-its-latest-redemption")
+    page.click("div.field-redemptions a")
+    assert cart["id"] in page.inner_text("#result_list")
+    assert "1 redemption" in page.inner_text("#changelist-form")
+
 
 def test_settle_now_pays_a_checkout_whose_payment_answer_was_lost(
     page, stack, storefront, product, payments

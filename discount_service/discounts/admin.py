@@ -17,8 +17,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import F, Q, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from discounts import services
 from discounts.domain import (
@@ -128,8 +132,25 @@ class DiscountForm(ReasonFormMixin, forms.ModelForm):
         return data
 
 
+# A code's page shows its latest redemptions; all of them are on the Redemptions page.
+LATEST_REDEMPTIONS = 20
+
+
+class LatestRedemptions(BaseInlineFormSet):
+    """The latest LATEST_REDEMPTIONS only: a code used 100,000 times is one page, not
+    100,000 rows (the formset's other uses of its queryset read the same slice)."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_latest"):
+            latest = super().get_queryset().order_by("-created_at", "-id")
+            self._latest = latest[:LATEST_REDEMPTIONS]
+        return self._latest
+
+
 class RedemptionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Redemption
+    formset = LatestRedemptions
+    verbose_name_plural = f"latest redemptions (at most {LATEST_REDEMPTIONS}; all: above)"
     extra = 0
     can_delete = False
     readonly_fields = ("cart_id", "created_at")
@@ -159,14 +180,26 @@ class DiscountAdmin(ReasonInHistoryMixin, admin.ModelAdmin):
     actions = ["deactivate", "issue_codes"]
 
     def get_fields(self, request, obj=None):
-        shown = ("times_redeemed", "status", "created_at", *PROMOTION) if obj else ()
+        shown = ("times_redeemed", "redemptions", "status", "created_at", *PROMOTION) if obj else ()
         return [*TERMS, *WINDOW, *shown, "reason"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         frozen = set(TERMS + WINDOW) - set(services.UPDATABLE_FIELDS)
-        return (*sorted(frozen), "times_redeemed", "status", "created_at", *PROMOTION)
+        shown = ("times_redeemed", "redemptions", "status", "created_at", *PROMOTION)
+        return (*sorted(frozen), *shown)
+
+    @admin.display(description="redemptions")
+    def redemptions(self, discount: Discount) -> str:
+        """How many carts hold a use, and the way to every one of them."""
+        held = discount.redemptions.count()
+        url = (
+            reverse("admin:discounts_redemption_changelist") + "?" + urlencode({"q": discount.code})
+        )
+        return format_html(
+            '{} (<a href="{}">every one on the Redemptions page</a>)', f"{held:,}", url
+        )
 
     @admin.display(description="status")
     def status(self, discount: Discount) -> str:

@@ -1,6 +1,7 @@
 """discount_service's admin: codes found by status, created and edited through the
 services with the API's rules, deactivated with a reason; redemptions read-only."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
+from discounts.admin import LATEST_REDEMPTIONS
 from discounts.domain import Status
 from discounts.models import Discount
 from tests.factories import DiscountFactory, RedemptionFactory
@@ -152,6 +154,42 @@ def test_a_codes_redemptions_are_shown_read_only(viewer):
     page = viewer.get(f"{CHANGELIST}{redemption.discount.pk}/change/")
 
     assert str(redemption.cart_id) in page.content.decode()
+
+
+def test_a_much_used_codes_page_shows_its_latest_uses_and_leads_to_all_of_them(viewer, actor):
+    discount = DiscountFactory(max_redemptions=None)
+    start = timezone.now() - timedelta(days=1)
+    uses = [
+        RedemptionFactory(discount=discount, created_at=start + timedelta(minutes=n))
+        for n in range(LATEST_REDEMPTIONS + 5)
+    ]
+    RedemptionFactory()  # another code's
+
+    page = viewer.get(f"{CHANGELIST}{discount.pk}/change/")
+    html = page.content.decode()
+
+    shown = [str(use.cart_id) for use in uses if str(use.cart_id) in html]
+    assert shown == [str(use.cart_id) for use in uses[-LATEST_REDEMPTIONS:]]
+    assert f"{LATEST_REDEMPTIONS + 5} (<a href" in html
+    link = re.search(r'href="(/admin/discounts/redemption/\?q=[^"]+)"', html).group(1)
+    every = viewer.get(link.replace("&amp;", "&"))
+    assert every.status_code == 200
+    assert every.context["cl"].result_count == LATEST_REDEMPTIONS + 5
+
+    # and the page still saves: the formset reads the same slice the page showed
+    form = new_code(description="Busy", reason="a new description")
+    form.update(
+        {
+            "redemptions-TOTAL_FORMS": str(LATEST_REDEMPTIONS),
+            "redemptions-INITIAL_FORMS": str(LATEST_REDEMPTIONS),
+        }
+    )
+    for n, use in enumerate(reversed(uses[-LATEST_REDEMPTIONS:])):
+        form[f"redemptions-{n}-id"] = str(use.pk)
+        form[f"redemptions-{n}-discount"] = str(discount.pk)
+    saved = actor.post(f"{CHANGELIST}{discount.pk}/change/", form)
+    assert saved.status_code == 302, saved.context and saved.context["adminform"].form.errors
+    assert Discount.objects.get(pk=discount.pk).description == "Busy"
 
 
 def test_the_read_only_group_cannot_create_or_deactivate(viewer):
