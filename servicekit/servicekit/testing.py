@@ -370,3 +370,26 @@ def pairs(xs, ys, *, with_x, with_y) -> list[tuple]:
     value of each with the other's telling values, not the whole product."""
     chosen = {(x, y) for x in xs for y in with_y} | {(x, y) for y in ys for x in with_x}
     return sorted(chosen, key=repr)
+
+
+def answer_seen(
+    method: str,
+    url: str,
+    authorization: str | None = None,
+    accept: str | None = None,
+    **extra: str,
+) -> tuple[int, bytes, dict[str, str]]:
+    """What a client sees of an answer, for comparing a lean path's with DRF's: the status,
+    the body and every header but the request id (new on each request). ``authorization``
+    and ``accept`` are sent only when given; ``extra`` are more request headers
+    (``HTTP_IF_NONE_MATCH=...``)."""
+    from rest_framework.test import APIClient
+
+    headers = dict(extra)
+    if authorization is not None:
+        headers["HTTP_AUTHORIZATION"] = authorization
+    if accept is not None:
+        headers["HTTP_ACCEPT"] = accept
+    response = getattr(APIClient(), method)(url, **headers)
+    kept = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
+    return response.status_code, response.content, kept

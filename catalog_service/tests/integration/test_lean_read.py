@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from products.apis import ProductListCreateApi
-from servicekit.testing import pairs
+from servicekit.testing import answer_seen, pairs
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import ProductFactory
 
@@ -53,14 +53,7 @@ def products():
 
 
 def _answer(method: str, query: str, authorization: str | None, accept: str | None, **extra):
-    headers = dict(extra)
-    if authorization is not None:
-        headers["HTTP_AUTHORIZATION"] = authorization
-    if accept is not None:
-        headers["HTTP_ACCEPT"] = accept
-    response = getattr(APIClient(), method)(URL + query, **headers)
-    kept = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
-    return response.status_code, response.content, kept
+    return answer_seen(method, URL + query, authorization, accept, **extra)
 
 
 def _both(monkeypatch, *request, **extra):

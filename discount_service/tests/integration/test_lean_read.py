@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from discounts.apis import DiscountDetailApi
-from servicekit.testing import assert_problem, pairs, queries_fail_as_unavailable
+from servicekit.testing import answer_seen, assert_problem, pairs, queries_fail_as_unavailable
 from tests.conftest import ADMIN_TOKEN, SERVICE_TOKEN
 from tests.factories import DiscountFactory, IssuedCodeFactory, RedemptionFactory
 
@@ -64,14 +64,7 @@ def discounts():
 
 
 def _answer(method: str, path: str, authorization: str | None, accept: str | None):
-    headers = {}
-    if authorization is not None:
-        headers["HTTP_AUTHORIZATION"] = authorization
-    if accept is not None:
-        headers["HTTP_ACCEPT"] = accept
-    response = getattr(APIClient(), method)(URL + path, **headers)
-    kept = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
-    return response.status_code, response.content, kept
+    return answer_seen(method, URL + path, authorization, accept)
 
 
 def _both(monkeypatch, *request):
