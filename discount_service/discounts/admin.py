@@ -138,13 +138,13 @@ LATEST_REDEMPTIONS = 20
 
 class LatestRedemptions(BaseInlineFormSet):
     """The latest LATEST_REDEMPTIONS only: a code used 100,000 times is one page, not
-    100,000 rows (the formset's other uses of its queryset read the same slice)."""
+    100,000 rows (Django's formset reads, and keeps, this one slice for every use)."""
 
-    def get_queryset(self):
-        if not hasattr(self, "_latest"):
-            latest = super().get_queryset().order_by("-created_at", "-id")
-            self._latest = latest[:LATEST_REDEMPTIONS]
-        return self._latest
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mine = self.queryset  # the code's redemptions: BaseInlineFormSet always sets it
+        assert mine is not None
+        self.queryset = mine.order_by("-created_at", "-id")[:LATEST_REDEMPTIONS]
 
 
 class RedemptionInline(ReadOnlyAdminMixin, admin.TabularInline):
